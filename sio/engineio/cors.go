@@ -1,0 +1,83 @@
+package engineio
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// originAllowed applies the CORS policy's origin rule.
+func (c *CORSOptions) originAllowed(origin string) bool {
+	if c.OriginFunc != nil {
+		return c.OriginFunc(origin)
+	}
+	return slices.Contains(c.Origins, "*") || slices.Contains(c.Origins, origin)
+}
+
+// allowOriginValue is the Access-Control-Allow-Origin value for a request,
+// or "" when the origin is not allowed.
+func (c *CORSOptions) allowOriginValue(origin string) string {
+	if c.OriginFunc == nil && slices.Contains(c.Origins, "*") && !c.Credentials {
+		return "*"
+	}
+	if origin != "" && c.originAllowed(origin) {
+		return origin
+	}
+	return ""
+}
+
+// applyCORS answers a preflight request (returning true) or, for others,
+// adds the CORS headers and returns false. A websocket handshake from an
+// origin the policy refuses is answered 403 here as well.
+func (s *Server) applyCORS(w http.ResponseWriter, r *http.Request) bool {
+	c := s.opts.CORS
+	origin := r.Header.Get("Origin")
+	if isWebSocketUpgrade(r) {
+		if origin != "" && !c.originAllowed(origin) {
+			protocolError(CodeForbidden).writeTo(w)
+			return true
+		}
+		return false
+	}
+	if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		h := w.Header()
+		s.writeCORSHeaders(w, r)
+		h.Set("Access-Control-Allow-Methods", strings.Join(c.Methods, ","))
+		if len(c.AllowedHeaders) > 0 {
+			h.Set("Access-Control-Allow-Headers", strings.Join(c.AllowedHeaders, ","))
+		} else if req := r.Header.Get("Access-Control-Request-Headers"); req != "" {
+			h.Set("Access-Control-Allow-Headers", req)
+			h.Add("Vary", "Access-Control-Request-Headers")
+		}
+		if c.MaxAge > 0 {
+			h.Set("Access-Control-Max-Age", strconv.Itoa(int(c.MaxAge.Seconds())))
+		}
+		h.Set("Content-Length", "0")
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+	return false
+}
+
+// writeCORSHeaders adds the CORS headers of a simple (non-preflight)
+// response; it does nothing without a CORS policy.
+func (s *Server) writeCORSHeaders(w http.ResponseWriter, r *http.Request) {
+	c := s.opts.CORS
+	if c == nil {
+		return
+	}
+	h := w.Header()
+	if v := c.allowOriginValue(r.Header.Get("Origin")); v != "" {
+		h.Set("Access-Control-Allow-Origin", v)
+		if v != "*" {
+			h.Add("Vary", "Origin")
+		}
+	}
+	if c.Credentials {
+		h.Set("Access-Control-Allow-Credentials", "true")
+	}
+	if len(c.ExposedHeaders) > 0 {
+		h.Set("Access-Control-Expose-Headers", strings.Join(c.ExposedHeaders, ","))
+	}
+}

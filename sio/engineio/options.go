@@ -1,0 +1,181 @@
+package engineio
+
+import (
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Transport names, as they appear in the "transport" query parameter.
+const (
+	TransportPolling   = "polling"
+	TransportWebSocket = "websocket"
+)
+
+// Options configures a Server. A nil *Options means every default; a
+// non-nil one is copied by NewServer, and its zero fields take the defaults
+// documented on them, which are those of the Node.js engine.io server.
+type Options struct {
+	// Path is where the server expects to be mounted. It is only advisory
+	// for ServeHTTP (mounting decides what reaches it) and is reported by
+	// Server.Path. Default "/engine.io/".
+	Path string
+
+	// PingInterval is how often the server pings. Default 25s.
+	PingInterval time.Duration
+	// PingTimeout is how long the server waits for a pong before closing the
+	// session with "ping timeout". Default 20s.
+	PingTimeout time.Duration
+	// UpgradeTimeout bounds an unfinished upgrade to websocket. Default 10s.
+	UpgradeTimeout time.Duration
+	// MaxPayload is the largest request body (long-polling) or websocket
+	// message accepted, in bytes (Node's maxHttpBufferSize). Default 1e6.
+	MaxPayload int64
+	// MaxQueuedPackets bounds a session's outbound queue; a client that lets
+	// it fill is closed with "transport error" (ErrQueueFull) instead of
+	// blocking its senders. Default 4096.
+	MaxQueuedPackets int
+
+	// Transports lists the transports accepted, among TransportPolling and
+	// TransportWebSocket. Default both.
+	Transports []string
+	// DisallowUpgrades forbids upgrading long-polling sessions to websocket
+	// (Node's allowUpgrades: false). Default false: upgrades are allowed.
+	DisallowUpgrades bool
+
+	// AllowRequest, when set, is asked about every handshake request; a
+	// non-nil error rejects it with HTTP 403 and code 4, with the error's
+	// text as message (a *ProtocolError is answered as it is).
+	AllowRequest func(r *http.Request) error
+
+	// CORS, when set, answers preflight requests, adds CORS headers to
+	// long-polling responses and refuses websocket handshakes from origins it
+	// does not allow. Default nil: no CORS headers, any websocket origin.
+	CORS *CORSOptions
+
+	// Cookie, when set, makes the handshake response set a cookie holding
+	// the session id. Default nil: no cookie.
+	Cookie *CookieOptions
+
+	// HTTPCompression compresses long-polling responses (gzip or deflate,
+	// by Accept-Encoding) of at least Threshold bytes. Default on, threshold
+	// 1024 bytes; set Disabled to turn it off.
+	HTTPCompression *CompressionOptions
+
+	// PerMessageDeflate enables the websocket permessage-deflate extension
+	// for messages of at least Threshold bytes. Default nil: off.
+	PerMessageDeflate *CompressionOptions
+}
+
+// CORSOptions is a cross-origin policy, with the fields of the cors package
+// that the Node.js server uses.
+type CORSOptions struct {
+	// Origins allowed; "*" allows any. Ignored when OriginFunc is set.
+	Origins []string
+	// OriginFunc decides for each origin, when set.
+	OriginFunc func(origin string) bool
+	// Credentials sets Access-Control-Allow-Credentials; the request's origin
+	// is then echoed instead of "*".
+	Credentials bool
+	// Methods allowed in preflight. Default GET, HEAD, PUT, PATCH, POST, DELETE.
+	Methods []string
+	// AllowedHeaders in preflight. Default: those the request asks for.
+	AllowedHeaders []string
+	// ExposedHeaders lists response headers the page may read.
+	ExposedHeaders []string
+	// MaxAge of a preflight answer; zero sends none.
+	MaxAge time.Duration
+}
+
+// CookieOptions describes the session cookie (Node's "io" cookie).
+type CookieOptions struct {
+	// Name of the cookie. Default "io".
+	Name string
+	// Path of the cookie. Default "/".
+	Path string
+	// HTTPOnly marks the cookie HttpOnly. Default false.
+	HTTPOnly bool
+	// SameSite attribute. Default http.SameSiteLaxMode.
+	SameSite http.SameSite
+	// Secure marks the cookie Secure.
+	Secure bool
+}
+
+// CompressionOptions configures a compression of the wire.
+type CompressionOptions struct {
+	// Disabled turns this compression off.
+	Disabled bool
+	// Threshold is the smallest message or response compressed. Default 1024.
+	Threshold int
+}
+
+func (o *Options) withDefaults() *Options {
+	c := Options{}
+	if o != nil {
+		c = *o
+	}
+	if c.Path == "" {
+		c.Path = "/engine.io/"
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = 25 * time.Second
+	}
+	if c.PingTimeout <= 0 {
+		c.PingTimeout = 20 * time.Second
+	}
+	if c.UpgradeTimeout <= 0 {
+		c.UpgradeTimeout = 10 * time.Second
+	}
+	if c.MaxPayload <= 0 {
+		c.MaxPayload = 1_000_000
+	}
+	if c.MaxQueuedPackets <= 0 {
+		c.MaxQueuedPackets = 4096
+	}
+	if len(c.Transports) == 0 {
+		c.Transports = []string{TransportPolling, TransportWebSocket}
+	} else {
+		c.Transports = slices.Clone(c.Transports)
+	}
+	if c.HTTPCompression == nil {
+		c.HTTPCompression = &CompressionOptions{}
+	} else {
+		h := *c.HTTPCompression
+		c.HTTPCompression = &h
+	}
+	if c.HTTPCompression.Threshold <= 0 {
+		c.HTTPCompression.Threshold = 1024
+	}
+	if c.PerMessageDeflate != nil {
+		d := *c.PerMessageDeflate
+		if d.Threshold <= 0 {
+			d.Threshold = 1024
+		}
+		c.PerMessageDeflate = &d
+	}
+	if c.Cookie != nil {
+		k := *c.Cookie
+		if k.Name == "" {
+			k.Name = "io"
+		}
+		if k.Path == "" {
+			k.Path = "/"
+		}
+		if k.SameSite == 0 {
+			k.SameSite = http.SameSiteLaxMode
+		}
+		c.Cookie = &k
+	}
+	if c.CORS != nil {
+		k := *c.CORS
+		if len(k.Methods) == 0 {
+			k.Methods = []string{"GET", "HEAD", "PUT", "PATCH", "POST", "DELETE"}
+		}
+		c.CORS = &k
+	}
+	return &c
+}
+
+func (o *Options) allows(transport string) bool {
+	return slices.Contains(o.Transports, transport)
+}

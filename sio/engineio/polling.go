@@ -1,0 +1,244 @@
+package engineio
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// LongPollingConsumer is the HTTP long-polling transport (protocol v4,
+// "Transports: HTTP long-polling"): GET requests wait for outbound packets,
+// POST requests carry inbound ones. It is reached through Server.ServeHTTP,
+// which verifies the request first; Server.LongPolling returns it for
+// mounting on its own.
+type LongPollingConsumer struct {
+	srv *Server
+}
+
+var _ http.Handler = (*LongPollingConsumer)(nil)
+
+// LongPolling returns the server's long-polling transport.
+func (s *Server) LongPolling() *LongPollingConsumer { return s.polling }
+
+// ServeHTTP serves a long-polling request, verifying it as Server.ServeHTTP
+// does.
+func (c *LongPollingConsumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if isWebSocketUpgrade(r) {
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	}
+	c.srv.ServeHTTP(w, r)
+}
+
+// upgradeGrace is how long a GET that arrives after the probe was answered
+// waits for the upgrade packet before it is answered with a noop: if the
+// upgrade completes meanwhile, the GET gets the 400 that a request on an
+// upgraded session gets.
+const upgradeGrace = 50 * time.Millisecond
+
+func (c *LongPollingConsumer) handshake(w http.ResponseWriter, r *http.Request) {
+	sess := c.srv.register(TransportPolling, r)
+	if sess == nil {
+		http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	open := c.srv.openPacket(sess.id, TransportPolling)
+	c.srv.setCookie(w, sess.id)
+	c.srv.open(sess)
+	c.writePayload(w, r, AppendPayloadRecord(nil, open))
+}
+
+func (c *LongPollingConsumer) serve(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
+	switch r.Method {
+	case http.MethodGet:
+		c.poll(w, r, sess)
+	case http.MethodPost:
+		c.push(w, r, sess)
+	default:
+		protocolError(CodeBadRequest).writeTo(w)
+	}
+}
+
+// poll answers a GET with the queued packets, waiting for some when the
+// queue is empty.
+func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
+	sess.mu.Lock()
+	switch {
+	case sess.transport != TransportPolling:
+		sess.mu.Unlock()
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	case sess.closed && !sess.finalPoll:
+		sess.mu.Unlock()
+		protocolError(CodeUnknownSID).writeTo(w)
+		return
+	case sess.pollWake != nil:
+		// A second GET while one waits: the protocol says close the session.
+		sess.mu.Unlock()
+		sess.closeNow(ReasonTransportError, errOverlap)
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	case sess.probed:
+		ch := sess.upgradedCh
+		sess.mu.Unlock()
+		c.answerDuringUpgrade(w, r, sess, ch)
+		return
+	}
+	for len(sess.queue) == 0 && !sess.closed {
+		wake := make(chan struct{}, 1)
+		sess.pollWake = wake
+		sess.mu.Unlock()
+		select {
+		case <-wake:
+		case <-sess.done:
+		case <-r.Context().Done():
+			sess.mu.Lock()
+			sess.pollWake = nil
+			sess.mu.Unlock()
+			sess.closeNow(ReasonTransportError, errors.New("engineio: poll request closed prematurely"))
+			return
+		}
+		sess.mu.Lock()
+		sess.pollWake = nil
+		if sess.probed && !sess.closed {
+			sess.mu.Unlock()
+			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
+			return
+		}
+	}
+	batch := sess.takeQueueLocked()
+	var tail []byte
+	if sess.closed {
+		if sess.clientClose {
+			tail = []byte{'0' + byte(PacketNoop)}
+		} else {
+			tail = []byte{'0' + byte(PacketClose)}
+		}
+		if sess.finalPoll {
+			sess.finalPoll = false
+			defer c.srv.unregister(sess)
+		}
+	}
+	sess.mu.Unlock()
+	var body []byte
+	for _, p := range batch {
+		body = AppendPayloadRecord(body, p)
+	}
+	if tail != nil {
+		if len(body) > 0 {
+			body = append(body, recordSeparator)
+		}
+		body = append(body, tail...)
+	}
+	c.writePayload(w, r, body)
+}
+
+// answerDuringUpgrade answers a GET that arrives once the probe has been
+// answered: with a noop, unless the upgrade completes within upgradeGrace.
+func (c *LongPollingConsumer) answerDuringUpgrade(w http.ResponseWriter, r *http.Request, sess *EngineIOSession, upgraded chan struct{}) {
+	if upgraded != nil {
+		t := time.NewTimer(upgradeGrace)
+		select {
+		case <-upgraded:
+		case <-t.C:
+		case <-r.Context().Done():
+		}
+		t.Stop()
+	}
+	sess.mu.Lock()
+	onWS := sess.transport == TransportWebSocket
+	sess.mu.Unlock()
+	if onWS {
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	}
+	c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
+}
+
+// push reads a POST's payload and delivers its packets, then answers "ok".
+func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
+	sess.mu.Lock()
+	switch {
+	case sess.closed:
+		sess.mu.Unlock()
+		protocolError(CodeUnknownSID).writeTo(w)
+		return
+	case sess.transport != TransportPolling:
+		sess.mu.Unlock()
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	case sess.postActive:
+		sess.mu.Unlock()
+		sess.closeNow(ReasonTransportError, errOverlap)
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	}
+	sess.postActive = true
+	sess.mu.Unlock()
+	defer func() {
+		sess.mu.Lock()
+		sess.postActive = false
+		sess.mu.Unlock()
+	}()
+
+	max := c.srv.opts.MaxPayload
+	if r.ContentLength > max {
+		c.tooLarge(w, sess)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	if err != nil {
+		sess.closeNow(ReasonTransportError, err)
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	}
+	if int64(len(body)) > max {
+		c.tooLarge(w, sess)
+		return
+	}
+	for {
+		rec := body
+		i := bytes.IndexByte(body, recordSeparator)
+		if i >= 0 {
+			rec, body = body[:i], body[i+1:]
+		} else {
+			body = nil
+		}
+		p, err := DecodeText(rec)
+		if err != nil {
+			sess.closeNow(ReasonParseError, err)
+			protocolError(CodeBadRequest).writeTo(w)
+			return
+		}
+		sess.deliver(p)
+		if i < 0 {
+			break
+		}
+	}
+	w.Header().Set("Content-Type", "text/html")
+	w.Header().Set("Content-Length", "2")
+	_, _ = io.WriteString(w, "ok")
+}
+
+func (c *LongPollingConsumer) tooLarge(w http.ResponseWriter, sess *EngineIOSession) {
+	sess.closeNow(ReasonTransportError, ErrPayloadTooLarge)
+	w.Header().Set("Connection", "close")
+	http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+}
+
+// writePayload answers a GET with a payload, compressed when the client
+// accepts it and it is large enough.
+func (c *LongPollingConsumer) writePayload(w http.ResponseWriter, r *http.Request, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/plain; charset=UTF-8")
+	if enc, compressed := c.srv.compress(r, body); enc != "" {
+		h.Set("Content-Encoding", enc)
+		h.Add("Vary", "Accept-Encoding")
+		body = compressed
+	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	_, _ = w.Write(body)
+}

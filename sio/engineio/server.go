@@ -1,0 +1,264 @@
+package engineio
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+// Application receives the sessions that complete a handshake. The Socket.IO
+// layer is the usual application.
+type Application interface {
+	// OnOpen is called once per session, before the session reads anything;
+	// it registers the socket's callbacks. It must not block.
+	OnOpen(sock *EngineIOSocket)
+}
+
+// ApplicationFunc adapts a function to Application.
+type ApplicationFunc func(sock *EngineIOSocket)
+
+// OnOpen calls f(sock).
+func (f ApplicationFunc) OnOpen(sock *EngineIOSocket) { f(sock) }
+
+// Server is an Engine.IO v4 server: an http.Handler that sends plain HTTP
+// requests to its LongPollingConsumer and websocket upgrades to its
+// EngineIOWebSocketConsumer, and owns the session registry and the options.
+// Its methods are safe for concurrent use.
+type Server struct {
+	opts    *Options
+	polling *LongPollingConsumer
+	ws      *EngineIOWebSocketConsumer
+
+	appMu sync.RWMutex
+	app   Application
+
+	mu       sync.RWMutex
+	sessions map[string]*EngineIOSession
+	closing  bool
+
+	wg sync.WaitGroup // every goroutine the server's sessions start
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// NewServer returns a server with the given options (nil for defaults).
+func NewServer(opts *Options) *Server {
+	s := &Server{opts: opts.withDefaults(), sessions: make(map[string]*EngineIOSession)}
+	s.polling = &LongPollingConsumer{srv: s}
+	s.ws = &EngineIOWebSocketConsumer{srv: s}
+	return s
+}
+
+// SetEngineIOApp installs the application that receives new sessions. It
+// replaces any earlier one; sessions already open keep theirs.
+func (s *Server) SetEngineIOApp(app Application) {
+	s.appMu.Lock()
+	s.app = app
+	s.appMu.Unlock()
+}
+
+// OnConnection is SetEngineIOApp with a function.
+func (s *Server) OnConnection(fn func(sock *EngineIOSocket)) {
+	s.SetEngineIOApp(ApplicationFunc(fn))
+}
+
+// Options returns a copy of the server's options, defaults filled in.
+func (s *Server) Options() Options { return *s.opts }
+
+// Path returns the path the server expects to be mounted at.
+func (s *Server) Path() string { return s.opts.Path }
+
+// ClientsCount returns the number of open sessions.
+func (s *Server) ClientsCount() int {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.sessions)
+}
+
+// Session returns the open session with the given id, or nil.
+func (s *Server) Session(id string) *EngineIOSession {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.sessions[id]
+}
+
+// ServeHTTP verifies the request as the Node.js server does and hands it to
+// the transport it names.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.opts.CORS != nil {
+		if handled := s.applyCORS(w, r); handled {
+			return
+		}
+		if !isWebSocketUpgrade(r) {
+			s.writeCORSHeaders(w, r)
+		}
+	}
+	q := r.URL.Query()
+	transport := q.Get("transport")
+	if !s.opts.allows(transport) {
+		protocolError(CodeUnknownTransport).writeTo(w)
+		return
+	}
+	isUpgrade := isWebSocketUpgrade(r)
+	if sid := q.Get("sid"); sid != "" {
+		sess := s.Session(sid)
+		if sess == nil {
+			protocolError(CodeUnknownSID).writeTo(w)
+			return
+		}
+		if transport == TransportWebSocket {
+			if !isUpgrade || s.opts.DisallowUpgrades {
+				protocolError(CodeBadRequest).writeTo(w)
+				return
+			}
+			s.ws.upgrade(w, r, sess)
+			return
+		}
+		s.polling.serve(w, r, sess)
+		return
+	}
+	if r.Method != http.MethodGet {
+		protocolError(CodeBadHandshakeMethod).writeTo(w)
+		return
+	}
+	if q.Get("EIO") != "4" {
+		protocolError(CodeUnsupportedProtocol).writeTo(w)
+		return
+	}
+	if transport == TransportWebSocket && !isUpgrade {
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	}
+	if s.opts.AllowRequest != nil {
+		if err := s.opts.AllowRequest(r); err != nil {
+			pe, ok := err.(*ProtocolError)
+			if !ok {
+				pe = &ProtocolError{Code: CodeForbidden, Message: err.Error()}
+			}
+			pe.writeTo(w)
+			return
+		}
+	}
+	if transport == TransportWebSocket {
+		s.ws.handshake(w, r)
+		return
+	}
+	s.polling.handshake(w, r)
+}
+
+func isWebSocketUpgrade(r *http.Request) bool {
+	return strings.EqualFold(r.Header.Get("Upgrade"), "websocket")
+}
+
+// openPacket is the payload of the handshake's open packet; exactly these
+// keys (protocol v4, "Handshake").
+type openPacket struct {
+	SID          string   `json:"sid"`
+	Upgrades     []string `json:"upgrades"`
+	PingInterval int64    `json:"pingInterval"`
+	PingTimeout  int64    `json:"pingTimeout"`
+	MaxPayload   int64    `json:"maxPayload"`
+}
+
+func (s *Server) openPacket(sid string, transport string) Packet {
+	upgrades := []string{}
+	if transport == TransportPolling && !s.opts.DisallowUpgrades && s.opts.allows(TransportWebSocket) {
+		upgrades = append(upgrades, TransportWebSocket)
+	}
+	data, _ := json.Marshal(openPacket{
+		SID:          sid,
+		Upgrades:     upgrades,
+		PingInterval: s.opts.PingInterval.Milliseconds(),
+		PingTimeout:  s.opts.PingTimeout.Milliseconds(),
+		MaxPayload:   s.opts.MaxPayload,
+	})
+	return Packet{Type: PacketOpen, Data: data}
+}
+
+// register creates and records a new session; it returns nil once the
+// server is shutting down.
+func (s *Server) register(transport string, r *http.Request) *EngineIOSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return nil
+	}
+	id := newSessionID()
+	for s.sessions[id] != nil {
+		id = newSessionID()
+	}
+	sess := newSession(s, id, transport, newHandshakeRequest(r))
+	s.sessions[id] = sess
+	return sess
+}
+
+func (s *Server) unregister(sess *EngineIOSession) {
+	s.mu.Lock()
+	if s.sessions[sess.id] == sess {
+		delete(s.sessions, sess.id)
+	}
+	s.mu.Unlock()
+}
+
+// open hands a registered session to the application and starts its
+// heartbeat.
+func (s *Server) open(sess *EngineIOSession) {
+	s.appMu.RLock()
+	app := s.app
+	s.appMu.RUnlock()
+	if app != nil {
+		app.OnOpen(&sess.sock)
+	}
+	sess.startHeartbeat()
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, sid string) {
+	c := s.opts.Cookie
+	if c == nil {
+		return
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: c.Name, Value: sid, Path: c.Path,
+		HttpOnly: c.HTTPOnly, SameSite: c.SameSite, Secure: c.Secure,
+	})
+}
+
+// Shutdown closes every session with reason "server shutting down", refuses
+// new handshakes, and waits until the goroutines of the sessions have ended
+// or ctx is done. http.Server.Shutdown does not reach hijacked websockets:
+// call this one too.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.closing = true
+	all := make([]*EngineIOSession, 0, len(s.sessions))
+	for _, sess := range s.sessions {
+		all = append(all, sess)
+	}
+	s.mu.Unlock()
+	for _, sess := range all {
+		sess.closeGracefully(ReasonServerShutdown)
+	}
+	done := make(chan struct{})
+	go func() {
+		s.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		for _, sess := range all {
+			sess.ioCancel()
+		}
+		return ctx.Err()
+	}
+}
+
+// Close is Shutdown without waiting.
+func (s *Server) Close() {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_ = s.Shutdown(ctx)
+}

@@ -1,0 +1,388 @@
+package engineio
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// EngineIOSession is the state of one Engine.IO connection: its id, its
+// current transport, the one bounded outbound queue that both transports
+// drain, the heartbeat timer, the upgrade state and the close reason.
+//
+// An idle session holds no goroutine of its own but the websocket reader
+// (when on websocket): the heartbeat is one timer, and a writer goroutine
+// exists only while there is something to write.
+//
+// Concurrency: id, srv, sock and req are set at creation and read-only;
+// every field under mu is owned by whoever holds mu. Incoming packets are
+// delivered to the application one at a time (deliverMu), in arrival order.
+type EngineIOSession struct {
+	id   string
+	srv  *Server
+	req  *HandshakeRequest
+	sock EngineIOSocket
+
+	// done is closed when the session closes, before the application's close
+	// callback runs. ioCtx governs transport reads and writes; it is
+	// cancelled once the transport itself is closed.
+	done     chan struct{}
+	ioCtx    context.Context
+	ioCancel context.CancelFunc
+
+	deliverMu sync.Mutex // serializes delivery of incoming packets
+
+	mu        sync.Mutex
+	transport string          // TransportPolling or TransportWebSocket
+	queue     []Packet        // outbound packets not yet handed to a transport
+	spare     []Packet        // a drained queue kept for reuse
+	ws        *websocket.Conn // the websocket, once on websocket
+	writing   bool            // a websocket writer goroutine is running
+
+	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
+	postActive bool          // a long-polling POST is being read
+
+	upgrading    bool            // a websocket probe connection exists
+	probed       bool            // the probe answered "3probe": polling must noop
+	probe        *websocket.Conn // the probe connection during an upgrade
+	upgradeTimer *time.Timer
+	upgradedCh   chan struct{} // closed when the upgrade completes or fails
+
+	hb           *time.Timer // heartbeat: next ping, or the pong deadline
+	hbDeadline   time.Time   // when hb is due; an earlier firing is stale
+	awaitingPong bool
+
+	closed      bool
+	reason      CloseReason
+	closeErr    error
+	clientClose bool // the client sent a close packet: a pending poll gets noop
+	finalPoll   bool // closed gracefully on polling: one more GET gets the rest
+
+	onMessage func(data []byte, binary bool)
+	onClose   func(reason CloseReason, err error)
+}
+
+func newSession(srv *Server, id string, transport string, req *HandshakeRequest) *EngineIOSession {
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &EngineIOSession{
+		id:        id,
+		srv:       srv,
+		req:       req,
+		transport: transport,
+		done:      make(chan struct{}),
+		ioCtx:     ctx,
+		ioCancel:  cancel,
+	}
+	s.sock.s = s
+	return s
+}
+
+// ID returns the session id.
+func (s *EngineIOSession) ID() string { return s.id }
+
+// Socket returns the application's view of the session.
+func (s *EngineIOSession) Socket() *EngineIOSocket { return &s.sock }
+
+// startHeartbeat arms the first ping. Called once the handshake is answered.
+func (s *EngineIOSession) startHeartbeat() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return
+	}
+	s.hbDeadline = time.Now().Add(s.srv.opts.PingInterval)
+	s.hb = time.AfterFunc(s.srv.opts.PingInterval, s.onHeartbeat)
+}
+
+// onHeartbeat runs when hb fires: it either sends a ping and arms the pong
+// deadline, or closes the session when that deadline passed without a pong.
+func (s *EngineIOSession) onHeartbeat() {
+	s.mu.Lock()
+	if s.closed || time.Now().Before(s.hbDeadline) {
+		s.mu.Unlock() // stale firing: hb was reset after it was scheduled
+		return
+	}
+	if s.awaitingPong {
+		s.mu.Unlock()
+		s.closeNow(ReasonPingTimeout, nil)
+		return
+	}
+	s.awaitingPong = true
+	s.resetHeartbeatLocked(s.srv.opts.PingTimeout)
+	err := s.enqueueLocked(Packet{Type: PacketPing})
+	s.mu.Unlock()
+	if err != nil {
+		s.closeNow(ReasonTransportError, err)
+	}
+}
+
+func (s *EngineIOSession) resetHeartbeatLocked(d time.Duration) {
+	s.hbDeadline = time.Now().Add(d)
+	s.hb.Reset(d)
+}
+
+// onPong records a pong and schedules the next ping.
+func (s *EngineIOSession) onPong() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || !s.awaitingPong {
+		return
+	}
+	s.awaitingPong = false
+	s.resetHeartbeatLocked(s.srv.opts.PingInterval)
+}
+
+// send queues packets as one group: nothing from another sender comes
+// between them.
+func (s *EngineIOSession) send(packets ...Packet) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	var err error
+	for _, p := range packets {
+		if err = s.enqueueLocked(p); err != nil {
+			break
+		}
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.closeNow(ReasonTransportError, err)
+	}
+	return err
+}
+
+// enqueueLocked appends p to the outbound queue and wakes the transport that
+// drains it. It returns ErrQueueFull when the client is not keeping up; the
+// caller then closes the session (after releasing mu).
+func (s *EngineIOSession) enqueueLocked(p Packet) error {
+	if len(s.queue) >= s.srv.opts.MaxQueuedPackets {
+		return ErrQueueFull
+	}
+	if s.queue == nil && s.spare != nil {
+		s.queue, s.spare = s.spare, nil
+	}
+	s.queue = append(s.queue, p)
+	s.wakeLocked()
+	return nil
+}
+
+// wakeLocked tells the current transport that the queue has packets.
+func (s *EngineIOSession) wakeLocked() {
+	switch {
+	case s.transport == TransportWebSocket:
+		if !s.writing && s.ws != nil {
+			s.writing = true
+			s.srv.wg.Add(1)
+			go s.writeLoop(s.ws)
+		}
+	case s.pollWake != nil:
+		select {
+		case s.pollWake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// takeQueueLocked hands the queued packets to a transport.
+func (s *EngineIOSession) takeQueueLocked() []Packet {
+	q := s.queue
+	s.queue = nil
+	return q
+}
+
+// recycleLocked keeps a drained batch's array for the next queue.
+func (s *EngineIOSession) recycleLocked(batch []Packet) {
+	if cap(batch) > 64 || s.spare != nil {
+		return
+	}
+	clear(batch)
+	s.spare = batch[:0]
+}
+
+// deliver hands one incoming packet to the session: messages to the
+// application, pongs to the heartbeat, close to the closing logic.
+func (s *EngineIOSession) deliver(p Packet) {
+	switch p.Type {
+	case PacketMessage:
+		s.deliverMu.Lock()
+		fn := s.onMessage
+		if fn != nil && !s.isClosed() {
+			fn(p.Data, p.Binary)
+		}
+		s.deliverMu.Unlock()
+	case PacketPong:
+		s.onPong()
+	case PacketClose:
+		s.mu.Lock()
+		s.clientClose = true
+		s.mu.Unlock()
+		s.closeNow(ReasonTransportClose, nil)
+	}
+	// open, ping, upgrade and noop from a client outside an upgrade carry no
+	// meaning in v4 and are ignored, as the Node.js server ignores them.
+}
+
+func (s *EngineIOSession) isClosed() bool {
+	select {
+	case <-s.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// closeNow closes the session at once: what is queued is dropped (but a
+// pending poll still receives it), the transport is torn down.
+func (s *EngineIOSession) closeNow(reason CloseReason, err error) {
+	s.close(reason, err, false)
+}
+
+// closeGracefully closes the session after what is queued has been written.
+func (s *EngineIOSession) closeGracefully(reason CloseReason) {
+	s.close(reason, nil, true)
+}
+
+func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	s.reason, s.closeErr = reason, err
+	if s.hb != nil {
+		s.hb.Stop()
+	}
+	s.cancelUpgradeLocked()
+	ws := s.ws
+	var closeWS func()
+	switch {
+	case ws == nil:
+		// Long-polling: a waiting GET gets the queue and a close (or noop)
+		// packet; with none waiting, a graceful close leaves the session
+		// registered until one more GET collects the rest.
+		// The same holds after a client's close packet, so that a GET racing
+		// the POST that carried it gets its noop rather than a 400.
+		if s.pollWake != nil {
+			s.wakeLocked()
+		} else if (graceful && len(s.queue) > 0) || s.clientClose {
+			s.finalPoll = true
+		}
+	case graceful && s.writing:
+		// the writer closes the websocket once it has drained the queue
+	case graceful:
+		s.srv.wg.Add(1)
+		closeWS = func() {
+			defer s.srv.wg.Done()
+			s.closeWebSocket(ws, websocket.StatusNormalClosure)
+		}
+	default:
+		s.queue = nil
+	}
+	finalPoll := s.finalPoll
+	onClose := s.onClose
+	s.mu.Unlock()
+
+	close(s.done)
+	switch {
+	case closeWS != nil:
+		go closeWS()
+	case ws != nil && !graceful:
+		s.ioCancel()
+		_ = ws.CloseNow()
+	case ws == nil:
+		s.ioCancel() // long-polling does no I/O under ioCtx
+	}
+	if !finalPoll {
+		s.srv.unregister(s)
+	} else {
+		time.AfterFunc(s.srv.opts.PingTimeout, func() { s.srv.unregister(s) })
+	}
+	if onClose != nil {
+		onClose(reason, err)
+	}
+}
+
+// closeWebSocket performs the close handshake (bounded by coder/websocket's
+// own timeout) and then releases the session's I/O context.
+func (s *EngineIOSession) closeWebSocket(ws *websocket.Conn, code websocket.StatusCode) {
+	_ = ws.Close(code, "")
+	s.ioCancel()
+}
+
+// writeLoop drains the queue onto the websocket, and ends when it is empty.
+// It is started by wakeLocked and owned by the server's wait group.
+func (s *EngineIOSession) writeLoop(ws *websocket.Conn) {
+	defer s.srv.wg.Done()
+	var scratch []byte
+	for {
+		s.mu.Lock()
+		batch := s.takeQueueLocked()
+		if len(batch) == 0 {
+			s.writing = false
+			closed := s.closed
+			s.mu.Unlock()
+			if closed {
+				s.closeWebSocket(ws, websocket.StatusNormalClosure)
+			}
+			return
+		}
+		s.mu.Unlock()
+		for _, p := range batch {
+			var err error
+			if p.Binary {
+				err = ws.Write(s.ioCtx, websocket.MessageBinary, p.Data)
+			} else {
+				scratch = p.AppendText(scratch[:0])
+				err = ws.Write(s.ioCtx, websocket.MessageText, scratch)
+			}
+			if err != nil {
+				s.mu.Lock()
+				s.writing = false
+				s.mu.Unlock()
+				s.closeNow(ReasonTransportError, err)
+				return
+			}
+		}
+		s.mu.Lock()
+		s.recycleLocked(batch)
+		s.mu.Unlock()
+		if cap(scratch) > 64<<10 {
+			scratch = nil
+		}
+	}
+}
+
+// cancelUpgradeLocked abandons an upgrade in progress.
+func (s *EngineIOSession) cancelUpgradeLocked() {
+	if !s.upgrading {
+		return
+	}
+	s.upgrading, s.probed = false, false
+	if s.upgradeTimer != nil {
+		s.upgradeTimer.Stop()
+		s.upgradeTimer = nil
+	}
+	if s.probe != nil {
+		_ = s.probe.CloseNow()
+		s.probe = nil
+	}
+	if s.upgradedCh != nil {
+		close(s.upgradedCh)
+		s.upgradedCh = nil
+	}
+}
+
+// closeInfo reports why the session closed, for the transport handlers.
+func (s *EngineIOSession) closeInfo() (CloseReason, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reason, s.closeErr
+}
+
+var errOverlap = errors.New("engineio: overlapping request from client")

@@ -1,0 +1,84 @@
+package engineio
+
+// EngineIOSocket is what the application layer sees of a session. Its
+// methods are safe for concurrent use.
+//
+// The application registers its callbacks with OnMessage and OnClose from
+// within Application.OnOpen, before any message can arrive.
+type EngineIOSocket struct {
+	s *EngineIOSession
+}
+
+// Message is one Engine.IO message: text, or binary when Binary is set.
+type Message struct {
+	Data   []byte
+	Binary bool
+}
+
+// ID returns the session id: 20 URL-safe characters.
+func (k *EngineIOSocket) ID() string { return k.s.id }
+
+// Request returns what was kept of the handshake request. It must not be
+// modified.
+func (k *EngineIOSocket) Request() *HandshakeRequest { return k.s.req }
+
+// Transport returns the current transport: TransportPolling or
+// TransportWebSocket.
+func (k *EngineIOSocket) Transport() string {
+	k.s.mu.Lock()
+	defer k.s.mu.Unlock()
+	return k.s.transport
+}
+
+// Send queues one message. The socket takes data as it is and may write it
+// after Send returns, so the caller must not change it afterwards; the same
+// slice may be sent to many sockets. It returns ErrSessionClosed on a
+// closed session and ErrQueueFull (having closed the session) when the
+// client stopped reading.
+func (k *EngineIOSocket) Send(data []byte, binary bool) error {
+	return k.s.send(Packet{Type: PacketMessage, Data: data, Binary: binary})
+}
+
+// SendGroup queues several messages together: no message from another
+// sender is queued between them. Socket.IO uses it for a packet followed by
+// its binary attachments.
+func (k *EngineIOSocket) SendGroup(msgs []Message) error {
+	if len(msgs) == 1 {
+		return k.Send(msgs[0].Data, msgs[0].Binary)
+	}
+	packets := make([]Packet, len(msgs))
+	for i, m := range msgs {
+		packets[i] = Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary}
+	}
+	return k.s.send(packets...)
+}
+
+// OnMessage sets the function called with each message the client sends,
+// one call at a time, in arrival order. The data belongs to the callee.
+// The function must not block for long: it holds up the connection's reads.
+func (k *EngineIOSocket) OnMessage(fn func(data []byte, binary bool)) {
+	k.s.deliverMu.Lock()
+	k.s.onMessage = fn
+	k.s.deliverMu.Unlock()
+}
+
+// OnClose sets the function called once when the session closes, with the
+// reason and, for transport errors, the error.
+func (k *EngineIOSocket) OnClose(fn func(reason CloseReason, err error)) {
+	k.s.mu.Lock()
+	k.s.onClose = fn
+	k.s.mu.Unlock()
+}
+
+// Close closes the session with reason "forced close", after what is
+// already queued has been written. It is idempotent.
+func (k *EngineIOSocket) Close() { k.s.closeGracefully(ReasonForcedClose) }
+
+// Done returns a channel closed when the session closes.
+func (k *EngineIOSocket) Done() <-chan struct{} { return k.s.done }
+
+// CloseReason returns why the session closed, or "" while it is open.
+func (k *EngineIOSocket) CloseReason() CloseReason {
+	r, _ := k.s.closeInfo()
+	return r
+}

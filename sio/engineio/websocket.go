@@ -1,0 +1,226 @@
+package engineio
+
+import (
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// EngineIOWebSocketConsumer is the websocket transport (protocol v4,
+// "Transports: WebSocket"): it opens websocket-only sessions and upgrades
+// long-polling ones ("Upgrade"). Each connection is served by the goroutine
+// of its HTTP handler, which stays on as the connection's one reader.
+type EngineIOWebSocketConsumer struct {
+	srv *Server
+}
+
+var _ http.Handler = (*EngineIOWebSocketConsumer)(nil)
+
+// WebSocket returns the server's websocket transport.
+func (s *Server) WebSocket() *EngineIOWebSocketConsumer { return s.ws }
+
+// ServeHTTP serves a websocket request, verifying it as Server.ServeHTTP
+// does.
+func (c *EngineIOWebSocketConsumer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !isWebSocketUpgrade(r) {
+		protocolError(CodeBadRequest).writeTo(w)
+		return
+	}
+	c.srv.ServeHTTP(w, r)
+}
+
+func (c *EngineIOWebSocketConsumer) acceptOptions() *websocket.AcceptOptions {
+	o := &websocket.AcceptOptions{
+		// The origin is checked by the server's CORS policy, when it has one.
+		InsecureSkipVerify: true,
+		CompressionMode:    websocket.CompressionDisabled,
+	}
+	if d := c.srv.opts.PerMessageDeflate; d != nil && !d.Disabled {
+		o.CompressionMode = websocket.CompressionNoContextTakeover
+		o.CompressionThreshold = d.Threshold
+	}
+	return o
+}
+
+func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
+	conn, err := websocket.Accept(w, r, c.acceptOptions())
+	if err != nil {
+		return nil, err
+	}
+	conn.SetReadLimit(c.srv.opts.MaxPayload)
+	return conn, nil
+}
+
+// handshake opens a websocket-only session: the open packet is the first
+// frame, with no upgrades offered.
+func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Request) {
+	sess := c.srv.register(TransportWebSocket, r)
+	if sess == nil {
+		http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	c.srv.setCookie(w, sess.id)
+	conn, err := c.accept(w, r)
+	if err != nil {
+		sess.closeNow(ReasonTransportError, err)
+		return
+	}
+	c.srv.wg.Add(1)
+	defer c.srv.wg.Done()
+	open := c.srv.openPacket(sess.id, TransportWebSocket)
+	if err := conn.Write(sess.ioCtx, websocket.MessageText, open.AppendText(nil)); err != nil {
+		_ = conn.CloseNow()
+		sess.closeNow(ReasonTransportError, err)
+		return
+	}
+	sess.mu.Lock()
+	sess.ws = conn
+	sess.mu.Unlock()
+	c.srv.open(sess)
+	sess.readLoop(conn)
+}
+
+// upgrade runs the upgrade of a long-polling session: it answers the probe,
+// has the pending poll answered with a noop, and moves the session to the
+// websocket when the upgrade packet arrives.
+func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
+	sess.mu.Lock()
+	if sess.closed || sess.transport != TransportPolling || sess.upgrading {
+		sess.mu.Unlock()
+		// As the Node.js server does: the handshake succeeds and the
+		// websocket is closed at once, leaving the session as it was.
+		if conn, err := c.accept(w, r); err == nil {
+			_ = conn.CloseNow()
+		}
+		return
+	}
+	sess.upgrading = true
+	sess.upgradedCh = make(chan struct{})
+	sess.mu.Unlock()
+
+	conn, err := c.accept(w, r)
+	if err != nil {
+		sess.mu.Lock()
+		sess.cancelUpgradeLocked()
+		sess.mu.Unlock()
+		return
+	}
+	c.srv.wg.Add(1)
+	defer c.srv.wg.Done()
+
+	sess.mu.Lock()
+	if !sess.upgrading || sess.closed {
+		sess.mu.Unlock()
+		_ = conn.CloseNow()
+		return
+	}
+	sess.probe = conn
+	sess.upgradeTimer = time.AfterFunc(c.srv.opts.UpgradeTimeout, func() {
+		sess.mu.Lock()
+		if sess.probe == conn {
+			sess.cancelUpgradeLocked()
+		}
+		sess.mu.Unlock()
+	})
+	sess.mu.Unlock()
+
+	if !sess.probeLoop(conn) {
+		sess.mu.Lock()
+		if sess.probe == conn {
+			sess.cancelUpgradeLocked()
+		}
+		sess.mu.Unlock()
+		_ = conn.CloseNow()
+		return
+	}
+	sess.readLoop(conn)
+}
+
+// probeLoop reads the probe connection until the upgrade packet moves the
+// session onto it (true), or the upgrade fails (false).
+func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
+	for {
+		typ, data, err := conn.Read(s.ioCtx)
+		if err != nil || typ != websocket.MessageText {
+			return false
+		}
+		switch string(data) {
+		case "2probe":
+			if err := conn.Write(s.ioCtx, websocket.MessageText, []byte("3probe")); err != nil {
+				return false
+			}
+			s.mu.Lock()
+			if s.probe != conn {
+				s.mu.Unlock()
+				return false
+			}
+			s.probed = true
+			s.wakeLocked() // a waiting poll is answered with a noop
+			s.mu.Unlock()
+		case "5":
+			s.mu.Lock()
+			if s.probe != conn || !s.probed || s.closed {
+				s.mu.Unlock()
+				return false
+			}
+			s.transport = TransportWebSocket
+			s.ws = conn
+			s.probe = nil
+			s.upgrading, s.probed = false, false
+			if s.upgradeTimer != nil {
+				s.upgradeTimer.Stop()
+				s.upgradeTimer = nil
+			}
+			close(s.upgradedCh)
+			s.upgradedCh = nil
+			if len(s.queue) > 0 {
+				s.wakeLocked()
+			}
+			s.mu.Unlock()
+			return true
+		default:
+			// Anything else before the upgrade packet abandons the upgrade.
+			return false
+		}
+	}
+}
+
+// readLoop reads the session's websocket until it fails or closes.
+func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
+	for {
+		typ, data, err := conn.Read(s.ioCtx)
+		if err != nil {
+			s.closeNow(readErrorReason(err), err)
+			return
+		}
+		if typ == websocket.MessageBinary {
+			s.deliver(DecodeBinary(data))
+			continue
+		}
+		p, err := DecodeText(data)
+		if err != nil {
+			s.closeNow(ReasonParseError, err)
+			return
+		}
+		s.deliver(p)
+	}
+}
+
+// readErrorReason maps a websocket read error to a close reason: a close
+// frame or end of stream is "transport close", anything else (an oversized
+// frame among them) "transport error".
+func readErrorReason(err error) CloseReason {
+	switch websocket.CloseStatus(err) {
+	case websocket.StatusNormalClosure, websocket.StatusGoingAway, websocket.StatusNoStatusRcvd:
+		return ReasonTransportClose
+	case -1:
+		var ce websocket.CloseError
+		if errors.As(err, &ce) {
+			return ReasonTransportError
+		}
+		return ReasonTransportClose
+	}
+	return ReasonTransportError
+}
