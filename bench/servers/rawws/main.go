@@ -101,16 +101,16 @@ func handle(w http.ResponseWriter, r *http.Request) {
 }
 
 type conn struct {
-	ws     *websocket.Conn
-	sid    string
-	wmu    sync.Mutex // keeps multi-frame packets (binary) together
-	pong   atomic.Bool
-	timer  *time.Timer
+	ws    *websocket.Conn
+	sid   string
+	wmu   sync.Mutex // keeps multi-frame packets (binary) together
+	pong  atomic.Bool
+	timer *time.Timer
 	// awaiting is touched only by the timer's callback, which never runs
 	// concurrently with itself.
 	awaiting bool
-	rooms  []string
-	closed atomic.Bool
+	rooms    []string
+	closed   atomic.Bool
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}

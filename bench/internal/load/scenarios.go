@@ -1,0 +1,641 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/gosio/gosio/bench/internal/sysstat"
+)
+
+// Env is what a scenario needs to know about the run.
+type Env struct {
+	Dialer *Dialer
+	PID    int           // the server's process, for CPU time and RSS
+	Warmup time.Duration // load before the measuring window
+	Window time.Duration // length of the measuring window
+	Logf   func(format string, args ...any)
+}
+
+// Sample is one figure of one run: Key names the metric (see the runner's
+// metric table).
+type Sample struct {
+	Key   string
+	Value float64
+}
+
+// Pre-encoded frames and the prefixes that match their replies.
+var (
+	echoFrame     = []byte(`42["echo",{"n":1,"msg":"hello from the gosio benchmark"}]`)
+	echoPrefix    = []byte(`42["echo",`)
+	echoAckFrame  = []byte(`421["echo-ack",{"n":1,"msg":"hello from the gosio benchmark"}]`)
+	ackPrefix     = []byte(`431[`)
+	joinFrame     = []byte(`420["join","room1"]`)
+	joinAckPrefix = []byte(`430`)
+	bcastFrame    = []byte(`42["broadcast","room1",{"n":1,"msg":"hello room"}]`)
+	bcastPrefix   = []byte(`42["bcast",`)
+	binHeader     = []byte(`451-["echo",{"_placeholder":true,"num":0}]`)
+	binPrefix     = []byte(`451-["echo"`)
+)
+
+// BinarySize is the attachment size of scenario S7.
+const BinarySize = 64 << 10
+
+// window tells the load loops whether they are warming up (0), measuring
+// (1) or must stop (2).
+type window struct{ phase atomic.Int32 }
+
+func (w *window) measuring() bool { return w.phase.Load() == 1 }
+func (w *window) stopped() bool   { return w.phase.Load() == 2 }
+
+// stats is what one measuring window saw.
+type stats struct {
+	ops, bytes int64
+	elapsed    time.Duration
+	serverCPU  time.Duration
+	genCPU     time.Duration
+	coreBusy   [2]float64 // percent, from /proc/stat
+}
+
+// measure runs the warm-up, then the window, reading the op counter, the
+// server's CPU time and our own at both edges. It leaves w stopped.
+func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
+	time.Sleep(e.Warmup)
+	w.phase.Store(1)
+	o0, b0 := ops.Load(), int64(0)
+	if nbytes != nil {
+		b0 = nbytes.Load()
+	}
+	s0, err := sysstat.CPUTime(e.PID)
+	if err != nil {
+		w.phase.Store(2)
+		return stats{}, err
+	}
+	g0, _ := sysstat.CPUTime(0)
+	cb0, ct0, _ := sysstat.CoreTimes(2)
+	t0 := time.Now()
+	time.Sleep(e.Window)
+	o1 := ops.Load()
+	b1 := int64(0)
+	if nbytes != nil {
+		b1 = nbytes.Load()
+	}
+	s1, err := sysstat.CPUTime(e.PID)
+	g1, _ := sysstat.CPUTime(0)
+	cb1, ct1, _ := sysstat.CoreTimes(2)
+	el := time.Since(t0)
+	w.phase.Store(2)
+	if err != nil {
+		return stats{}, err
+	}
+	st := stats{ops: o1 - o0, bytes: b1 - b0, elapsed: el, serverCPU: s1 - s0, genCPU: g1 - g0}
+	for c := range 2 {
+		if len(ct1) > c && len(ct0) > c && ct1[c] > ct0[c] {
+			st.coreBusy[c] = 100 * float64(cb1[c]-cb0[c]) / float64(ct1[c]-ct0[c])
+		}
+	}
+	return st, nil
+}
+
+func (s stats) rate() float64 { return float64(s.ops) / s.elapsed.Seconds() }
+
+// perCPU is operations per second of server CPU time.
+func (s stats) perCPU(n int64) float64 {
+	if s.serverCPU <= 0 {
+		return 0
+	}
+	return float64(n) / s.serverCPU.Seconds()
+}
+
+func (s stats) samples(prefix string) []Sample {
+	return []Sample{
+		{prefix + ".rate", s.rate()},
+		{prefix + ".perCPU", s.perCPU(s.ops)},
+		{prefix + ".srvCPU", 100 * s.serverCPU.Seconds() / s.elapsed.Seconds()},
+		{prefix + ".genCPU", 100 * s.genCPU.Seconds() / s.elapsed.Seconds()},
+		{prefix + ".core0", s.coreBusy[0]},
+		{prefix + ".core1", s.coreBusy[1]},
+	}
+}
+
+// connectMany opens n websocket clients (indexes from..from+n-1) with conc
+// dials at a time, calling after(i, ws) on each as soon as it is connected.
+func (e *Env) connectMany(ctx context.Context, from, n, conc int, after func(i int, w *WS) error) ([]*WS, error) {
+	out := make([]*WS, n)
+	var next atomic.Int64
+	var firstErr error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range min(conc, n) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				mu.Lock()
+				failed := firstErr != nil
+				mu.Unlock()
+				if failed {
+					return
+				}
+				w, err := e.Dialer.Connect(ctx, from+i)
+				if err == nil && after != nil {
+					if err = after(from+i, w); err != nil {
+						w.Close()
+					}
+				}
+				if err != nil {
+					mu.Lock()
+					if firstErr == nil {
+						firstErr = fmt.Errorf("client %d: %w", from+i, err)
+					}
+					mu.Unlock()
+					return
+				}
+				out[i] = w
+			}
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		for _, w := range out {
+			if w != nil {
+				w.Close()
+			}
+		}
+		return nil, firstErr
+	}
+	return out, nil
+}
+
+func closeAll(ws []*WS) {
+	for _, w := range ws {
+		if w != nil {
+			w.Close()
+		}
+	}
+}
+
+func percentile(sorted []int64, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p * float64(len(sorted)-1))
+	return float64(sorted[i]) / 1e6 // ms
+}
+
+// latencies merges per-client recordings into p50/p99 samples.
+func latencies(prefix string, per [][]int64) []Sample {
+	var all []int64
+	for _, l := range per {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	return []Sample{{prefix + ".p50", percentile(all, 0.50)}, {prefix + ".p99", percentile(all, 0.99)}}
+}
+
+// firstErr collects the first error of many goroutines, ignoring those that
+// come after the window was stopped (closing connections causes them).
+type errOnce struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (o *errOnce) set(w *window, err error) {
+	if err == nil || w.stopped() {
+		return
+	}
+	o.mu.Lock()
+	if o.err == nil {
+		o.err = err
+	}
+	o.mu.Unlock()
+}
+
+func (o *errOnce) get() error {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.err
+}
+
+// Echo is S1 (ack=false: emit "echo", wait for the "echo" event back) and S2
+// (ack=true: emit "echo-ack" with an ack id, wait for the ack): n clients in
+// a closed loop, one request outstanding each.
+func (e *Env) Echo(ctx context.Context, key string, n int, ack bool) ([]Sample, error) {
+	clients, err := e.connectMany(ctx, 0, n, 32, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(clients)
+	frame, prefix := echoFrame, echoPrefix
+	if ack {
+		frame, prefix = echoAckFrame, ackPrefix
+	}
+	var w window
+	var ops atomic.Int64
+	var fail errOnce
+	lat := make([][]int64, n)
+	base := time.Now()
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		wg.Go(func() {
+			l := make([]int64, 0, 4096)
+			defer func() { lat[i] = l }()
+			for !w.stopped() {
+				t0 := time.Since(base)
+				if err := c.Send(frame); err != nil {
+					fail.set(&w, err)
+					return
+				}
+				for {
+					_, m, err := c.Next()
+					if err != nil {
+						fail.set(&w, err)
+						return
+					}
+					if bytes.HasPrefix(m, prefix) {
+						break
+					}
+				}
+				ops.Add(1)
+				if w.measuring() {
+					l = append(l, int64(time.Since(base)-t0))
+				}
+			}
+		})
+	}
+	st, err := e.measure(&w, &ops, nil)
+	closeAll(clients)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if err := fail.get(); err != nil {
+		return nil, err
+	}
+	if st.ops == 0 {
+		return nil, errors.New("no round trip completed")
+	}
+	return append(st.samples(key), latencies(key, lat)...), nil
+}
+
+// Broadcast is S3: rooms of the given sizes (growing: the clients of the
+// smaller room stay and more join), every client joined to "room1"; client 0
+// asks the server to broadcast to the room, keeping up to inflight
+// broadcasts not yet fully delivered. Counts deliveries to all clients.
+func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sample, error) {
+	var out []Sample
+	var all []*WS
+	defer func() { closeAll(all) }()
+	var delivered atomic.Int64
+	var fail errOnce
+	var readers sync.WaitGroup
+	done := make(chan struct{})
+	defer func() { close(done) }()
+	notify := make(chan struct{}, 1)
+	var roomSize atomic.Int64
+	join := func(i int, c *WS) error {
+		if err := c.Send(joinFrame); err != nil {
+			return err
+		}
+		for {
+			_, m, err := c.Next()
+			if err != nil {
+				return err
+			}
+			if bytes.HasPrefix(m, joinAckPrefix) {
+				return nil
+			}
+		}
+	}
+	var readerWin window // only its stopped state is used: set when we tear down
+	startReader := func(c *WS) {
+		readers.Go(func() {
+			for {
+				_, m, err := c.Next()
+				if err != nil {
+					fail.set(&readerWin, err)
+					return
+				}
+				if bytes.HasPrefix(m, bcastPrefix) {
+					if v := delivered.Add(1); v%roomSize.Load() == 0 {
+						select {
+						case notify <- struct{}{}:
+						default:
+						}
+					}
+				}
+			}
+		})
+	}
+	defer func() {
+		readerWin.phase.Store(2)
+		closeAll(all)
+		readers.Wait()
+	}()
+	for _, size := range sizes {
+		if size <= len(all) {
+			continue
+		}
+		t0 := time.Now()
+		more, err := e.connectMany(ctx, len(all), size-len(all), 64, join)
+		if err != nil {
+			return out, err
+		}
+		all = append(all, more...)
+		e.Logf("  room of %d ready in %.1fs", size, time.Since(t0).Seconds())
+		roomSize.Store(int64(size))
+		for _, c := range more {
+			startReader(c)
+		}
+		base := delivered.Load()
+		var w window
+		var sent atomic.Int64
+		sender := all[0]
+		var sw sync.WaitGroup
+		sw.Go(func() {
+			n := int64(size)
+			for !w.stopped() {
+				for sent.Load()-(delivered.Load()-base)/n >= int64(inflight) {
+					select {
+					case <-notify:
+					case <-time.After(50 * time.Millisecond):
+					}
+					if w.stopped() {
+						return
+					}
+				}
+				if err := sender.Send(bcastFrame); err != nil {
+					fail.set(&w, err)
+					return
+				}
+				sent.Add(1)
+			}
+		})
+		st, err := e.measure(&w, &delivered, nil)
+		sw.Wait()
+		if err != nil {
+			return out, err
+		}
+		// Let the broadcasts in flight arrive before the room grows.
+		deadline := time.Now().Add(5 * time.Second)
+		for delivered.Load()-base < sent.Load()*int64(size) && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := fail.get(); err != nil {
+			return out, err
+		}
+		if st.ops == 0 {
+			return out, errors.New("no broadcast delivered")
+		}
+		out = append(out, st.samples("S3."+strconv.Itoa(size))...)
+	}
+	return out, nil
+}
+
+// Idle is S4: websocket clients connected to "/" that only answer pings.
+// Server RSS is read before any client and after each size is reached (the
+// clients of the smaller size stay), after settle.
+func (e *Env) Idle(ctx context.Context, sizes []int, settle time.Duration) ([]Sample, error) {
+	var out []Sample
+	var all []*WS
+	var readers sync.WaitGroup
+	var w window
+	var fail errOnce
+	defer func() {
+		w.phase.Store(2)
+		closeAll(all)
+		readers.Wait()
+	}()
+	time.Sleep(settle / 4)
+	base, err := sysstat.RSS(e.PID)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, Sample{"S4.baseMB", float64(base) / (1 << 20)})
+	for _, size := range sizes {
+		if size <= len(all) {
+			continue
+		}
+		t0 := time.Now()
+		more, err := e.connectMany(ctx, len(all), size-len(all), 64, nil)
+		if err != nil {
+			return out, err
+		}
+		e.Logf("  %d idle clients connected in %.1fs", size, time.Since(t0).Seconds())
+		all = append(all, more...)
+		for _, c := range more {
+			readers.Go(func() {
+				for {
+					if _, _, err := c.Next(); err != nil {
+						fail.set(&w, err)
+						return
+					}
+				}
+			})
+		}
+		time.Sleep(settle)
+		if err := fail.get(); err != nil {
+			return out, err
+		}
+		rss, err := sysstat.RSS(e.PID)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, Sample{"S4." + strconv.Itoa(size) + ".kb", float64(rss-base) / 1024 / float64(size)})
+	}
+	return out, nil
+}
+
+// ConnRate is S5: conc clients in a closed loop open a connection, connect
+// the namespace and drop the connection. mode "ws" opens a websocket
+// directly; "poll" does the handshake and connect over long-polling and then
+// upgrades to websocket, as a browser does.
+func (e *Env) ConnRate(ctx context.Context, mode string, conc int) ([]Sample, error) {
+	var w window
+	var ops atomic.Int64
+	var fail errOnce
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for range conc {
+		wg.Go(func() {
+			for !w.stopped() {
+				var c *WS
+				var err error
+				if mode == "poll" {
+					c, err = e.Dialer.ConnectUpgrade(ctx, -1)
+				} else {
+					c, err = e.Dialer.Connect(ctx, -1)
+				}
+				if err != nil {
+					fail.set(&w, err)
+					return
+				}
+				c.Close()
+				ops.Add(1)
+			}
+		})
+	}
+	st, err := e.measure(&w, &ops, nil)
+	cancel()
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if err := fail.get(); err != nil {
+		return nil, err
+	}
+	if st.ops == 0 {
+		return nil, errors.New("no connection completed")
+	}
+	return st.samples("S5." + mode), nil
+}
+
+// PollEcho is S6: n long-polling clients in a closed loop: a GET waits while
+// a POST sends "echo"; the round trip ends when the echo arrives on the GET.
+func (e *Env) PollEcho(ctx context.Context, n int) ([]Sample, error) {
+	clients := make([]*Poll, n)
+	for i := range clients {
+		p, err := e.Dialer.ConnectPoll(ctx, i)
+		if err != nil {
+			for _, c := range clients[:i] {
+				c.Close()
+			}
+			return nil, fmt.Errorf("polling client %d: %w", i, err)
+		}
+		clients[i] = p
+	}
+	defer func() {
+		for _, c := range clients {
+			c.Close()
+		}
+	}()
+	var w window
+	var ops atomic.Int64
+	var fail errOnce
+	lat := make([][]int64, n)
+	base := time.Now()
+	var wg sync.WaitGroup
+	for i, c := range clients {
+		post := PostRequest(e.Dialer.Addr, c.SID, echoFrame)
+		wg.Go(func() {
+			l := make([]int64, 0, 1024)
+			defer func() { lat[i] = l }()
+			for !w.stopped() {
+				t0 := time.Since(base)
+				if err := c.RoundTrip(post, echoPrefix); err != nil {
+					fail.set(&w, err)
+					return
+				}
+				ops.Add(1)
+				if w.measuring() {
+					l = append(l, int64(time.Since(base)-t0))
+				}
+			}
+		})
+	}
+	st, err := e.measure(&w, &ops, nil)
+	for _, c := range clients {
+		c.Close()
+	}
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if err := fail.get(); err != nil {
+		return nil, err
+	}
+	if st.ops == 0 {
+		return nil, errors.New("no round trip completed")
+	}
+	return append(st.samples("S6"), latencies("S6", lat)...), nil
+}
+
+// Binary is S7: n clients in a closed loop emit "echo" with one 64 KiB
+// attachment and wait for it to come back. Reports attachment MB/s (one
+// direction: each round trip counts 64 KiB once).
+func (e *Env) Binary(ctx context.Context, n int) ([]Sample, error) {
+	clients, err := e.connectMany(ctx, 0, n, 16, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(clients)
+	payload := make([]byte, BinarySize)
+	for i := range payload {
+		payload[i] = byte(i * 7)
+	}
+	var w window
+	var ops, nbytes atomic.Int64
+	var fail errOnce
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Go(func() {
+			for !w.stopped() {
+				if err := c.Send(binHeader); err != nil {
+					fail.set(&w, err)
+					return
+				}
+				if err := c.SendBinary(payload); err != nil {
+					fail.set(&w, err)
+					return
+				}
+				for {
+					_, m, err := c.Next()
+					if err != nil {
+						fail.set(&w, err)
+						return
+					}
+					if bytes.HasPrefix(m, binPrefix) {
+						break
+					}
+				}
+				typ, m, err := c.Next()
+				if err != nil {
+					fail.set(&w, err)
+					return
+				}
+				if typ != websocket.MessageBinary || len(m) != BinarySize {
+					fail.set(&w, fmt.Errorf("want a %d-byte binary attachment, got %v of %d bytes", BinarySize, typ, len(m)))
+					return
+				}
+				nbytes.Add(int64(len(m)))
+				ops.Add(1)
+			}
+		})
+	}
+	st, err := e.measure(&w, &ops, &nbytes)
+	closeAll(clients)
+	wg.Wait()
+	if err != nil {
+		return nil, err
+	}
+	if err := fail.get(); err != nil {
+		return nil, err
+	}
+	if st.ops == 0 {
+		return nil, errors.New("no round trip completed")
+	}
+	mb := float64(st.bytes) / 1e6
+	perCPU := 0.0
+	if st.serverCPU > 0 {
+		perCPU = mb / st.serverCPU.Seconds()
+	}
+	return []Sample{
+		{"S7.mbps", mb / st.elapsed.Seconds()},
+		{"S7.perCPU", perCPU},
+		{"S7.srvCPU", 100 * st.serverCPU.Seconds() / st.elapsed.Seconds()},
+		{"S7.genCPU", 100 * st.genCPU.Seconds() / st.elapsed.Seconds()},
+		{"S7.core0", st.coreBusy[0]},
+		{"S7.core1", st.coreBusy[1]},
+	}, nil
+}

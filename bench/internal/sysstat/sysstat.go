@@ -1,0 +1,170 @@
+// Package sysstat reads what the benchmark measures from /proc (a process's
+// CPU time and resident memory) and times a fixed CPU loop on a given core to
+// tell the host's fast mode from its slow one.
+package sysstat
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// ClockTick is the unit of utime and stime in /proc/PID/stat. It is 100 Hz
+// on every Linux architecture Go supports (USER_HZ is fixed in the ABI).
+const ClockTick = 10 * time.Millisecond
+
+// CPUTime returns utime+stime of process pid (all its threads), read from
+// /proc/PID/stat; pid 0 means this process.
+func CPUTime(pid int) (time.Duration, error) {
+	path := "/proc/self/stat"
+	if pid > 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/stat"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: fields are counted after
+	// its closing parenthesis. utime and stime are fields 14 and 15.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0, fmt.Errorf("%s: unexpected format", path)
+	}
+	f := bytes.Fields(b[i+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%s: unexpected format", path)
+	}
+	ut, err1 := strconv.ParseInt(string(f[11]), 10, 64)
+	st, err2 := strconv.ParseInt(string(f[12]), 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("%s: unexpected format", path)
+	}
+	return time.Duration(ut+st) * ClockTick, nil
+}
+
+// RSS returns VmRSS of process pid in bytes, from /proc/PID/status.
+func RSS(pid int) (int64, error) {
+	path := "/proc/self/status"
+	if pid > 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/status"
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	i := bytes.Index(b, []byte("\nVmRSS:"))
+	if i < 0 {
+		return 0, fmt.Errorf("%s: no VmRSS", path)
+	}
+	line := b[i+7:]
+	if j := bytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	f := bytes.Fields(line)
+	if len(f) < 1 {
+		return 0, fmt.Errorf("%s: bad VmRSS", path)
+	}
+	kb, err := strconv.ParseInt(string(f[0]), 10, 64)
+	if err != nil {
+		return 0, err
+	}
+	return kb * 1024, nil
+}
+
+// Affinity returns the CPUs this process's calling thread may run on.
+func Affinity() ([]int, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return nil, err
+	}
+	var cpus []int
+	for c := 0; c < 1024; c++ {
+		if set.IsSet(c) {
+			cpus = append(cpus, c)
+		}
+	}
+	return cpus, nil
+}
+
+var sink uint64
+
+func spin(n int) uint64 {
+	x := uint64(88172645463325252)
+	for i := 0; i < n; i++ {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+	}
+	return x
+}
+
+// SpinIterations is the fixed work of one calibration: about 30 ms in the
+// host's fast mode.
+const SpinIterations = 30_000_000
+
+// Calibrate times the fixed CPU loop on core cpu (the calling goroutine's
+// thread is moved there and back) and returns the best of two tries.
+func Calibrate(cpu int) (time.Duration, error) {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var old unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &old); err != nil {
+		return 0, err
+	}
+	var set unix.CPUSet
+	set.Set(cpu)
+	if err := unix.SchedSetaffinity(0, &set); err != nil {
+		return 0, err
+	}
+	defer func() { _ = unix.SchedSetaffinity(0, &old) }()
+	best := time.Duration(1<<63 - 1)
+	for range 2 {
+		t := time.Now()
+		sink += spin(SpinIterations)
+		if d := time.Since(t); d < best {
+			best = d
+		}
+	}
+	return best, nil
+}
+
+// CoreTimes returns, for each of the first n cores, the busy and the total
+// jiffies from /proc/stat (busy: all but idle and iowait; this includes the
+// softirq time where loopback TCP does much of its work, which no process is
+// charged for).
+func CoreTimes(n int) (busy, total []int64, err error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return nil, nil, err
+	}
+	busy, total = make([]int64, n), make([]int64, n)
+	for _, line := range bytes.Split(b, []byte("\n")) {
+		if !bytes.HasPrefix(line, []byte("cpu")) || len(line) < 4 || line[3] < '0' || line[3] > '9' {
+			continue
+		}
+		f := bytes.Fields(line)
+		c, err := strconv.Atoi(string(f[0][3:]))
+		if err != nil || c >= n || len(f) < 8 {
+			continue
+		}
+		var sum int64
+		for i, v := range f[1:] {
+			if i >= 8 { // guest time is already in user
+				break
+			}
+			x, _ := strconv.ParseInt(string(v), 10, 64)
+			sum += x
+			if i == 3 || i == 4 { // idle, iowait
+				continue
+			}
+			busy[c] += x
+		}
+		total[c] = sum
+	}
+	return busy, total, nil
+}
