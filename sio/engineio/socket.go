@@ -82,3 +82,19 @@ func (k *EngineIOSocket) CloseReason() CloseReason {
 	r, _ := k.s.closeInfo()
 	return r
 }
+
+// Writable reports whether a message sent now would go out at once: nothing
+// is queued, and on long-polling a GET is waiting. Volatile messages are
+// dropped when it is false, as the Node.js server drops them.
+func (k *EngineIOSocket) Writable() bool {
+	s := k.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || len(s.queue) > 0 || s.upgrading {
+		return false
+	}
+	if s.transport == TransportWebSocket {
+		return !s.writing
+	}
+	return s.pollWake != nil
+}

@@ -1,0 +1,186 @@
+package socketio
+
+import (
+	"encoding/json"
+	"log"
+	"sync"
+	"time"
+
+	"github.com/gosio/gosio/sio/engineio"
+)
+
+// encodedPacket is a packet encoded once, to be queued as is for any number
+// of clients: its text frame and the attachments that follow it.
+type encodedPacket struct {
+	text        []byte
+	attachments [][]byte
+}
+
+func encodePacket(p *SocketIOPacket) *encodedPacket {
+	return &encodedPacket{text: EncodePacket(p), attachments: p.Attachments}
+}
+
+// client is one Engine.IO connection seen by the Socket.IO layer: it
+// decodes packets and routes them to the namespace sockets it multiplexes.
+//
+// parser is owned by the engine's delivery (one message at a time); the
+// fields under mu by whoever holds it.
+type client struct {
+	srv    *SocketIOServer
+	conn   *engineio.EngineIOSocket
+	parser *SocketIOParser
+
+	mu           sync.Mutex
+	sockets      map[string]*NamespaceSocket // by namespace name
+	connectTimer *time.Timer
+	closed       bool
+}
+
+// OnOpen makes a client of a new Engine.IO session: it is the server's
+// engineio.Application.
+func (srv *SocketIOServer) OnOpen(conn *engineio.EngineIOSocket) {
+	c := &client{
+		srv:     srv,
+		conn:    conn,
+		parser:  NewSocketIOParser(srv.opts.Parser),
+		sockets: make(map[string]*NamespaceSocket, 1),
+	}
+	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
+	conn.OnMessage(c.onMessage)
+	conn.OnClose(c.onClose)
+}
+
+// onConnectTimeout closes a connection that joined no namespace in time.
+func (c *client) onConnectTimeout() {
+	c.mu.Lock()
+	idle := len(c.sockets) == 0 && !c.closed
+	c.mu.Unlock()
+	if idle {
+		c.conn.Close()
+	}
+}
+
+func (c *client) onMessage(data []byte, binary bool) {
+	p, err := c.parser.Add(data, binary)
+	if err != nil {
+		// As the Node.js server does: a packet that does not decode closes
+		// the connection ("forced close").
+		c.conn.Close()
+		return
+	}
+	if p == nil {
+		return // attachments still awaited
+	}
+	c.dispatch(p)
+}
+
+func (c *client) dispatch(p *SocketIOPacket) {
+	c.mu.Lock()
+	s := c.sockets[p.Namespace]
+	c.mu.Unlock()
+	switch {
+	case s == nil && p.Type == PacketConnect:
+		c.connect(p.Namespace, p.Data)
+	case s != nil && p.Type != PacketConnect && p.Type != PacketConnectError:
+		s.onPacket(p)
+	default:
+		// A packet for a namespace the client has not joined, a second
+		// CONNECT, or a CONNECT_ERROR from a client: the Node.js server
+		// closes the connection for this invalid state.
+		c.conn.Close()
+	}
+}
+
+// connect handles a CONNECT packet.
+func (c *client) connect(name string, auth json.RawMessage) {
+	nsp := c.srv.lookupNamespace(name, auth)
+	if nsp == nil {
+		c.writePacket(&SocketIOPacket{
+			Type: PacketConnectError, Namespace: name, ID: NoAckID,
+			Data: json.RawMessage(`{"message":"Invalid namespace"}`),
+		}, false)
+		return
+	}
+	s := newNamespaceSocket(nsp, c, auth)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return
+	}
+	c.sockets[name] = s
+	c.mu.Unlock()
+	s.post(func() { s.runConnect(auth) })
+}
+
+// forget removes a socket that left its namespace.
+func (c *client) forget(s *NamespaceSocket) {
+	c.mu.Lock()
+	if c.sockets[s.nsp.name] == s {
+		delete(c.sockets, s.nsp.name)
+	}
+	c.mu.Unlock()
+}
+
+// onClose disconnects every socket of the connection with the engine's
+// close reason.
+func (c *client) onClose(reason engineio.CloseReason, _ error) {
+	c.mu.Lock()
+	c.closed = true
+	c.connectTimer.Stop()
+	socks := make([]*NamespaceSocket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.onClose(DisconnectReason(reason))
+	}
+}
+
+// writePacket encodes and queues one packet for this client.
+func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
+	return c.write(encodePacket(p), volatile)
+}
+
+// write queues an encoded packet; a volatile one is dropped when the
+// connection is not ready for it. It reports whether it was queued.
+func (c *client) write(enc *encodedPacket, volatile bool) bool {
+	if volatile && !c.conn.Writable() {
+		return false
+	}
+	var err error
+	if len(enc.attachments) == 0 {
+		err = c.conn.Send(enc.text, false)
+	} else {
+		msgs := make([]engineio.Message, 0, 1+len(enc.attachments))
+		msgs = append(msgs, engineio.Message{Data: enc.text})
+		for _, a := range enc.attachments {
+			msgs = append(msgs, engineio.Message{Data: a, Binary: true})
+		}
+		err = c.conn.SendGroup(msgs)
+	}
+	return err == nil
+}
+
+// close ends the whole connection after disconnecting its sockets (Node's
+// client._disconnect).
+func (c *client) close() {
+	c.mu.Lock()
+	socks := make([]*NamespaceSocket, 0, len(c.sockets))
+	for _, s := range c.sockets {
+		socks = append(socks, s)
+	}
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.Disconnect(false)
+	}
+	c.conn.Close()
+}
+
+func logf(format string, args ...any) { log.Printf("socketio: "+format, args...) }
+
+func (c *client) isClosed() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}

@@ -1,0 +1,88 @@
+package socketio
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Errors of the Socket.IO layer.
+var (
+	// ErrReservedEvent is returned when emitting one of the reserved event
+	// names (connect, connect_error, disconnect, disconnecting, newListener,
+	// removeListener).
+	ErrReservedEvent = errors.New("socketio: reserved event name")
+	// ErrAckTimeout is returned by EmitWithAck when the acknowledgement(s)
+	// did not all arrive in time.
+	ErrAckTimeout = errors.New("socketio: operation has timed out")
+	// ErrSocketDisconnected is returned when emitting on, or waiting for an
+	// ack from, a socket that is no longer connected.
+	ErrSocketDisconnected = errors.New("socketio: socket disconnected")
+	// ErrServerClosed is returned once the server is shutting down.
+	ErrServerClosed = errors.New("socketio: server closed")
+)
+
+// ConnectError rejects a namespace connection: the client receives a
+// CONNECT_ERROR packet {"message": Message, "data": Data} (Data omitted when
+// nil). A middleware or connect handler returns it; any other error is sent
+// with its text as the message.
+type ConnectError struct {
+	Message string
+	Data    any
+}
+
+// Error returns the message.
+func (e *ConnectError) Error() string { return "socketio: connect error: " + e.Message }
+
+// NewConnectError returns a *ConnectError with the given message and data.
+func NewConnectError(message string, data any) *ConnectError {
+	return &ConnectError{Message: message, Data: data}
+}
+
+// asConnectError turns a middleware's error into what the client receives.
+func asConnectError(err error) *ConnectError {
+	var ce *ConnectError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return &ConnectError{Message: err.Error()}
+}
+
+// DisconnectReason says why a socket left its namespace, in the words of
+// the Node.js server.
+type DisconnectReason string
+
+// The disconnect reasons of the Node.js socket.io server.
+const (
+	ReasonTransportError            DisconnectReason = "transport error"
+	ReasonTransportClose            DisconnectReason = "transport close"
+	ReasonForcedClose               DisconnectReason = "forced close"
+	ReasonPingTimeout               DisconnectReason = "ping timeout"
+	ReasonParseError                DisconnectReason = "parse error"
+	ReasonServerShuttingDown        DisconnectReason = "server shutting down"
+	ReasonForcedServerClose         DisconnectReason = "forced server close"
+	ReasonClientNamespaceDisconnect DisconnectReason = "client namespace disconnect"
+	ReasonServerNamespaceDisconnect DisconnectReason = "server namespace disconnect"
+)
+
+// recoverable reports whether a socket that left for this reason may have
+// its state restored by connection state recovery: not when either side
+// meant to leave.
+func (r DisconnectReason) recoverable() bool {
+	switch r {
+	case ReasonClientNamespaceDisconnect, ReasonServerNamespaceDisconnect, ReasonServerShuttingDown:
+		return false
+	}
+	return true
+}
+
+var reservedEvents = map[string]bool{
+	"connect": true, "connect_error": true, "disconnect": true,
+	"disconnecting": true, "newListener": true, "removeListener": true,
+}
+
+func checkEventName(event string) error {
+	if reservedEvents[event] {
+		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
+	}
+	return nil
+}

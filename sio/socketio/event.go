@@ -1,0 +1,114 @@
+package socketio
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync/atomic"
+)
+
+// Args are the arguments of an event or of an acknowledgement, kept as
+// JSON with their binary attachments until decoded into Go types.
+type Args struct {
+	raw         []json.RawMessage
+	attachments [][]byte
+}
+
+func newArgs(raw []json.RawMessage, attachments [][]byte) Args {
+	return Args{raw: raw, attachments: attachments}
+}
+
+// Len returns the number of arguments.
+func (a Args) Len() int { return len(a.raw) }
+
+// Decode decodes the arguments, in order, into the targets (pointers).
+// Fewer targets than arguments ignores the rest; more targets than
+// arguments leaves the extra ones untouched. []byte targets and fields
+// receive binary attachments; *any targets receive generic values with
+// []byte for attachments.
+func (a Args) Decode(targets ...any) error {
+	for i, t := range targets {
+		if i >= len(a.raw) {
+			break
+		}
+		if err := DecodeArg(a.raw[i], a.attachments, t); err != nil {
+			return fmt.Errorf("socketio: argument %d: %w", i, err)
+		}
+	}
+	return nil
+}
+
+// DecodeAt decodes argument i into target.
+func (a Args) DecodeAt(i int, target any) error {
+	if i < 0 || i >= len(a.raw) {
+		return fmt.Errorf("socketio: no argument %d (have %d)", i, len(a.raw))
+	}
+	return DecodeArg(a.raw[i], a.attachments, target)
+}
+
+// Any returns argument i as a generic value (nil when absent).
+func (a Args) Any(i int) any {
+	if i < 0 || i >= len(a.raw) {
+		return nil
+	}
+	v, err := DecodeAny(a.raw[i], a.attachments)
+	if err != nil {
+		return nil
+	}
+	return v
+}
+
+// Raw returns argument i as JSON, binary placeholders included.
+func (a Args) Raw(i int) json.RawMessage {
+	if i < 0 || i >= len(a.raw) {
+		return nil
+	}
+	return a.raw[i]
+}
+
+// RawArgs returns the arguments in a form that Emit sends back unchanged:
+// json.RawMessage values, and []byte for arguments that are attachments.
+// Attachments nested deeper than the top level are returned decoded.
+func (a Args) RawArgs() []any {
+	out := make([]any, len(a.raw))
+	for i, r := range a.raw {
+		if len(a.attachments) == 0 {
+			out[i] = r
+			continue
+		}
+		v, err := DecodeAny(r, a.attachments)
+		if err != nil {
+			out[i] = r
+			continue
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// Event is one event received from a client: its name, its arguments and,
+// when the client asked for one, the means to acknowledge it.
+type Event struct {
+	Args
+	// Name is the event name.
+	Name string
+
+	socket *NamespaceSocket
+	ackID  int64
+	acked  atomic.Bool
+}
+
+// Socket returns the socket the event came from.
+func (e *Event) Socket() *NamespaceSocket { return e.socket }
+
+// HasAck reports whether the client asked for an acknowledgement.
+func (e *Event) HasAck() bool { return e.ackID != NoAckID }
+
+// Ack sends the acknowledgement with the given arguments. Only the first
+// call sends; later ones, and calls when no ack was asked, return nil and
+// do nothing.
+func (e *Event) Ack(args ...any) error {
+	if e.ackID == NoAckID || !e.acked.CompareAndSwap(false, true) {
+		return nil
+	}
+	return e.socket.sendAck(e.ackID, args)
+}

@@ -1,0 +1,62 @@
+package socketio
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gosio/gosio/sio/engineio"
+)
+
+// Handshake describes how a socket connected, as Node's socket.handshake
+// does. It is read-only once the socket exists.
+type Handshake struct {
+	// Headers of the Engine.IO handshake request.
+	Headers http.Header
+	// Query of the Engine.IO handshake request.
+	Query url.Values
+	// Auth is the payload of the CONNECT packet (nil when absent).
+	Auth map[string]any
+	// RawAuth is the same payload as JSON.
+	RawAuth json.RawMessage
+	// Address is the client's IP address.
+	Address string
+	// Time is when the socket connected, as text (Node's Date#toString).
+	Time string
+	// Issued is Time in milliseconds since the Unix epoch.
+	Issued int64
+	// URL is the request URI of the Engine.IO handshake.
+	URL string
+	// Secure is true when the connection came over TLS.
+	Secure bool
+	// XDomain is true when the request carried an Origin header.
+	XDomain bool
+}
+
+// DecodeAuth decodes the CONNECT payload into target.
+func (h *Handshake) DecodeAuth(target any) error {
+	if len(h.RawAuth) == 0 {
+		return nil
+	}
+	return json.Unmarshal(h.RawAuth, target)
+}
+
+func newHandshake(req *engineio.HandshakeRequest, rawAuth json.RawMessage) *Handshake {
+	now := time.Now()
+	h := &Handshake{
+		Headers: req.Header,
+		Query:   req.Query,
+		RawAuth: rawAuth,
+		Address: req.RemoteIP(),
+		Time:    now.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)"),
+		Issued:  now.UnixMilli(),
+		URL:     req.URL,
+		Secure:  req.Secure,
+		XDomain: req.Header.Get("Origin") != "",
+	}
+	if len(rawAuth) > 0 {
+		_ = json.Unmarshal(rawAuth, &h.Auth)
+	}
+	return h
+}

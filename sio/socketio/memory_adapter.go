@@ -1,0 +1,359 @@
+package socketio
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// InMemoryAdapter is the default Adapter: the rooms index of one process,
+// and, with connection state recovery on, the store of departed sessions
+// and of the packets they may have missed.
+type InMemoryAdapter struct {
+	nsp *Namespace
+
+	mu    sync.RWMutex
+	rooms map[Room]map[SocketID]struct{}
+	sids  map[SocketID]map[Room]struct{}
+
+	recMu    sync.Mutex
+	sessions map[string]*persisted
+	packets  []*StoredPacket
+	offsets  atomic.Uint64
+	epoch    string
+}
+
+type persisted struct {
+	s      *PersistedSession
+	leftAt time.Time
+}
+
+var _ Adapter = (*InMemoryAdapter)(nil)
+
+// NewInMemoryAdapter is the AdapterFactory of the in-memory adapter.
+func NewInMemoryAdapter(nsp *Namespace) Adapter {
+	return &InMemoryAdapter{
+		nsp:      nsp,
+		rooms:    make(map[Room]map[SocketID]struct{}),
+		sids:     make(map[SocketID]map[Room]struct{}),
+		sessions: make(map[string]*persisted),
+		epoch:    strconv.FormatInt(time.Now().UnixMilli(), 36),
+	}
+}
+
+// Init does nothing for the in-memory adapter.
+func (a *InMemoryAdapter) Init() error { return nil }
+
+// Close does nothing for the in-memory adapter.
+func (a *InMemoryAdapter) Close() error { return nil }
+
+// AddAll adds a socket to rooms.
+func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	mine := a.sids[id]
+	if mine == nil {
+		mine = make(map[Room]struct{}, len(rooms))
+		a.sids[id] = mine
+	}
+	for _, r := range rooms {
+		mine[r] = struct{}{}
+		members := a.rooms[r]
+		if members == nil {
+			members = make(map[SocketID]struct{})
+			a.rooms[r] = members
+		}
+		members[id] = struct{}{}
+	}
+}
+
+// Del removes a socket from a room.
+func (a *InMemoryAdapter) Del(id SocketID, room Room) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	a.delLocked(id, room)
+}
+
+func (a *InMemoryAdapter) delLocked(id SocketID, room Room) {
+	if mine := a.sids[id]; mine != nil {
+		delete(mine, room)
+	}
+	if members := a.rooms[room]; members != nil {
+		delete(members, id)
+		if len(members) == 0 {
+			delete(a.rooms, room)
+		}
+	}
+}
+
+// DelAll removes a socket from every room.
+func (a *InMemoryAdapter) DelAll(id SocketID) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for r := range a.sids[id] {
+		a.delLocked(id, r)
+	}
+	delete(a.sids, id)
+}
+
+// SocketRooms returns the rooms of a socket, sorted.
+func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]Room, 0, len(a.sids[id]))
+	for r := range a.sids[id] {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Sockets returns the ids of the sockets in any of rooms (all when empty).
+func (a *InMemoryAdapter) Sockets(rooms []Room) []SocketID {
+	var out []SocketID
+	a.forEach(&BroadcastOptions{Rooms: rooms}, func(id SocketID) { out = append(out, id) })
+	return out
+}
+
+// Rooms returns every room that has a socket in it.
+func (a *InMemoryAdapter) Rooms() []Room {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	out := make([]Room, 0, len(a.rooms))
+	for r := range a.rooms {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// forEach calls fn for each socket id opts selects. The index is read under
+// the lock into a list first, so fn may call back into the adapter.
+func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) {
+	a.mu.RLock()
+	excluded := func(id SocketID) bool {
+		for _, r := range opts.Except {
+			if _, in := a.rooms[r][id]; in {
+				return true
+			}
+		}
+		return false
+	}
+	var ids []SocketID
+	if len(opts.Rooms) == 0 {
+		ids = make([]SocketID, 0, len(a.sids))
+		for id := range a.sids {
+			if !excluded(id) {
+				ids = append(ids, id)
+			}
+		}
+	} else {
+		seen := make(map[SocketID]struct{})
+		for _, r := range opts.Rooms {
+			for id := range a.rooms[r] {
+				if _, dup := seen[id]; dup || excluded(id) {
+					continue
+				}
+				seen[id] = struct{}{}
+				ids = append(ids, id)
+			}
+		}
+	}
+	a.mu.RUnlock()
+	for _, id := range ids {
+		fn(id)
+	}
+}
+
+// Broadcast encodes the packet once and queues the same bytes for every
+// selected socket. With connection state recovery on, an event that is
+// neither volatile nor acknowledged gets an offset and is kept.
+func (a *InMemoryAdapter) Broadcast(p *SocketIOPacket, opts *BroadcastOptions) {
+	if a.nsp.srv.recovery != nil && p.ID == NoAckID && !opts.Flags.Volatile &&
+		(p.Type == PacketEvent || p.Type == PacketBinaryEvent) {
+		p = a.store(p, opts)
+	}
+	enc := encodePacket(p)
+	a.forEach(opts, func(id SocketID) {
+		if s := a.nsp.localSocket(id); s != nil {
+			s.client.write(enc, opts.Flags.Volatile)
+		}
+	})
+}
+
+// BroadcastWithAck sends the packet and registers, on each recipient, the
+// route of its acknowledgement to ack.
+func (a *InMemoryAdapter) BroadcastWithAck(p *SocketIOPacket, opts *BroadcastOptions, clientCount func(n int), ack func(args Args)) {
+	enc := encodePacket(p)
+	n := 0
+	a.forEach(opts, func(id SocketID) {
+		s := a.nsp.localSocket(id)
+		if s == nil || !s.registerAck(p.ID, func(args Args, err error) {
+			if err == nil {
+				ack(args)
+			}
+		}) {
+			return
+		}
+		if s.client.write(enc, opts.Flags.Volatile) {
+			n++
+		} else {
+			s.takeAck(p.ID)
+		}
+	})
+	clientCount(n)
+}
+
+// FetchSockets returns views of the selected sockets.
+func (a *InMemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) ([]*RemoteSocket, error) {
+	var out []*RemoteSocket
+	a.forEach(opts, func(id SocketID) {
+		if s := a.nsp.localSocket(id); s != nil {
+			out = append(out, s.remoteView())
+		}
+	})
+	return out, nil
+}
+
+// AddSockets makes the selected sockets join rooms.
+func (a *InMemoryAdapter) AddSockets(opts *BroadcastOptions, rooms []Room) {
+	a.forEach(opts, func(id SocketID) {
+		if s := a.nsp.localSocket(id); s != nil {
+			s.Join(rooms...)
+		}
+	})
+}
+
+// DelSockets makes the selected sockets leave rooms.
+func (a *InMemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []Room) {
+	a.forEach(opts, func(id SocketID) {
+		if s := a.nsp.localSocket(id); s != nil {
+			for _, r := range rooms {
+				s.Leave(r)
+			}
+		}
+	})
+}
+
+// DisconnectSockets disconnects the selected sockets.
+func (a *InMemoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) {
+	a.forEach(opts, func(id SocketID) {
+		if s := a.nsp.localSocket(id); s != nil {
+			s.Disconnect(close)
+		}
+	})
+}
+
+// ServerSideEmit has no other server to reach in one process: it does
+// nothing and returns nil.
+func (a *InMemoryAdapter) ServerSideEmit(context.Context, string, []any) error { return nil }
+
+// ServerCount is 1.
+func (a *InMemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
+
+// store gives an event its offset (appended as its last argument, as the
+// Node.js server does) and keeps it for sessions that may come back.
+func (a *InMemoryAdapter) store(p *SocketIOPacket, opts *BroadcastOptions) *SocketIOPacket {
+	offset := a.epoch + "-" + strconv.FormatUint(a.offsets.Add(1), 36)
+	cp := *p
+	cp.Data = appendArrayString(p.Data, offset)
+	now := time.Now()
+	a.recMu.Lock()
+	a.pruneLocked(now)
+	a.packets = append(a.packets, &StoredPacket{Offset: offset, Opts: cloneOpts(opts), Packet: &cp, EmittedAt: now})
+	a.recMu.Unlock()
+	return &cp
+}
+
+func (a *InMemoryAdapter) pruneLocked(now time.Time) {
+	max := a.nsp.srv.recovery.MaxDisconnectionDuration
+	i := 0
+	for i < len(a.packets) && now.Sub(a.packets[i].EmittedAt) > max {
+		a.packets[i] = nil
+		i++
+	}
+	a.packets = a.packets[i:]
+	for pid, ps := range a.sessions {
+		if now.Sub(ps.leftAt) > max {
+			delete(a.sessions, pid)
+		}
+	}
+}
+
+// PersistSession keeps a departed socket's state.
+func (a *InMemoryAdapter) PersistSession(s *PersistedSession) {
+	a.recMu.Lock()
+	defer a.recMu.Unlock()
+	a.sessions[s.PID] = &persisted{s: s, leftAt: time.Now()}
+}
+
+// RestoreSession returns the session kept under pid with the packets sent
+// to its rooms after offset; nil when the session is unknown or expired,
+// or the offset is no longer known.
+func (a *InMemoryAdapter) RestoreSession(pid, offset string) (*PersistedSession, error) {
+	a.recMu.Lock()
+	defer a.recMu.Unlock()
+	now := time.Now()
+	a.pruneLocked(now)
+	ps := a.sessions[pid]
+	if ps == nil {
+		return nil, nil
+	}
+	delete(a.sessions, pid)
+	start := -1
+	for i, p := range a.packets {
+		if p.Offset == offset {
+			start = i + 1
+			break
+		}
+	}
+	if start < 0 {
+		return nil, nil
+	}
+	out := *ps.s
+	out.MissedPackets = nil
+	for _, p := range a.packets[start:] {
+		if includesPacket(out.Rooms, &p.Opts) {
+			out.MissedPackets = append(out.MissedPackets, p)
+		}
+	}
+	return &out, nil
+}
+
+// includesPacket applies a broadcast's room selection to a departed
+// session's rooms.
+func includesPacket(rooms []Room, opts *BroadcastOptions) bool {
+	included := len(opts.Rooms) == 0
+	for _, r := range rooms {
+		if slices.Contains(opts.Except, r) {
+			return false
+		}
+		if slices.Contains(opts.Rooms, r) {
+			included = true
+		}
+	}
+	return included
+}
+
+func cloneOpts(o *BroadcastOptions) BroadcastOptions {
+	return BroadcastOptions{Rooms: slices.Clone(o.Rooms), Except: slices.Clone(o.Except), Flags: o.Flags}
+}
+
+// appendArrayString appends a JSON string as the last element of a JSON
+// array, returning a new slice.
+func appendArrayString(arr []byte, s string) []byte {
+	end := len(arr) - 1
+	for end > 0 && arr[end] != ']' {
+		end--
+	}
+	out := make([]byte, 0, len(arr)+len(s)+3)
+	out = append(out, arr[:end]...)
+	if end > 1 {
+		out = append(out, ',')
+	}
+	out = appendJSONString(out, s)
+	return append(out, ']')
+}

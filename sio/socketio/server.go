@@ -1,0 +1,298 @@
+package socketio
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"sync"
+	"time"
+
+	"github.com/gosio/gosio/sio/engineio"
+)
+
+// ServerOptions configures a SocketIOServer. A nil *ServerOptions means
+// every default; zero fields take the defaults documented on them, which
+// are those of the Node.js socket.io server.
+type ServerOptions struct {
+	// Engine configures the Engine.IO server underneath. Its Path defaults
+	// to "/socket.io/" here.
+	Engine *engineio.Options
+	// ConnectTimeout closes a connection that joins no namespace in time.
+	// Default 45s.
+	ConnectTimeout time.Duration
+	// Adapter makes each namespace's adapter. Default NewInMemoryAdapter.
+	Adapter AdapterFactory
+	// Parser limits the decoding of client packets. Default: at most 10
+	// attachments per packet, and the engine's MaxPayload per packet.
+	Parser *ParserOptions
+	// ConnectionStateRecovery, when set, lets a client that lost its
+	// connection get its id, rooms, data and missed events back. Default
+	// nil: off.
+	ConnectionStateRecovery *RecoveryOptions
+}
+
+// RecoveryOptions configures connection state recovery.
+type RecoveryOptions struct {
+	// MaxDisconnectionDuration is how long a departed session is kept.
+	// Default 2 minutes.
+	MaxDisconnectionDuration time.Duration
+	// RunMiddlewares runs the namespace middlewares for recovered sockets
+	// too. Default false (Node's skipMiddlewares: true).
+	RunMiddlewares bool
+}
+
+func (o *ServerOptions) withDefaults() *ServerOptions {
+	c := ServerOptions{}
+	if o != nil {
+		c = *o
+	}
+	eng := engineio.Options{}
+	if c.Engine != nil {
+		eng = *c.Engine
+	}
+	if eng.Path == "" {
+		eng.Path = "/socket.io/"
+	}
+	c.Engine = &eng
+	if c.ConnectTimeout <= 0 {
+		c.ConnectTimeout = 45 * time.Second
+	}
+	if c.Adapter == nil {
+		c.Adapter = NewInMemoryAdapter
+	}
+	p := ParserOptions{}
+	if c.Parser != nil {
+		p = *c.Parser
+	}
+	if p.MaxPayload == 0 {
+		p.MaxPayload = eng.MaxPayload
+		if p.MaxPayload <= 0 {
+			p.MaxPayload = 1_000_000
+		}
+	}
+	c.Parser = &p
+	if c.ConnectionStateRecovery != nil {
+		r := *c.ConnectionStateRecovery
+		if r.MaxDisconnectionDuration <= 0 {
+			r.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		c.ConnectionStateRecovery = &r
+	}
+	return &c
+}
+
+// SocketIOServer is a Socket.IO v5 server: namespaces, rooms, broadcasts,
+// acknowledgements and adapters over an Engine.IO server. It is an
+// http.Handler (mount it at Path()), and the Engine.IO server's
+// application. Its methods are safe for concurrent use.
+type SocketIOServer struct {
+	opts     *ServerOptions
+	engine   *engineio.Server
+	recovery *RecoveryOptions
+
+	mu      sync.RWMutex
+	nsps    map[string]*Namespace
+	parents []*ParentNamespace
+
+	wg sync.WaitGroup // handler goroutines of the sockets' mailboxes
+}
+
+var (
+	_ http.Handler         = (*SocketIOServer)(nil)
+	_ engineio.Application = (*SocketIOServer)(nil)
+)
+
+// NewServer returns a server with its own Engine.IO server, for tests and
+// for programs that want several. Most programs use GetSocketIOServer.
+func NewServer(opts *ServerOptions) *SocketIOServer {
+	o := opts.withDefaults()
+	srv := &SocketIOServer{
+		opts:     o,
+		engine:   engineio.NewServer(o.Engine),
+		recovery: o.ConnectionStateRecovery,
+		nsps:     make(map[string]*Namespace),
+	}
+	srv.nsps["/"] = newNamespace(srv, "/")
+	srv.engine.SetEngineIOApp(srv)
+	return srv
+}
+
+var (
+	processServerOnce sync.Once
+	processServer     *SocketIOServer
+)
+
+// GetSocketIOServer returns the process-wide server, made with default
+// options on first use and installed as its Engine.IO server's
+// application. Consumers register their namespaces on it.
+func GetSocketIOServer() *SocketIOServer {
+	processServerOnce.Do(func() { processServer = NewServer(nil) })
+	return processServer
+}
+
+// Engine returns the Engine.IO server underneath.
+func (srv *SocketIOServer) Engine() *engineio.Server { return srv.engine }
+
+// Path returns the path the server expects to be mounted at.
+func (srv *SocketIOServer) Path() string { return srv.engine.Path() }
+
+// ServeHTTP serves the Engine.IO transports.
+func (srv *SocketIOServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	srv.engine.ServeHTTP(w, r)
+}
+
+// Of returns the namespace with the given name, creating it when needed.
+// A name without a leading slash gets one.
+func (srv *SocketIOServer) Of(name string) *Namespace {
+	if name == "" || name[0] != '/' {
+		name = "/" + name
+	}
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if n := srv.nsps[name]; n != nil {
+		return n
+	}
+	n := newNamespace(srv, name)
+	srv.nsps[name] = n
+	return n
+}
+
+// OfFunc returns a parent namespace whose children are created for the
+// names (and CONNECT payloads) that match accepts.
+func (srv *SocketIOServer) OfFunc(accepts func(name string, auth json.RawMessage) bool) *ParentNamespace {
+	p := &ParentNamespace{srv: srv, match: accepts}
+	srv.mu.Lock()
+	srv.parents = append(srv.parents, p)
+	srv.mu.Unlock()
+	return p
+}
+
+// OfRegexp returns a parent namespace whose children are created for the
+// names that re matches.
+func (srv *SocketIOServer) OfRegexp(re *regexp.Regexp) *ParentNamespace {
+	return srv.OfFunc(regexpMatcher(re))
+}
+
+// lookupNamespace finds the namespace a CONNECT names, creating it from a
+// parent namespace that accepts it; nil when there is none.
+func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *Namespace {
+	srv.mu.RLock()
+	n := srv.nsps[name]
+	parents := srv.parents
+	srv.mu.RUnlock()
+	if n != nil {
+		return n
+	}
+	for _, p := range parents {
+		if !p.match(name, auth) {
+			continue
+		}
+		srv.mu.Lock()
+		if n = srv.nsps[name]; n == nil {
+			n = newNamespace(srv, name)
+			p.adopt(n)
+			srv.nsps[name] = n
+		}
+		srv.mu.Unlock()
+		return n
+	}
+	return nil
+}
+
+// Sockets returns the main namespace's sockets on this server.
+func (srv *SocketIOServer) Sockets() []*NamespaceSocket { return srv.Of("/").Sockets() }
+
+// Use adds a connection middleware to the main namespace.
+func (srv *SocketIOServer) Use(fn func(s *NamespaceSocket) error) { srv.Of("/").Use(fn) }
+
+// OnConnection adds a connection handler to the main namespace.
+func (srv *SocketIOServer) OnConnection(fn func(s *NamespaceSocket)) {
+	srv.Of("/").OnConnection(fn)
+}
+
+// To returns a broadcast to rooms of the main namespace.
+func (srv *SocketIOServer) To(rooms ...Room) BroadcastOperator { return srv.Of("/").To(rooms...) }
+
+// In is To.
+func (srv *SocketIOServer) In(rooms ...Room) BroadcastOperator { return srv.To(rooms...) }
+
+// Except returns a broadcast to the main namespace but rooms.
+func (srv *SocketIOServer) Except(rooms ...Room) BroadcastOperator {
+	return srv.Of("/").Except(rooms...)
+}
+
+// Local returns a broadcast restricted to this server.
+func (srv *SocketIOServer) Local() BroadcastOperator { return srv.Of("/").Local() }
+
+// Volatile returns a volatile broadcast on the main namespace.
+func (srv *SocketIOServer) Volatile() BroadcastOperator { return srv.Of("/").Volatile() }
+
+// Compress returns a broadcast with the compression flag set.
+func (srv *SocketIOServer) Compress(c bool) BroadcastOperator { return srv.Of("/").Compress(c) }
+
+// Timeout returns a broadcast whose EmitWithAck waits at most d.
+func (srv *SocketIOServer) Timeout(d time.Duration) BroadcastOperator {
+	return newBroadcastOperator(srv.Of("/")).Timeout(d)
+}
+
+// Emit sends an event to every socket of the main namespace.
+func (srv *SocketIOServer) Emit(event string, args ...any) error {
+	return srv.Of("/").Emit(event, args...)
+}
+
+// Send emits the "message" event on the main namespace.
+func (srv *SocketIOServer) Send(args ...any) error { return srv.Of("/").Send(args...) }
+
+// EmitWithAck emits on the main namespace and collects acknowledgements.
+func (srv *SocketIOServer) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
+	return srv.Of("/").EmitWithAck(ctx, event, args...)
+}
+
+// FetchSockets returns views of the main namespace's sockets.
+func (srv *SocketIOServer) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
+	return srv.Of("/").FetchSockets(ctx)
+}
+
+// SocketsJoin makes the main namespace's sockets join rooms.
+func (srv *SocketIOServer) SocketsJoin(rooms ...Room) { srv.Of("/").SocketsJoin(rooms...) }
+
+// SocketsLeave makes the main namespace's sockets leave rooms.
+func (srv *SocketIOServer) SocketsLeave(rooms ...Room) { srv.Of("/").SocketsLeave(rooms...) }
+
+// DisconnectSockets disconnects the main namespace's sockets.
+func (srv *SocketIOServer) DisconnectSockets(close bool) { srv.Of("/").DisconnectSockets(close) }
+
+// ServerSideEmit sends an event to the other servers of a cluster.
+func (srv *SocketIOServer) ServerSideEmit(ctx context.Context, event string, args ...any) error {
+	return srv.Of("/").ServerSideEmit(ctx, event, args...)
+}
+
+// Shutdown disconnects every socket with reason "server shutting down",
+// closes the Engine.IO sessions, and waits for the handlers to finish or
+// ctx to end.
+func (srv *SocketIOServer) Shutdown(ctx context.Context) error {
+	err := srv.engine.Shutdown(ctx)
+	done := make(chan struct{})
+	go func() {
+		srv.wg.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		if err == nil {
+			err = ctx.Err()
+		}
+	}
+	srv.mu.RLock()
+	nsps := make([]*Namespace, 0, len(srv.nsps))
+	for _, n := range srv.nsps {
+		nsps = append(nsps, n)
+	}
+	srv.mu.RUnlock()
+	for _, n := range nsps {
+		_ = n.adapter.Close()
+	}
+	return err
+}

@@ -1,0 +1,499 @@
+package socketio
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/gosio/gosio/sio/engineio"
+)
+
+type socketState int
+
+const (
+	stateConnecting socketState = iota
+	stateConnected
+	stateDisconnected
+)
+
+// NamespaceSocket is one client's connection to one namespace, the Go
+// counterpart of the Node.js server's Socket. Its methods are safe for
+// concurrent use. Its handlers (connection, events, disconnect) run one at a
+// time, in arrival order, so state they alone touch needs no lock.
+type NamespaceSocket struct {
+	id        SocketID
+	pid       string
+	nsp       *Namespace
+	client    *client
+	handshake *Handshake
+	recovered bool
+
+	// Data holds per-socket values; it is safe for concurrent use and is
+	// restored by connection state recovery.
+	Data *SocketData
+
+	box mailbox
+
+	mu              sync.Mutex
+	state           socketState
+	handlers        map[string]func(*Event)
+	anyHandlers     []func(*Event)
+	anyOutgoing     []func(event string, args Args)
+	middlewares     []func(*Event) error
+	onDisconnect    []func(DisconnectReason)
+	onDisconnecting []func(DisconnectReason)
+	onError         []func(error)
+	acks            map[int64]func(Args, error)
+}
+
+func newNamespaceSocket(nsp *Namespace, c *client, auth json.RawMessage) *NamespaceSocket {
+	return &NamespaceSocket{
+		id:        newID(),
+		nsp:       nsp,
+		client:    c,
+		handshake: newHandshake(c.conn.Request(), auth),
+		Data:      &SocketData{},
+	}
+}
+
+// ID returns the socket's id: 20 URL-safe characters, distinct from the
+// Engine.IO session id.
+func (s *NamespaceSocket) ID() SocketID { return s.id }
+
+// Namespace returns the socket's namespace.
+func (s *NamespaceSocket) Namespace() *Namespace { return s.nsp }
+
+// Handshake returns how the socket connected.
+func (s *NamespaceSocket) Handshake() *Handshake { return s.handshake }
+
+// Recovered reports whether connection state recovery restored this
+// socket's id, rooms and data from an earlier connection.
+func (s *NamespaceSocket) Recovered() bool { return s.recovered }
+
+// Connected reports whether the socket is connected to its namespace.
+func (s *NamespaceSocket) Connected() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateConnected
+}
+
+// Transport returns the name of the underlying Engine.IO transport.
+func (s *NamespaceSocket) Transport() string { return s.client.conn.Transport() }
+
+// Conn returns the underlying Engine.IO socket, shared by every namespace
+// the client joined.
+func (s *NamespaceSocket) Conn() *engineio.EngineIOSocket { return s.client.conn }
+
+// Rooms returns the rooms the socket is in, its own id among them.
+func (s *NamespaceSocket) Rooms() []Room { return s.nsp.adapter.SocketRooms(s.id) }
+
+// Join adds the socket to rooms.
+func (s *NamespaceSocket) Join(rooms ...Room) { s.nsp.adapter.AddAll(s.id, rooms) }
+
+// Leave removes the socket from a room.
+func (s *NamespaceSocket) Leave(room Room) { s.nsp.adapter.Del(s.id, room) }
+
+// LeaveAll removes the socket from every room, its own included.
+func (s *NamespaceSocket) LeaveAll() { s.nsp.adapter.DelAll(s.id) }
+
+// On sets the handler of an event, replacing any earlier one.
+func (s *NamespaceSocket) On(event string, fn func(e *Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.handlers == nil {
+		s.handlers = make(map[string]func(*Event))
+	}
+	s.handlers[event] = fn
+}
+
+// Off removes the handler of an event.
+func (s *NamespaceSocket) Off(event string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.handlers, event)
+}
+
+// OnAny adds a handler called for every incoming event, before its own
+// handler.
+func (s *NamespaceSocket) OnAny(fn func(e *Event)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.anyHandlers = append(s.anyHandlers, fn)
+}
+
+// OnAnyOutgoing adds a listener told of every event emitted to this socket.
+func (s *NamespaceSocket) OnAnyOutgoing(fn func(event string, args Args)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.anyOutgoing = append(s.anyOutgoing, fn)
+}
+
+// Use adds a per-packet middleware: it runs before the event's handlers,
+// and an error stops the event and is passed to the OnError handlers.
+func (s *NamespaceSocket) Use(fn func(e *Event) error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.middlewares = append(s.middlewares, fn)
+}
+
+// OnError adds a handler of the errors returned by per-packet middleware.
+func (s *NamespaceSocket) OnError(fn func(err error)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onError = append(s.onError, fn)
+}
+
+// OnDisconnecting adds a handler run when the socket is leaving, while its
+// rooms are still visible.
+func (s *NamespaceSocket) OnDisconnecting(fn func(reason DisconnectReason)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onDisconnecting = append(s.onDisconnecting, fn)
+}
+
+// OnDisconnect adds a handler run once the socket has left.
+func (s *NamespaceSocket) OnDisconnect(fn func(reason DisconnectReason)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onDisconnect = append(s.onDisconnect, fn)
+}
+
+// Emit sends an event to this socket. It fails for reserved event names,
+// arguments that do not encode, and a disconnected socket.
+func (s *NamespaceSocket) Emit(event string, args ...any) error {
+	return s.emitter().Emit(event, args...)
+}
+
+// Send emits the "message" event.
+func (s *NamespaceSocket) Send(args ...any) error { return s.Emit("message", args...) }
+
+// EmitWithAck sends an event and waits for the client's acknowledgement,
+// returning its arguments. It returns ErrAckTimeout when ctx ends first (or
+// the Timeout set on the emitter passes).
+func (s *NamespaceSocket) EmitWithAck(ctx context.Context, event string, args ...any) (Args, error) {
+	return s.emitter().EmitWithAck(ctx, event, args...)
+}
+
+// Timeout returns an emitter whose EmitWithAck waits at most d.
+func (s *NamespaceSocket) Timeout(d time.Duration) SocketEmitter {
+	e := s.emitter()
+	e.timeout = d
+	return e
+}
+
+// Volatile returns an emitter whose events are dropped when the client is
+// not ready to receive them.
+func (s *NamespaceSocket) Volatile() SocketEmitter {
+	e := s.emitter()
+	e.volatile = true
+	return e
+}
+
+// Compress returns an emitter with the compression flag set.
+func (s *NamespaceSocket) Compress(compress bool) SocketEmitter {
+	e := s.emitter()
+	e.compress = &compress
+	return e
+}
+
+func (s *NamespaceSocket) emitter() SocketEmitter { return SocketEmitter{s: s} }
+
+// To returns a broadcast to rooms that excludes this socket.
+func (s *NamespaceSocket) To(rooms ...Room) BroadcastOperator {
+	return s.Broadcast().To(rooms...)
+}
+
+// In is To.
+func (s *NamespaceSocket) In(rooms ...Room) BroadcastOperator { return s.To(rooms...) }
+
+// Except returns a broadcast to everyone but this socket and rooms.
+func (s *NamespaceSocket) Except(rooms ...Room) BroadcastOperator {
+	return s.Broadcast().Except(rooms...)
+}
+
+// Broadcast returns a broadcast to every socket of the namespace but this
+// one.
+func (s *NamespaceSocket) Broadcast() BroadcastOperator {
+	return newBroadcastOperator(s.nsp).Except(s.id)
+}
+
+// Disconnect makes the socket leave its namespace with reason "server
+// namespace disconnect"; with close, the whole connection is closed, every
+// namespace of it included.
+func (s *NamespaceSocket) Disconnect(close bool) {
+	if !s.Connected() {
+		return
+	}
+	if close {
+		s.client.close()
+		return
+	}
+	s.client.writePacket(&SocketIOPacket{Type: PacketDisconnect, Namespace: s.nsp.name, ID: NoAckID}, false)
+	s.onClose(ReasonServerNamespaceDisconnect)
+}
+
+// post queues a task on the socket's mailbox.
+func (s *NamespaceSocket) post(task func()) {
+	s.box.post(&s.nsp.srv.wg, func() { s.runSafely(task) })
+}
+
+// runSafely runs a handler task; a panicking handler is logged, as net/http
+// logs a panicking request handler, and the socket goes on.
+func (s *NamespaceSocket) runSafely(task func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			logf("panic in a handler of socket %s on %s: %v\n%s", s.id, s.nsp.name, r, debug.Stack())
+		}
+	}()
+	task()
+}
+
+// runConnect completes a namespace connection: recovery, middlewares, the
+// CONNECT reply, then the connection handlers. It runs on the mailbox.
+func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
+	var restored *PersistedSession
+	if rec := s.nsp.srv.recovery; rec != nil {
+		var ids struct {
+			PID    string `json:"pid"`
+			Offset string `json:"offset"`
+		}
+		if len(auth) > 0 && json.Unmarshal(auth, &ids) == nil && ids.PID != "" {
+			restored, _ = s.nsp.adapter.RestoreSession(ids.PID, ids.Offset)
+		}
+		if restored != nil {
+			s.id, s.pid, s.recovered = restored.SID, restored.PID, true
+			for k, v := range restored.Data {
+				s.Data.Set(k, v)
+			}
+		} else {
+			s.pid = newID()
+		}
+	}
+	if !s.recovered || s.nsp.srv.recovery.RunMiddlewares {
+		for _, mw := range s.nsp.middlewareList() {
+			if err := mw(s); err != nil {
+				s.rejectConnect(err)
+				return
+			}
+		}
+	}
+	s.mu.Lock()
+	if s.state != stateConnecting || s.client.isClosed() {
+		s.state = stateDisconnected
+		s.mu.Unlock()
+		s.client.forget(s)
+		return
+	}
+	s.state = stateConnected
+	s.mu.Unlock()
+
+	s.nsp.addSocket(s)
+	rooms := []Room{s.id}
+	if restored != nil {
+		rooms = append(rooms, restored.Rooms...)
+	}
+	s.nsp.adapter.AddAll(s.id, rooms)
+	reply, _ := json.Marshal(struct {
+		SID string `json:"sid"`
+		PID string `json:"pid,omitempty"`
+	}{s.id, s.pid})
+	s.client.writePacket(&SocketIOPacket{Type: PacketConnect, Namespace: s.nsp.name, ID: NoAckID, Data: reply}, false)
+	if restored != nil {
+		for _, p := range restored.MissedPackets {
+			s.client.writePacket(p.Packet, false)
+		}
+	}
+	for _, h := range s.nsp.connectionHandlers() {
+		h(s)
+	}
+}
+
+func (s *NamespaceSocket) rejectConnect(err error) {
+	ce := asConnectError(err)
+	body := map[string]any{"message": ce.Message}
+	if ce.Data != nil {
+		body["data"] = ce.Data
+	}
+	data, mErr := json.Marshal(body)
+	if mErr != nil {
+		data = json.RawMessage(`{"message":"` + "connect error" + `"}`)
+	}
+	s.mu.Lock()
+	s.state = stateDisconnected
+	s.mu.Unlock()
+	s.client.forget(s)
+	s.client.writePacket(&SocketIOPacket{Type: PacketConnectError, Namespace: s.nsp.name, ID: NoAckID, Data: data}, false)
+}
+
+// onPacket handles a packet for this socket's namespace.
+func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
+	switch p.Type {
+	case PacketEvent, PacketBinaryEvent:
+		raw, err := SplitArgs(p.Data)
+		if err != nil || len(raw) == 0 {
+			s.client.conn.Close()
+			return
+		}
+		var name string
+		if err := json.Unmarshal(raw[0], &name); err != nil {
+			s.client.conn.Close()
+			return
+		}
+		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
+		s.post(func() { s.dispatchEvent(ev) })
+	case PacketAck, PacketBinaryAck:
+		raw, err := SplitArgs(p.Data)
+		if err != nil {
+			s.client.conn.Close()
+			return
+		}
+		if fn := s.takeAck(p.ID); fn != nil {
+			fn(newArgs(raw, p.Attachments), nil)
+		}
+	case PacketDisconnect:
+		s.onClose(ReasonClientNamespaceDisconnect)
+	}
+}
+
+// dispatchEvent runs an event through the middlewares and its handlers.
+func (s *NamespaceSocket) dispatchEvent(ev *Event) {
+	s.mu.Lock()
+	if s.state != stateConnected {
+		s.mu.Unlock()
+		return
+	}
+	mws := slices.Clone(s.middlewares)
+	anys := slices.Clone(s.anyHandlers)
+	h := s.handlers[ev.Name]
+	errHandlers := slices.Clone(s.onError)
+	s.mu.Unlock()
+	for _, mw := range mws {
+		if err := mw(ev); err != nil {
+			for _, eh := range errHandlers {
+				eh(err)
+			}
+			return
+		}
+	}
+	for _, a := range anys {
+		a(ev)
+	}
+	if h != nil {
+		h(ev)
+	}
+}
+
+// registerAck records the continuation of an acknowledgement; it fails on
+// a socket that is not connected.
+func (s *NamespaceSocket) registerAck(id int64, fn func(Args, error)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.state != stateConnected {
+		return false
+	}
+	if s.acks == nil {
+		s.acks = make(map[int64]func(Args, error))
+	}
+	s.acks[id] = fn
+	return true
+}
+
+func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fn := s.acks[id]
+	delete(s.acks, id)
+	return fn
+}
+
+// sendAck answers a client's ack id.
+func (s *NamespaceSocket) sendAck(id int64, args []any) error {
+	data, atts, err := EncodeArgs(args...)
+	if err != nil {
+		return err
+	}
+	t := PacketAck
+	if len(atts) > 0 {
+		t = PacketBinaryAck
+	}
+	if !s.client.writePacket(&SocketIOPacket{Type: t, Namespace: s.nsp.name, ID: id, Data: data, Attachments: atts}, false) {
+		return ErrSocketDisconnected
+	}
+	return nil
+}
+
+// notifyOutgoing tells the OnAnyOutgoing listeners of an event.
+func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) {
+	s.mu.Lock()
+	ls := slices.Clone(s.anyOutgoing)
+	s.mu.Unlock()
+	if len(ls) == 0 {
+		return
+	}
+	raw, err := SplitArgs(p.Data)
+	if err != nil || len(raw) == 0 {
+		return
+	}
+	var name string
+	_ = json.Unmarshal(raw[0], &name)
+	for _, l := range ls {
+		l(name, newArgs(raw[1:], p.Attachments))
+	}
+}
+
+// onClose makes the socket leave: pending acks fail at once; the
+// disconnecting handlers, the leaving of rooms and the disconnect handlers
+// run in order on the mailbox, after the events already queued.
+func (s *NamespaceSocket) onClose(reason DisconnectReason) {
+	s.mu.Lock()
+	if s.state == stateDisconnected {
+		s.mu.Unlock()
+		return
+	}
+	wasConnected := s.state == stateConnected
+	s.state = stateDisconnected
+	acks := s.acks
+	s.acks = nil
+	s.mu.Unlock()
+	s.client.forget(s)
+	for _, fn := range acks {
+		fn(Args{}, ErrSocketDisconnected)
+	}
+	if !wasConnected {
+		return
+	}
+	s.nsp.removeSocket(s)
+	s.post(func() {
+		s.mu.Lock()
+		disconnecting := slices.Clone(s.onDisconnecting)
+		disconnect := slices.Clone(s.onDisconnect)
+		s.mu.Unlock()
+		for _, h := range disconnecting {
+			h(reason)
+		}
+		if s.nsp.srv.recovery != nil && reason.recoverable() {
+			s.nsp.adapter.PersistSession(&PersistedSession{
+				SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data.snapshot(),
+			})
+		}
+		s.nsp.adapter.DelAll(s.id)
+		for _, h := range disconnect {
+			h(reason)
+		}
+	})
+}
+
+// remoteView returns the FetchSockets view of this socket.
+func (s *NamespaceSocket) remoteView() *RemoteSocket {
+	return &RemoteSocket{
+		ID: s.id, Handshake: s.handshake, Rooms: s.Rooms(), Data: s.Data.snapshot(),
+		nsp: s.nsp, local: s,
+	}
+}
+
+// String returns the socket's namespace and id.
+func (s *NamespaceSocket) String() string { return fmt.Sprintf("%s#%s", s.nsp.name, s.id) }
