@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -192,6 +193,9 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 	for {
 		typ, data, err := conn.Read(s.ioCtx)
 		if err != nil {
+			if errors.Is(err, websocket.ErrMessageTooBig) {
+				err = fmt.Errorf("%w: %v", ErrPayloadTooLarge, err)
+			}
 			s.closeNow(readErrorReason(err), err)
 			return
 		}
@@ -212,6 +216,9 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 // frame or end of stream is "transport close", anything else (an oversized
 // frame among them) "transport error".
 func readErrorReason(err error) CloseReason {
+	if errors.Is(err, ErrPayloadTooLarge) {
+		return ReasonTransportError
+	}
 	switch websocket.CloseStatus(err) {
 	case websocket.StatusNormalClosure, websocket.StatusGoingAway, websocket.StatusNoStatusRcvd:
 		return ReasonTransportClose
