@@ -114,16 +114,21 @@ func newTestServerWith(t *testing.T, opts *engineio.Options, cfg serverConfig) *
 
 // newBareServer mounts srv as it is, without an application.
 func newBareServer(t *testing.T, srv *engineio.Server) *testServer {
+	mux := http.NewServeMux()
+	mux.Handle("/engine.io/", srv)
+	return newServerOn(t, srv, mux, "/engine.io/")
+}
+
+// newServerOn serves h, which reaches srv, with requests sent to path.
+func newServerOn(t *testing.T, srv *engineio.Server, h http.Handler, path string) *testServer {
 	s := &testServer{
 		t:      t,
 		srv:    srv,
 		socks:  make(map[string]*appSock),
 		opened: make(chan *appSock, 1024),
 	}
-	mux := http.NewServeMux()
-	mux.Handle("/engine.io/", s.srv)
-	s.ts = httptest.NewServer(mux)
-	s.base = s.ts.URL + "/engine.io/"
+	s.ts = httptest.NewServer(h)
+	s.base = s.ts.URL + path
 	t.Cleanup(s.close)
 	return s
 }

@@ -265,12 +265,14 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	case ws == nil:
 		// Long-polling: a waiting GET gets the queue and a close (or noop)
 		// packet; with none waiting, a graceful close leaves the session
-		// registered until one more GET collects the rest.
+		// registered until one more GET collects the rest, and a forced
+		// close until one more GET collects at least the close packet, as
+		// with the Node.js server (which closes at once only on shutdown).
 		// The same holds after a client's close packet, so that a GET racing
 		// the POST that carried it gets its noop rather than a 400.
 		if s.pollWake != nil {
 			s.wakeLocked()
-		} else if (graceful && len(s.queue) > 0) || s.clientClose {
+		} else if (graceful && (len(s.queue) > 0 || reason == ReasonForcedClose)) || s.clientClose {
 			s.finalPoll = true
 		}
 	case graceful && s.writing:
