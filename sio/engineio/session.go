@@ -276,7 +276,11 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 			s.finalPoll = true
 		}
 	case graceful && s.writing:
-		// the writer closes the websocket once it has drained the queue
+		// The writer closes the websocket once it has drained the queue.
+		// A client that stopped reading would keep it (and the reader)
+		// blocked forever, the heartbeat being stopped: give the drain
+		// PingTimeout, as long as a ping's answer, then cut the I/O.
+		time.AfterFunc(s.srv.opts.PingTimeout, s.ioCancel)
 	case graceful:
 		s.srv.wg.Add(1)
 		closeWS = func() {
