@@ -103,7 +103,10 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		}
 		sess.mu.Lock()
 		sess.pollWake = nil
-		if sess.probed && !sess.closed {
+		// Woken by the probe, this GET ends with a noop; so too if the
+		// upgrade packet came before it could answer (a client that did
+		// not wait for it): the queue is then the websocket's.
+		if sess.transport != TransportPolling || (sess.probed && !sess.closed) {
 			sess.mu.Unlock()
 			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
 			return

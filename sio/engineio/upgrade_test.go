@@ -1,0 +1,292 @@
+package engineio_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/gosio/gosio/sio/engineio"
+)
+
+func TestUpgrade(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, nil)
+	sid := s.eioSession()
+	a := s.sock(sid)
+	pending := s.eioPollAsync(sid)
+	settle()
+
+	w, _, err := s.wsDial(wsDialConfig{}, "EIO", "4", "transport", "websocket", "sid", sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.send("2probe")
+	w.expectText("3probe")
+	// the waiting GET ends with a noop
+	if r := pending.wait(t); r.status != 200 || r.body != "6" {
+		t.Fatalf("waiting GET: %d %q, want \"6\"", r.status, r.body)
+	}
+	if tr := a.sock.Transport(); tr != engineio.TransportPolling {
+		t.Fatalf("transport before the upgrade packet: %q", tr)
+	}
+	w.send("5")
+	w.send("4hello")
+	w.expectText("4hello")
+	if tr := a.sock.Transport(); tr != engineio.TransportWebSocket {
+		t.Fatalf("transport after the upgrade: %q", tr)
+	}
+
+	// long-polling requests on the upgraded session are refused, and leave
+	// it alone
+	expectError(t, s.eioPoll(sid), 400, 3, "Bad request")
+	expectError(t, s.eioPush(sid, "4x"), 400, 3, "Bad request")
+
+	// a second websocket for the session is accepted, then closed at once
+	w2, _, err := s.wsDial(wsDialConfig{}, "EIO", "4", "transport", "websocket", "sid", sid)
+	if err != nil {
+		t.Fatalf("second websocket refused: %v", err)
+	}
+	w2.expectEnd()
+
+	w.send("4still here")
+	w.expectText("4still here")
+	s.expectOpen(sid)
+	if s.srv.ClientsCount() != 1 {
+		t.Fatalf("%d sessions", s.srv.ClientsCount())
+	}
+
+	// the upgraded session closes as a websocket one does
+	_ = w.c.Close(websocket.StatusNormalClosure, "")
+	s.expectReason(sid, engineio.ReasonTransportClose)
+}
+
+func TestUpgradePacketsQueuedDuringUpgrade(t *testing.T) {
+	t.Parallel()
+	s := newTestServerWith(t, nil, serverConfig{noEcho: true})
+	sid := s.eioSession()
+	a := s.sock(sid)
+	_ = a.sock.Send([]byte("before"), false) // queued, never polled
+
+	w := s.wsProbe(sid)
+	var want []string
+	want = append(want, "4before")
+	for i := range 5 {
+		msg := fmt.Sprintf("during%d", i)
+		_ = a.sock.Send([]byte(msg), i == 2)
+		if i == 2 {
+			want = append(want, "binary:"+msg)
+		} else {
+			want = append(want, "4"+msg)
+		}
+	}
+	// a GET during the upgrade gets a noop, not the packets
+	if r := s.eioPoll(sid); r.status != 200 || r.body != "6" {
+		t.Fatalf("GET during the upgrade: %d %q, want \"6\"", r.status, r.body)
+	}
+	w.send("5")
+	_ = a.sock.Send([]byte("after"), false)
+	want = append(want, "4after")
+	for i, wantFrame := range want {
+		if m := w.next(); m.String() != wantFrame {
+			t.Fatalf("frame %d: %q, want %q", i, m, wantFrame)
+		}
+	}
+	w.expectNothing(50 * time.Millisecond)
+}
+
+func TestUpgradeMessagesInEveryPhase(t *testing.T) {
+	t.Parallel()
+	// Messages are sent all along while the client polls, probes and
+	// upgrades: each arrives once, in order, on one transport or the other.
+	s := newTestServerWith(t, nil, serverConfig{noEcho: true})
+	for round := range 10 {
+		sid := s.eioSession()
+		a := s.sock(sid)
+		stop := make(chan struct{})
+		sent := make(chan int, 1)
+		go func() {
+			i := 0
+			defer func() { sent <- i }()
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if a.sock.Send([]byte(fmt.Sprintf("%d", i)), false) != nil {
+					return
+				}
+				i++
+				time.Sleep(200 * time.Microsecond)
+			}
+		}()
+		var got []string
+		collect := func(body string) {
+			for rec := range strings.SplitSeq(body, "\x1e") {
+				got = append(got, rec)
+			}
+		}
+		for len(got) < 20 {
+			collect(s.eioPollOK(sid))
+		}
+		pending := s.eioPollAsync(sid)
+		w := s.wsProbe(sid)
+		// answers are data (taken before the probe) or a lone noop
+		for r := pending.wait(t).body; r != "6"; r = s.eioPollOK(sid) {
+			collect(r)
+		}
+		w.send("5")
+		close(stop)
+		n := <-sent
+		for len(got) < n {
+			got = append(got, w.next().String())
+		}
+		for i, g := range got {
+			if g != fmt.Sprintf("4%d", i) {
+				t.Fatalf("round %d: message %d is %q (of %d)", round, i, g, n)
+			}
+		}
+		w.expectNothing(5 * time.Millisecond)
+		w.closeNow()
+	}
+}
+
+func TestUpgradeRaceWithWaitingGet(t *testing.T) {
+	t.Parallel()
+	// A client that sends the upgrade packet right after the probe's
+	// answer, while its GET may still be on its way out: the GET must end
+	// (noop or 400), and nothing sent afterwards may go to it.
+	s := newTestServerWith(t, nil, serverConfig{noEcho: true})
+	for round := range 30 {
+		sid := s.eioSession()
+		a := s.sock(sid)
+		pending := s.eioPollAsync(sid)
+		settle()
+		w := s.wsProbe(sid)
+		w.send("5")
+		eventually(t, "upgrade done", func() bool { return a.sock.Transport() == engineio.TransportWebSocket })
+		for i := range 3 {
+			_ = a.sock.Send([]byte(fmt.Sprintf("m%d", i)), false)
+		}
+		for i := range 3 {
+			if m := w.nextText(); m != fmt.Sprintf("4m%d", i) {
+				t.Fatalf("round %d: frame %q", round, m)
+			}
+		}
+		r := pending.wait(t)
+		if !(r.status == 200 && r.body == "6") && r.status != 400 {
+			t.Fatalf("round %d: the GET of the upgraded session got %d %q", round, r.status, r.body)
+		}
+		w.closeNow()
+	}
+}
+
+func TestUpgradeTimeout(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, &engineio.Options{UpgradeTimeout: 150 * time.Millisecond})
+	sid := s.eioSession()
+	w := s.wsProbe(sid)
+	// no upgrade packet: the probe websocket is dropped
+	w.expectEnd()
+	// and the session goes on with long-polling
+	s.eioPushOK(sid, "4polling")
+	if got := s.eioPollOK(sid); got != "4polling" {
+		t.Fatalf("poll %q", got)
+	}
+	s.expectOpen(sid)
+	// a new upgrade can then succeed
+	u := s.wsUpgrade(sid)
+	u.send("4ws")
+	u.expectText("4ws")
+}
+
+func TestUpgradeAbandoned(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, nil)
+	cases := map[string]func(w *wsClient){
+		"probe connection closed":      func(w *wsClient) { _ = w.c.Close(websocket.StatusNormalClosure, "") },
+		"probe connection dropped":     func(w *wsClient) { _ = w.c.CloseNow() },
+		"message before upgrade":       func(w *wsClient) { w.send("4early") },
+		"binary frame before upgrade":  func(w *wsClient) { w.sendBinary([]byte{1}) },
+		"upgrade packet without probe": nil,
+	}
+	for name, abandon := range cases {
+		t.Run(name, func(t *testing.T) {
+			sid := s.eioSession()
+			var w *wsClient
+			if abandon == nil {
+				var err error
+				w, _, err = s.wsDial(wsDialConfig{}, "EIO", "4", "transport", "websocket", "sid", sid)
+				if err != nil {
+					t.Fatal(err)
+				}
+				w.send("5")
+			} else {
+				w = s.wsProbe(sid)
+				abandon(w)
+			}
+			w.expectEnd()
+			s.eioPushOK(sid, "4x")
+			if got := s.eioPollOK(sid); got != "4x" {
+				t.Fatalf("poll after the abandoned upgrade: %q", got)
+			}
+			if tr := s.sock(sid).sock.Transport(); tr != engineio.TransportPolling {
+				t.Fatalf("transport %q", tr)
+			}
+			s.expectOpen(sid)
+		})
+	}
+}
+
+func TestUpgradeSecondProbeRefused(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, nil)
+	sid := s.eioSession()
+	w := s.wsProbe(sid)
+	w2, _, err := s.wsDial(wsDialConfig{}, "EIO", "4", "transport", "websocket", "sid", sid)
+	if err != nil {
+		t.Fatalf("second websocket refused: %v", err)
+	}
+	w2.expectEnd()
+	w.send("5")
+	w.send("4first")
+	w.expectText("4first")
+}
+
+func TestUpgradeDisallowed(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, &engineio.Options{DisallowUpgrades: true})
+	sid := s.eioSession()
+	_, resp, err := s.wsDial(wsDialConfig{}, "EIO", "4", "transport", "websocket", "sid", sid)
+	if err == nil || resp == nil || resp.StatusCode != 400 {
+		t.Fatalf("upgrade allowed: %v", err)
+	}
+	s.eioPushOK(sid, "4x")
+	if got := s.eioPollOK(sid); got != "4x" {
+		t.Fatalf("poll %q", got)
+	}
+}
+
+func TestUpgradeOfClosedSession(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, nil)
+	sid := s.eioSession()
+	w := s.wsProbe(sid)
+	// the session closes during the upgrade: the probe goes with it
+	s.eioPushOK(sid, "1")
+	w.expectEnd()
+	s.expectReason(sid, engineio.ReasonTransportClose)
+
+	// a forced close during the upgrade
+	sid = s.eioSession()
+	w = s.wsProbe(sid)
+	s.sock(sid).sock.Close()
+	w.expectEnd()
+	s.expectReason(sid, engineio.ReasonForcedClose)
+	if r := s.eioPoll(sid); r.status != 200 || r.body != "1" {
+		t.Fatalf("GET after the close: %d %q", r.status, r.body)
+	}
+}
