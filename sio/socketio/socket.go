@@ -38,6 +38,12 @@ type NamespaceSocket struct {
 
 	box mailbox
 
+	// joinMu orders Join against the final leaving of the rooms: once left
+	// is set, Join does nothing (Node's _cleanup sets join to a no-op), so
+	// a late Join cannot put a departed socket back in the index.
+	joinMu sync.Mutex
+	left   bool
+
 	mu              sync.Mutex
 	state           socketState
 	handlers        map[string]func(*Event)
@@ -91,8 +97,24 @@ func (s *NamespaceSocket) Conn() *engineio.EngineIOSocket { return s.client.conn
 // Rooms returns the rooms the socket is in, its own id among them.
 func (s *NamespaceSocket) Rooms() []Room { return s.nsp.adapter.SocketRooms(s.id) }
 
-// Join adds the socket to rooms.
-func (s *NamespaceSocket) Join(rooms ...Room) { s.nsp.adapter.AddAll(s.id, rooms) }
+// Join adds the socket to rooms. It does nothing once the socket has left
+// its namespace.
+func (s *NamespaceSocket) Join(rooms ...Room) {
+	s.joinMu.Lock()
+	defer s.joinMu.Unlock()
+	if s.left {
+		return
+	}
+	s.nsp.adapter.AddAll(s.id, rooms)
+}
+
+// leaveRooms removes the socket from every room for good.
+func (s *NamespaceSocket) leaveRooms() {
+	s.joinMu.Lock()
+	s.left = true
+	s.joinMu.Unlock()
+	s.nsp.adapter.DelAll(s.id)
+}
 
 // Leave removes the socket from a room.
 func (s *NamespaceSocket) Leave(room Room) { s.nsp.adapter.Del(s.id, room) }
@@ -286,10 +308,14 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 		s.state = stateDisconnected
 		s.mu.Unlock()
 		s.client.forget(s)
+		s.leaveRooms()
 		return
 	}
 	s.state = stateConnected
 	s.mu.Unlock()
+	// As with the Node.js server, a connection that joined a namespace is
+	// never closed by the connect timeout, even once it left it.
+	s.client.connectTimer.Stop()
 
 	s.nsp.addSocket(s)
 	rooms := []Room{s.id}
@@ -326,6 +352,7 @@ func (s *NamespaceSocket) rejectConnect(err error) {
 	s.state = stateDisconnected
 	s.mu.Unlock()
 	s.client.forget(s)
+	s.leaveRooms() // rooms a middleware joined
 	s.client.writePacket(&SocketIOPacket{Type: PacketConnectError, Namespace: s.nsp.name, ID: NoAckID, Data: data}, false)
 }
 
@@ -480,7 +507,7 @@ func (s *NamespaceSocket) onClose(reason DisconnectReason) {
 				SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data.snapshot(),
 			})
 		}
-		s.nsp.adapter.DelAll(s.id)
+		s.leaveRooms()
 		for _, h := range disconnect {
 			h(reason)
 		}
