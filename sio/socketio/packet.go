@@ -1,0 +1,195 @@
+package socketio
+
+import (
+	"encoding/json"
+	"errors"
+	"strconv"
+)
+
+// This file owns the packet model of the Socket.IO v5 protocol and its text
+// encoding (spec: "Packet encoding" → "Format"):
+//
+//	<packet type>[<# of binary attachments>-][<namespace>,][<acknowledgment id>][JSON-stringified payload without binary]
+//
+// followed, for BINARY_EVENT and BINARY_ACK, by the attachments sent as
+// separate binary Engine.IO messages.
+
+// PacketType is the Socket.IO packet type (0..6), see the spec section
+// "Exchange protocol".
+type PacketType byte
+
+// Packet types of the Socket.IO v5 protocol (spec: "Exchange protocol").
+const (
+	// PacketConnect requests (client) or grants (server) access to a namespace.
+	PacketConnect PacketType = 0
+	// PacketDisconnect leaves a namespace.
+	PacketDisconnect PacketType = 1
+	// PacketEvent carries an event: a non-empty array whose first element is the name.
+	PacketEvent PacketType = 2
+	// PacketAck answers an event that carried an ack id.
+	PacketAck PacketType = 3
+	// PacketConnectError refuses access to a namespace.
+	PacketConnectError PacketType = 4
+	// PacketBinaryEvent is an event followed by binary attachments.
+	PacketBinaryEvent PacketType = 5
+	// PacketBinaryAck is an ack followed by binary attachments.
+	PacketBinaryAck PacketType = 6
+)
+
+// packetTypeCount is the number of defined packet types; valid types are
+// 0..packetTypeCount-1.
+const packetTypeCount = 7
+
+var packetTypeNames = [packetTypeCount]string{
+	"CONNECT",
+	"DISCONNECT",
+	"EVENT",
+	"ACK",
+	"CONNECT_ERROR",
+	"BINARY_EVENT",
+	"BINARY_ACK",
+}
+
+// String returns the protocol name of the type ("CONNECT", "EVENT", ...), or
+// "PacketType(n)" for an undefined value.
+func (t PacketType) String() string {
+	if t < packetTypeCount {
+		return packetTypeNames[t]
+	}
+	return "PacketType(" + strconv.Itoa(int(t)) + ")"
+}
+
+// Valid reports whether t is one of the seven packet types of the protocol.
+func (t PacketType) Valid() bool { return t < packetTypeCount }
+
+// IsBinary reports whether t is BINARY_EVENT or BINARY_ACK, the types whose
+// header announces a number of attachments.
+func (t PacketType) IsBinary() bool { return t == PacketBinaryEvent || t == PacketBinaryAck }
+
+// NoAckID is the SocketIOPacket.ID of a packet that carries no
+// acknowledgement id.
+const NoAckID int64 = -1
+
+// mainNamespace is the namespace left out of the encoding (spec: "the
+// namespace is only included if it is different from the main namespace").
+const mainNamespace = "/"
+
+// SocketIOPacket is one decoded or to-be-encoded Socket.IO packet.
+type SocketIOPacket struct {
+	// Type is the packet type.
+	Type PacketType
+	// Namespace is the namespace; "/" when absent on the wire. The encoder
+	// treats "" like "/" and prefixes a missing leading '/'. A namespace
+	// containing ',' cannot be represented on the wire.
+	Namespace string
+	// ID is the acknowledgement id; any negative value (NoAckID) means none.
+	ID int64
+	// Data is the JSON payload as on the wire, placeholders included; nil
+	// when absent.
+	Data json.RawMessage
+	// Attachments are the binary attachments; the index is the placeholder
+	// num that refers to it.
+	Attachments [][]byte
+}
+
+// Errors returned by the parser and the argument helpers. Every decoding
+// error wraps ErrInvalidPacket and one of the more specific sentinels below,
+// so both errors.Is(err, ErrInvalidPacket) and, for instance,
+// errors.Is(err, ErrBadAckID) hold.
+var (
+	// ErrInvalidPacket is the root of all decoding errors: the peer sent
+	// something that is not a valid Socket.IO packet, and the connection
+	// should be closed (spec: "the receiver MUST close the connection").
+	ErrInvalidPacket = errors.New("socketio: invalid packet")
+	// ErrEmptyPacket reports a text message with no byte at all.
+	ErrEmptyPacket = newPacketError("empty packet")
+	// ErrUnknownType reports a first byte that is not '0'..'6'.
+	ErrUnknownType = newPacketError("unknown type")
+	// ErrBadAttachments reports a binary packet header whose attachment
+	// count is missing, not a decimal number or not followed by '-'.
+	ErrBadAttachments = newPacketError("bad attachment count")
+	// ErrTooManyAttachments reports a binary packet announcing more
+	// attachments than ParserOptions.MaxAttachments.
+	ErrTooManyAttachments = newPacketError("too many attachments")
+	// ErrBadNamespace reports a namespace that is not valid UTF-8 or holds
+	// control characters.
+	ErrBadNamespace = newPacketError("bad namespace")
+	// ErrBadAckID reports an ack id that does not fit in an int64.
+	ErrBadAckID = newPacketError("bad ack id")
+	// ErrInvalidJSON reports a payload that is not well-formed JSON.
+	ErrInvalidJSON = newPacketError("invalid JSON")
+	// ErrInvalidPayload reports a payload whose shape is wrong for the
+	// packet type, or a missing mandatory payload.
+	ErrInvalidPayload = newPacketError("invalid payload")
+	// ErrUnexpectedBinary reports a binary message while no attachment is
+	// awaited.
+	ErrUnexpectedBinary = newPacketError("unexpected binary message")
+	// ErrBadPlaceholder reports a placeholder whose num is missing, not an
+	// integer, or does not index an attachment.
+	ErrBadPlaceholder = newPacketError("bad placeholder")
+	// ErrAttachmentMismatch reports that the attachments received do not
+	// match the header: a text message arrived while attachments were still
+	// awaited.
+	ErrAttachmentMismatch = newPacketError("attachment count mismatch")
+	// ErrPayloadTooLarge reports a packet whose text and attachments exceed
+	// ParserOptions.MaxPayload.
+	ErrPayloadTooLarge = newPacketError("payload too large")
+)
+
+// newPacketError builds a sentinel wrapping ErrInvalidPacket, whose message reads
+// "socketio: invalid packet: <what>".
+func newPacketError(what string) error {
+	return &packetError{root: ErrInvalidPacket, msg: ErrInvalidPacket.Error() + ": " + what}
+}
+
+type packetError struct {
+	root error
+	msg  string
+}
+
+func (e *packetError) Error() string { return e.msg }
+func (e *packetError) Unwrap() error { return e.root }
+
+// EncodePacket returns the text frame of p, without any Engine.IO prefix.
+// The attachments are to be sent after it, in order, as binary messages.
+// An EVENT or ACK with attachments is written as BINARY_EVENT or BINARY_ACK
+// with the "<n>-" count.
+func EncodePacket(p *SocketIOPacket) []byte {
+	return AppendPacket(make([]byte, 0, encodedLen(p)), p)
+}
+
+// AppendPacket is EncodePacket appending to dst, so that a caller can put the
+// Engine.IO message prefix in front without a copy.
+func AppendPacket(dst []byte, p *SocketIOPacket) []byte {
+	t := p.Type
+	if len(p.Attachments) > 0 {
+		switch t {
+		case PacketEvent:
+			t = PacketBinaryEvent
+		case PacketAck:
+			t = PacketBinaryAck
+		}
+	}
+	dst = append(dst, '0'+byte(t))
+	if t.IsBinary() {
+		dst = strconv.AppendInt(dst, int64(len(p.Attachments)), 10)
+		dst = append(dst, '-')
+	}
+	if nsp := p.Namespace; nsp != "" && nsp != mainNamespace {
+		if nsp[0] != '/' {
+			dst = append(dst, '/')
+		}
+		dst = append(dst, nsp...)
+		dst = append(dst, ',')
+	}
+	if p.ID >= 0 {
+		dst = strconv.AppendInt(dst, p.ID, 10)
+	}
+	return append(dst, p.Data...)
+}
+
+// encodedLen is an upper bound of the encoded length, to size the buffer once.
+func encodedLen(p *SocketIOPacket) int {
+	// type + count + '-' + '/' + ',' + id
+	return 1 + 20 + 1 + 1 + len(p.Namespace) + 1 + 20 + len(p.Data)
+}

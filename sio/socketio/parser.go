@@ -1,0 +1,267 @@
+package socketio
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"unicode/utf8"
+)
+
+// This file owns the decoder of the Socket.IO v5 text format (spec: "Packet
+// encoding" → "Format") and the reassembly of binary packets from the
+// Engine.IO messages that follow their text frame.
+
+// defaultMaxAttachments is ParserOptions.MaxAttachments when left at zero.
+const defaultMaxAttachments = 10
+
+// maxAckIDDigits bounds the length of an ack id on the wire: the largest
+// int64 has 19 decimal digits.
+const maxAckIDDigits = 19
+
+// ParserOptions configures a SocketIOParser. The zero value is usable.
+type ParserOptions struct {
+	// MaxAttachments is the largest attachment count a binary packet may
+	// announce; a packet announcing more is rejected. 0 means 10; a
+	// negative value allows no attachment at all.
+	MaxAttachments int
+	// MaxPayload bounds the total size in bytes of one packet: its text
+	// frame plus all its attachments. 0 means unlimited.
+	MaxPayload int64
+}
+
+// SocketIOParser decodes the Socket.IO packets of ONE connection. Its state
+// is the binary packet whose attachments are still awaited. It is not safe
+// for concurrent use. After an error the partial packet, if any, is dropped.
+type SocketIOParser struct {
+	maxAttachments int
+	maxPayload     int64
+
+	pending *SocketIOPacket // binary packet waiting for attachments
+	want    int             // attachments announced by pending
+	size    int64           // bytes received so far for pending
+}
+
+// NewSocketIOParser returns a parser configured by opts (nil means the
+// defaults).
+func NewSocketIOParser(opts *ParserOptions) *SocketIOParser {
+	p := &SocketIOParser{maxAttachments: defaultMaxAttachments}
+	if opts != nil {
+		switch {
+		case opts.MaxAttachments > 0:
+			p.maxAttachments = opts.MaxAttachments
+		case opts.MaxAttachments < 0:
+			p.maxAttachments = 0
+		}
+		if opts.MaxPayload > 0 {
+			p.maxPayload = opts.MaxPayload
+		}
+	}
+	return p
+}
+
+// Add feeds one Engine.IO message, text or binary. It returns the complete
+// packet once all its attachments arrived, or (nil, nil) while attachments
+// are still awaited. Add does not retain data: the packet holds copies.
+// Every error wraps ErrInvalidPacket; the connection should then be closed.
+func (p *SocketIOParser) Add(data []byte, binary bool) (*SocketIOPacket, error) {
+	if binary {
+		return p.addAttachment(data)
+	}
+	if p.pending != nil {
+		n := p.want - len(p.pending.Attachments)
+		p.Reset()
+		return nil, fmt.Errorf("%w: text message while %d attachment(s) are awaited", ErrAttachmentMismatch, n)
+	}
+	if p.maxPayload > 0 && int64(len(data)) > p.maxPayload {
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrPayloadTooLarge, len(data), p.maxPayload)
+	}
+	pkt, n, err := decodeText(data, p.maxAttachments)
+	if err != nil {
+		return nil, err
+	}
+	if !pkt.Type.IsBinary() {
+		return pkt, nil
+	}
+	// Placeholders are checked against the announced count right away, so
+	// that a bad packet fails before its attachments are buffered.
+	if err := checkPlaceholders(pkt.Data, n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return pkt, nil
+	}
+	pkt.Attachments = make([][]byte, 0, min(n, 64)) // n <= maxAttachments
+	p.pending, p.want, p.size = pkt, n, int64(len(data))
+	return nil, nil
+}
+
+// Reset drops a partially received binary packet.
+func (p *SocketIOParser) Reset() {
+	p.pending, p.want, p.size = nil, 0, 0
+}
+
+// addAttachment stores one binary message for the pending packet.
+func (p *SocketIOParser) addAttachment(data []byte) (*SocketIOPacket, error) {
+	if p.pending == nil {
+		return nil, fmt.Errorf("%w: %d bytes while no attachment is awaited", ErrUnexpectedBinary, len(data))
+	}
+	p.size += int64(len(data))
+	if p.maxPayload > 0 && p.size > p.maxPayload {
+		p.Reset()
+		return nil, fmt.Errorf("%w: attachments exceed %d bytes", ErrPayloadTooLarge, p.maxPayload)
+	}
+	att := make([]byte, len(data))
+	copy(att, data)
+	pkt := p.pending
+	pkt.Attachments = append(pkt.Attachments, att)
+	if len(pkt.Attachments) < p.want {
+		return nil, nil
+	}
+	p.Reset()
+	return pkt, nil
+}
+
+// decodeText decodes the text frame of one packet and returns it with the
+// attachment count announced by its header (0 for non-binary types).
+//
+// The header is read the way the reference parser reads it: the namespace
+// starts with '/' and runs up to the first ',' or the end of the frame (so
+// "0/admin" is a CONNECT to "/admin"); the ack id is the run of digits that
+// follows; everything after it is the JSON payload.
+func decodeText(data []byte, maxAttachments int) (*SocketIOPacket, int, error) {
+	if len(data) == 0 {
+		return nil, 0, ErrEmptyPacket
+	}
+	c := data[0]
+	if c < '0' || c >= '0'+packetTypeCount {
+		return nil, 0, fmt.Errorf("%w: %q", ErrUnknownType, c)
+	}
+	pkt := &SocketIOPacket{Type: PacketType(c - '0'), Namespace: mainNamespace, ID: NoAckID}
+	i := 1
+
+	// "<n>-": attachment count of BINARY_EVENT and BINARY_ACK.
+	n := 0
+	if pkt.Type.IsBinary() {
+		start := i
+		for ; i < len(data) && isDigit(data[i]); i++ {
+			d := int(data[i] - '0')
+			if maxAttachments < d || n > (maxAttachments-d)/10 {
+				return nil, 0, fmt.Errorf("%w: more than %d", ErrTooManyAttachments, maxAttachments)
+			}
+			n = n*10 + d
+		}
+		if i == start || i == len(data) || data[i] != '-' {
+			return nil, 0, fmt.Errorf("%w: expected <digits>- after type %d", ErrBadAttachments, pkt.Type)
+		}
+		i++
+	}
+
+	// "<nsp>,": only present when it differs from "/".
+	if i < len(data) && data[i] == '/' {
+		start := i
+		for i < len(data) && data[i] != ',' {
+			i++
+		}
+		nsp := data[start:i]
+		if err := checkNamespace(nsp); err != nil {
+			return nil, 0, err
+		}
+		if string(nsp) != mainNamespace {
+			pkt.Namespace = string(nsp)
+		}
+		if i < len(data) {
+			i++ // the ','
+		}
+	}
+
+	// "<id>": acknowledgement id.
+	if i < len(data) && isDigit(data[i]) {
+		start := i
+		var id int64
+		for ; i < len(data) && isDigit(data[i]); i++ {
+			d := int64(data[i] - '0')
+			if i-start >= maxAckIDDigits || id > (math.MaxInt64-d)/10 {
+				return nil, 0, fmt.Errorf("%w: %.24q... does not fit in 63 bits", ErrBadAckID, data[start:])
+			}
+			id = id*10 + d
+		}
+		pkt.ID = id
+	}
+
+	// The rest is the JSON payload.
+	if i < len(data) {
+		payload := data[i:]
+		if !validJSON(payload) {
+			return nil, 0, fmt.Errorf("%w: payload of %s packet", ErrInvalidJSON, pkt.Type)
+		}
+		pkt.Data = append(json.RawMessage(nil), payload...)
+	}
+	if err := checkPayloadShape(pkt.Type, pkt.Data); err != nil {
+		return nil, 0, err
+	}
+	return pkt, n, nil
+}
+
+// checkPayloadShape enforces the payload rules of the spec ("Exchange
+// protocol"), as the reference parser does:
+//
+//	CONNECT                   absent or an object
+//	DISCONNECT                absent
+//	EVENT, BINARY_EVENT       a non-empty array whose first element is a string (the event name)
+//	ACK, BINARY_ACK           an array, possibly empty
+//	CONNECT_ERROR             an object or a string
+//
+// data has already been checked with validJSON.
+func checkPayloadShape(t PacketType, data json.RawMessage) error {
+	i := skipJSONSpace(data, 0)
+	var first byte // 0 when absent
+	if i < len(data) {
+		first = data[i]
+	}
+	ok := false
+	switch t {
+	case PacketConnect:
+		ok = first == 0 || first == '{'
+	case PacketDisconnect:
+		ok = first == 0
+	case PacketEvent, PacketBinaryEvent:
+		if first == '[' {
+			j := skipJSONSpace(data, i+1)
+			ok = j < len(data) && data[j] == '"'
+		}
+	case PacketAck, PacketBinaryAck:
+		ok = first == '['
+	case PacketConnectError:
+		ok = first == '{' || first == '"'
+	}
+	if !ok {
+		return fmt.Errorf("%w: %s payload must be %s", ErrInvalidPayload, t, payloadShapes[t])
+	}
+	return nil
+}
+
+var payloadShapes = [packetTypeCount]string{
+	"absent or an object",
+	"absent",
+	"a non-empty array starting with the event name",
+	"an array",
+	"an object or a string",
+	"a non-empty array starting with the event name",
+	"an array",
+}
+
+// checkNamespace rejects namespaces that are not valid UTF-8 or contain
+// control characters; nothing legitimate produces them.
+func checkNamespace(nsp []byte) error {
+	if !utf8.Valid(nsp) {
+		return fmt.Errorf("%w: not valid UTF-8", ErrBadNamespace)
+	}
+	for _, r := range string(nsp) {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return fmt.Errorf("%w: control character %U", ErrBadNamespace, r)
+		}
+	}
+	return nil
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
