@@ -169,7 +169,8 @@ func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) 
 }
 
 // Broadcast encodes the packet once and queues the same bytes for every
-// selected socket. With connection state recovery on, an event that is
+// selected socket, telling its OnAnyOutgoing listeners (as Node's adapter
+// does). With connection state recovery on, an event that is
 // neither volatile nor acknowledged gets an offset and is kept.
 func (a *InMemoryAdapter) Broadcast(p *SocketIOPacket, opts *BroadcastOptions) {
 	if a.nsp.srv.recovery != nil && p.ID == NoAckID && !opts.Flags.Volatile &&
@@ -179,6 +180,7 @@ func (a *InMemoryAdapter) Broadcast(p *SocketIOPacket, opts *BroadcastOptions) {
 	enc := encodePacket(p)
 	a.forEach(opts, func(id SocketID) {
 		if s := a.nsp.localSocket(id); s != nil {
+			s.notifyOutgoing(p)
 			s.client.write(enc, opts.Flags.Volatile)
 		}
 	})
@@ -198,6 +200,7 @@ func (a *InMemoryAdapter) BroadcastWithAck(p *SocketIOPacket, opts *BroadcastOpt
 		}) {
 			return
 		}
+		s.notifyOutgoing(p)
 		if s.client.write(enc, opts.Flags.Volatile) {
 			n++
 		} else {

@@ -386,7 +386,8 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 	}
 }
 
-// dispatchEvent runs an event through the middlewares and its handlers.
+// dispatchEvent runs an event through the catch-all listeners, the
+// middlewares and its handler.
 func (s *NamespaceSocket) dispatchEvent(ev *Event) {
 	s.mu.Lock()
 	if s.state != stateConnected {
@@ -398,6 +399,11 @@ func (s *NamespaceSocket) dispatchEvent(ev *Event) {
 	h := s.handlers[ev.Name]
 	errHandlers := slices.Clone(s.onError)
 	s.mu.Unlock()
+	// As in the Node.js server, the catch-all listeners see every event,
+	// before the middlewares decide on its own handler.
+	for _, a := range anys {
+		a(ev)
+	}
 	for _, mw := range mws {
 		if err := mw(ev); err != nil {
 			for _, eh := range errHandlers {
@@ -405,9 +411,6 @@ func (s *NamespaceSocket) dispatchEvent(ev *Event) {
 			}
 			return
 		}
-	}
-	for _, a := range anys {
-		a(ev)
 	}
 	if h != nil {
 		h(ev)
