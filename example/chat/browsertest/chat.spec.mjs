@@ -1,0 +1,284 @@
+// Browser test of the chat example: two users in two browser contexts of a
+// headless Chromium (Debian's /usr/bin/chromium, driven by playwright-core)
+// chat, share an image, switch rooms and reconnect.
+//
+//   node example/chat/browsertest/chat.spec.mjs http://127.0.0.1:8080 [screenshot-dir]
+//
+// It prints one JSON line per step passed and exits 0, or prints the
+// failing step and exits 1. Screenshots go to example/chat/screenshots/
+// (git-ignored) unless a folder is given.
+import { chromium } from "playwright-core";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { deflateSync } from "node:zlib";
+
+const url = process.argv[2];
+if (!url) {
+  console.error("usage: node chat.spec.mjs <url> [screenshot-dir]");
+  process.exit(2);
+}
+const shots = process.argv[3] || join(dirname(fileURLToPath(import.meta.url)), "..", "screenshots");
+mkdirSync(shots, { recursive: true });
+
+const T = 15_000; // timeout of each wait
+const log = (o) => console.log(JSON.stringify(o));
+
+let current = "launch";
+async function step(name, fn) {
+  current = name;
+  const t0 = Date.now();
+  await fn();
+  log({ step: name, ok: true, ms: Date.now() - t0 });
+}
+
+// png makes a small PNG (w x h, two color bands) without any image package.
+function png(w, h, top, bottom) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (buf) => {
+    let c = 0xffffffff;
+    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const rows = [];
+  for (let y = 0; y < h; y++) {
+    const row = Buffer.alloc(1 + w * 3);
+    const [r, g, b] = y < h / 2 ? top : bottom;
+    for (let x = 0; x < w; x++) row.set([r, g, b], 1 + x * 3);
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(Buffer.concat(rows))),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+
+function fail(msg) {
+  throw new Error(msg);
+}
+
+// Helpers reading what a page shows.
+const msg = (page, text) => page.locator("#messages .msg", { hasText: text });
+async function seeMessage(page, text, from) {
+  const m = msg(page, text);
+  await m.first().waitFor({ timeout: T });
+  if (from !== undefined) {
+    const who = await m.first().locator(".from").textContent();
+    if (who !== from) fail(`message ${JSON.stringify(text)} shows sender ${who}, want ${from}`);
+  }
+  return m.first();
+}
+async function members(page, want) {
+  const sorted = [...want].sort();
+  try {
+    await page.waitForFunction(
+      (w) => JSON.stringify([...document.querySelectorAll("#members li")].map((li) => li.textContent).sort()) === w,
+      JSON.stringify(sorted),
+      { timeout: T },
+    );
+  } catch {
+    const got = await page.locator("#members li").allTextContents();
+    fail(`members ${JSON.stringify(got)}, want ${JSON.stringify(sorted)}`);
+  }
+}
+async function tick(page, text) {
+  const t = msg(page, text).locator(".tick.sent");
+  await t.waitFor({ timeout: T });
+  if ((await t.textContent()) !== "✓") fail(`tick of ${text} is not ✓`);
+}
+async function textOf(page, sel, want) {
+  try {
+    await page.waitForFunction(([s, w]) => document.querySelector(s)?.textContent === w, [sel, want], { timeout: T });
+  } catch {
+    fail(`${sel} shows ${JSON.stringify(await page.locator(sel).textContent())}, want ${JSON.stringify(want)}`);
+  }
+}
+async function absent(page, text) {
+  if ((await msg(page, text).count()) !== 0) fail(`${text} is shown but should not be`);
+}
+async function send(page, text) {
+  await page.fill("#text", text);
+  await page.press("#text", "Enter");
+}
+async function login(page, nick) {
+  await page.goto(url);
+  await page.fill("#nick", nick);
+  await page.click("#login-form button");
+  await page.locator("#status.online").waitFor({ timeout: T });
+}
+const shot = (page, name) => page.screenshot({ path: join(shots, name) });
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+  headless: true,
+  args: [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+  ],
+});
+
+let code = 0;
+const pages = {};
+try {
+  const viewport = { width: 1000, height: 640 };
+  const ctxA = await browser.newContext({ viewport });
+  const ctxB = await browser.newContext({ viewport });
+  const alice = (pages.alice = await ctxA.newPage());
+  const bob = (pages.bob = await ctxB.newPage());
+  for (const [nick, page] of Object.entries(pages)) {
+    page.on("pageerror", (e) => log({ page: nick, pageerror: String(e) }));
+    page.on("console", (m) => m.type() === "error" && log({ page: nick, console: m.text() }));
+  }
+
+  await step("page loads the npm socket.io-client", async () => {
+    await alice.goto(url);
+    const src = await alice.locator("script").first().getAttribute("src");
+    if (src !== "/vendor/socket.io.min.js") fail(`client script ${src}`);
+    if (!(await alice.evaluate(() => typeof io === "function"))) fail("io is not loaded");
+    await shot(alice, "01-login.png");
+  });
+
+  await step("two users log in to the lobby", async () => {
+    await login(alice, "alice");
+    await login(bob, "bob");
+    await textOf(alice, "#room-title", "#lobby");
+    await members(alice, ["alice", "bob"]);
+    await members(bob, ["alice", "bob"]);
+    await seeMessage(alice, "bob joined");
+  });
+
+  await step("typing indicator", async () => {
+    await bob.locator("#text").pressSequentially("hel", { delay: 30 });
+    await textOf(alice, "#typing", "bob is typing…");
+    await shot(alice, "02-typing.png");
+  });
+
+  await step("messages with delivery ticks", async () => {
+    await bob.fill("#text", "");
+    await send(alice, "hello bob");
+    await seeMessage(bob, "hello bob", "alice");
+    await tick(alice, "hello bob");
+    await send(bob, "hi alice");
+    await seeMessage(alice, "hi alice", "bob");
+    await tick(bob, "hi alice");
+    await textOf(alice, "#typing", ""); // sending stops the typing indicator
+  });
+
+  await step("image shared as a binary attachment", async () => {
+    const image = png(96, 64, [37, 99, 235], [250, 204, 21]);
+    await alice.setInputFiles("#file", { name: "flag.png", mimeType: "image/png", buffer: image });
+    const img = bob.locator("#messages .msg.image img").first();
+    await img.waitFor({ timeout: T });
+    await bob.waitForFunction(() => {
+      const i = document.querySelector("#messages .msg.image img");
+      return i && i.complete && i.naturalWidth > 0;
+    }, null, { timeout: T });
+    const size = await img.evaluate((i) => [i.naturalWidth, i.naturalHeight, i.alt]);
+    if (size[0] !== 96 || size[1] !== 64 || size[2] !== "flag.png") fail(`bob's image is ${size}`);
+    const from = await bob.locator("#messages .msg.image .from").first().textContent();
+    if (from !== "alice") fail(`image from ${from}`);
+    await alice.locator("#messages .msg.image .tick.sent").waitFor({ timeout: T });
+    await shot(alice, "03-conversation-alice.png");
+    await shot(bob, "04-conversation-bob.png");
+  });
+
+  await step("reconnect keeps the conversation (connection state recovery)", async () => {
+    const before = await bob.locator("#messages .msg").count();
+    const firstID = await bob.evaluate(() => window.chatSocket.id);
+    await bob.evaluate(() => window.chatSocket.io.engine.close());
+    await bob.locator("#status.reconnecting").waitFor({ timeout: T });
+    await shot(bob, "05-reconnecting-bob.png");
+    // Sent while bob is away: alice's reaches bob on recovery; bob's waits
+    // in his client's buffer and goes out when he is back.
+    await send(alice, "sent while bob was away");
+    await send(bob, "typed while offline");
+    await bob.locator("#status.online").waitFor({ timeout: T });
+    const rec = await bob.evaluate(() => [window.chatSocket.recovered, window.chatSocket.id]);
+    if (!rec[0]) fail("bob's socket was not recovered");
+    if (rec[1] !== firstID) fail(`bob's socket id changed from ${firstID} to ${rec[1]}`);
+    await textOf(bob, "#status", "online (recovered)");
+    await seeMessage(bob, "sent while bob was away", "alice");
+    await seeMessage(alice, "typed while offline", "bob");
+    await tick(bob, "typed while offline");
+    for (const t of ["hello bob", "hi alice"]) await seeMessage(bob, t);
+    if ((await bob.locator("#messages .msg.image img").count()) !== 1) fail("bob lost the image");
+    const after = await bob.locator("#messages .msg").count();
+    if (after !== before + 2) fail(`bob shows ${after} messages after reconnecting, want ${before + 2}`);
+    await members(alice, ["alice", "bob"]);
+    await members(bob, ["alice", "bob"]);
+    await shot(bob, "06-recovered-bob.png");
+  });
+
+  await step("switching rooms", async () => {
+    await alice.click('#rooms button[data-room="random"]');
+    await textOf(alice, "#room-title", "#random");
+    await members(alice, ["alice"]);
+    await members(bob, ["bob"]);
+    await seeMessage(bob, "alice left");
+    await absent(alice, "hello bob"); // the lobby's conversation is not shown in #random
+    await send(alice, "anyone in random?");
+    await tick(alice, "anyone in random?");
+    await send(bob, "lobby only");
+    await tick(bob, "lobby only");
+    await absent(alice, "lobby only");
+    await absent(bob, "anyone in random?");
+
+    // bob follows through the room form, and gets the room's history.
+    await bob.fill("#room-input", "random");
+    await bob.press("#room-input", "Enter");
+    await textOf(bob, "#room-title", "#random");
+    await seeMessage(bob, "anyone in random?", "alice");
+    await seeMessage(alice, "bob joined");
+    await members(alice, ["alice", "bob"]);
+    await members(bob, ["alice", "bob"]);
+    await send(bob, "here I am");
+    await seeMessage(alice, "here I am", "bob");
+    await shot(alice, "07-room-random-alice.png");
+
+    // alice goes back to the lobby and finds its conversation there.
+    await alice.click('#rooms button[data-room="lobby"]');
+    await textOf(alice, "#room-title", "#lobby");
+    for (const t of ["hello bob", "hi alice", "sent while bob was away", "typed while offline", "lobby only"]) {
+      await seeMessage(alice, t);
+    }
+    await alice.locator("#messages .msg.image img").waitFor({ timeout: T });
+    await members(alice, ["alice"]);
+    await members(bob, ["bob"]);
+    await shot(alice, "08-back-in-lobby-alice.png");
+  });
+} catch (e) {
+  code = 1;
+  log({ step: current, ok: false, error: String(e && e.message ? e.message : e).split("\n")[0] });
+  for (const [nick, page] of Object.entries(pages)) {
+    await page.screenshot({ path: join(shots, `failed-${nick}.png`) }).catch(() => {});
+  }
+  console.error(`FAIL ${current}: ${e && e.stack ? e.stack : e}`);
+} finally {
+  await browser.close();
+}
+process.exit(code);

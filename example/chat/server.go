@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+
+	"github.com/gosio/gosio/sio/engineio"
+	"github.com/gosio/gosio/sio/socketio"
+)
+
+//go:embed static
+var staticFiles embed.FS
+
+// cdnClient is where the page loads the official client from when no npm
+// copy is at hand.
+const cdnClient = "https://cdn.socket.io/4.8.1/socket.io.min.js"
+
+// clientDist is where the socket.io-client npm package keeps its browser
+// bundles, under node_modules.
+const clientDist = "socket.io-client/dist"
+
+// config is what main's flags set.
+type config struct {
+	// NodeModules is a node_modules folder holding socket.io-client; ""
+	// looks for one in the working directory and its parents.
+	NodeModules string
+	// Logf logs requests and events; nil is silent.
+	Logf func(format string, args ...any)
+}
+
+// app is the chat server: the HTTP handler of the page and of Socket.IO.
+type app struct {
+	http.Handler
+	sio *socketio.SocketIOServer
+}
+
+// Shutdown disconnects every socket and waits for their handlers.
+func (a *app) Shutdown(ctx context.Context) error { return a.sio.Shutdown(ctx) }
+
+// newServer builds the chat: a Socket.IO server with connection state
+// recovery and the in-memory adapter, the chat's handlers on namespace
+// /chat, and a chi router serving the page and /socket.io/.
+func newServer(cfg config) (*app, error) {
+	srv := socketio.NewServer(&socketio.ServerOptions{
+		// Images travel as binary attachments of up to maxImageBytes.
+		Engine:                  &engineio.Options{MaxPayload: maxImageBytes + 1<<20},
+		ConnectionStateRecovery: &socketio.RecoveryOptions{},
+	})
+	c := newChat(srv.Of(chatNamespace))
+	registerDirect(c)
+
+	page, err := renderIndex(cfg)
+	if err != nil {
+		return nil, err
+	}
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer)
+	if cfg.Logf != nil {
+		r.Use(requestLogger(cfg.Logf))
+	}
+	r.Get("/", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		_, _ = w.Write(page)
+	})
+	static, _ := fs.Sub(staticFiles, "static")
+	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(static)))
+	if dist := findClientDist(cfg.NodeModules); dist != "" {
+		for _, name := range []string{"socket.io.min.js", "socket.io.min.js.map"} {
+			file := filepath.Join(dist, name)
+			r.Get("/vendor/"+name, func(w http.ResponseWriter, req *http.Request) {
+				http.ServeFile(w, req, file)
+			})
+		}
+	}
+	r.Handle("/socket.io/*", srv)
+	return &app{Handler: r, sio: srv}, nil
+}
+
+// findClientDist returns the socket.io-client dist folder under
+// nodeModules, or, when nodeModules is "", under a node_modules folder of
+// the working directory or one of its parents (so that `go run
+// ./example/chat` from the repository root, and the tests from their own
+// folder, find the repository's). It returns "" when there is none.
+func findClientDist(nodeModules string) string {
+	ok := func(dist string) bool {
+		st, err := os.Stat(filepath.Join(dist, "socket.io.min.js"))
+		return err == nil && st.Mode().IsRegular()
+	}
+	if nodeModules != "" {
+		if d := filepath.Join(nodeModules, clientDist); ok(d) {
+			return d
+		}
+		return ""
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		return ""
+	}
+	for {
+		if d := filepath.Join(dir, "node_modules", clientDist); ok(d) {
+			return d
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// renderIndex fills in the page's client script: the npm copy when there
+// is one, the CDN's otherwise.
+func renderIndex(cfg config) ([]byte, error) {
+	src := cdnClient
+	if findClientDist(cfg.NodeModules) != "" {
+		src = "/vendor/socket.io.min.js"
+	}
+	t, err := template.ParseFS(staticFiles, "static/index.html")
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, struct{ ClientSrc string }{src}); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// requestLogger logs each request but the Socket.IO transports' (one
+// per long-polling round trip).
+func requestLogger(logf func(string, ...any)) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if strings.HasPrefix(r.URL.Path, "/socket.io/") {
+				next.ServeHTTP(w, r)
+				return
+			}
+			start := time.Now()
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			next.ServeHTTP(ww, r)
+			logf("%s %s %d %s", r.Method, r.URL.Path, ww.Status(), time.Since(start).Round(time.Microsecond))
+		})
+	}
+}

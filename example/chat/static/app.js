@@ -1,0 +1,311 @@
+"use strict";
+
+// The chat page: one socket.io-client socket on namespace /chat.
+(() => {
+  const $ = (sel) => document.querySelector(sel);
+  const DEFAULT_ROOMS = ["lobby", "random", "gophers"];
+  const MAX_IMAGE = 2 << 20;
+
+  const state = {
+    nick: "",
+    room: "lobby",
+    rooms: [...DEFAULT_ROOMS],
+    seen: new Set(), // ids of the messages shown
+    typers: new Map(), // socket id -> {nick, timer}
+  };
+  let socket = null;
+
+  const uid = () => Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
+  const time = (ts) => new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function showError(msg) {
+    const e = $("#error");
+    e.textContent = msg || "";
+    clearTimeout(showError.timer);
+    if (msg) showError.timer = setTimeout(() => (e.textContent = ""), 5000);
+  }
+
+  function setStatus(kind, text) {
+    const s = $("#status");
+    s.className = "status " + kind;
+    s.textContent = text;
+  }
+
+  // ---- login ----
+
+  $("#login-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const nick = $("#nick").value.trim();
+    if (!nick) return;
+    $("#login-error").textContent = "";
+    start(nick);
+  });
+
+  if (typeof io === "undefined") {
+    $("#login-error").textContent = "The Socket.IO client did not load (offline?).";
+  }
+
+  function start(nick) {
+    state.nick = nick;
+    socket = io("/chat", {
+      // A function, so that a reconnection that cannot be recovered joins
+      // the room shown now. The client adds its recovery ids to it.
+      auth: (cb) => cb({ nick: state.nick, room: state.room }),
+    });
+    window.chatSocket = socket; // for the browser test and the console
+    socket.on("connect", onConnect);
+    socket.on("connect_error", (err) => {
+      if (!socket.active) {
+        // Refused by the server (bad nickname): back to the login form.
+        socket.disconnect();
+        $("#app").hidden = true;
+        $("#login").hidden = false;
+        $("#login-error").textContent = err.message;
+      } else {
+        setStatus("reconnecting", "reconnecting…");
+      }
+    });
+    socket.on("disconnect", (reason) => {
+      setStatus(socket.active ? "reconnecting" : "offline", socket.active ? "reconnecting…" : "offline");
+      clearTypers();
+      console.log("disconnected:", reason);
+    });
+    socket.on("chat_message", (m) => {
+      if (m.room === state.room) addMessage(m);
+    });
+    socket.on("members", (m) => {
+      if (m.room === state.room) renderMembers(m.members);
+    });
+    socket.on("typing", onTyping);
+  }
+
+  function onConnect() {
+    $("#login").hidden = true;
+    $("#app").hidden = false;
+    $("#me").textContent = state.nick;
+    setStatus("online", socket.recovered ? "online (recovered)" : "online");
+    $("#text").focus();
+    // A recovered socket is still in its room and gets the events it
+    // missed; otherwise ask for the room's members and history.
+    if (!socket.recovered) join(state.room, false);
+  }
+
+  // ---- rooms ----
+
+  function renderRooms() {
+    const ul = $("#rooms");
+    ul.replaceChildren();
+    for (const r of state.rooms) {
+      const li = el("li");
+      const b = el("button", r === state.room ? "room current" : "room", "#" + r);
+      b.type = "button";
+      b.dataset.room = r;
+      b.addEventListener("click", () => join(r, true));
+      li.append(b);
+      ul.append(li);
+    }
+    $("#room-title").textContent = "#" + state.room;
+    $("#text").placeholder = "Message #" + state.room;
+  }
+
+  function join(room, switching) {
+    room = room.trim().toLowerCase();
+    if (!room) return;
+    if (switching) {
+      if (room === state.room) return;
+      state.room = room;
+      state.seen.clear();
+      $("#messages").replaceChildren();
+      $("#members").replaceChildren();
+      clearTypers();
+    }
+    if (!state.rooms.includes(room)) state.rooms.push(room);
+    renderRooms();
+    socket.emit("join", room, (ack) => {
+      if (!ack.ok) {
+        showError(ack.error);
+        return;
+      }
+      if (ack.room !== state.room) return;
+      for (const m of ack.history || []) addMessage(m);
+      renderMembers(ack.members || []);
+    });
+  }
+
+  $("#room-form").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const room = $("#room-input").value;
+    $("#room-input").value = "";
+    if (!/^[a-z0-9_-]{1,32}$/i.test(room.trim())) {
+      showError("Room names are 1 to 32 letters, digits, '-' or '_'.");
+      return;
+    }
+    join(room, true);
+  });
+
+  function renderMembers(members) {
+    const ul = $("#members");
+    ul.replaceChildren();
+    for (const m of members) {
+      const li = el("li", m.id === socket.id ? "member me" : "member", m.nick);
+      li.dataset.id = m.id;
+      ul.append(li);
+    }
+    $("#member-count").textContent = "(" + members.length + ")";
+  }
+
+  // ---- messages ----
+
+  // addMessage shows a message once, in time order.
+  function addMessage(m) {
+    if (state.seen.has(m.id)) return;
+    state.seen.add(m.id);
+    const li = render(m);
+    const list = $("#messages");
+    const stick = m.pending || list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+    let after = list.lastElementChild;
+    while (after && Number(after.dataset.ts) > m.ts) after = after.previousElementSibling;
+    if (after) after.after(li);
+    else list.prepend(li);
+    if (stick) {
+      const bottom = () => (list.scrollTop = list.scrollHeight);
+      bottom();
+      const img = li.querySelector("img");
+      if (img) img.addEventListener("load", bottom, { once: true });
+    }
+    return li;
+  }
+
+  function render(m) {
+    const mine = m.from && m.from === state.nick;
+    const li = el("li", "msg " + m.kind + (mine ? " mine" : ""));
+    li.dataset.id = m.id;
+    li.dataset.ts = m.ts;
+    if (m.kind === "notice") {
+      li.textContent = m.text;
+      return li;
+    }
+    const meta = el("div", "meta");
+    meta.append(el("span", "from", m.from), el("time", "", time(m.ts)));
+    li.append(meta);
+    if (m.kind === "image") {
+      const url = m.url || URL.createObjectURL(new Blob([m.data], { type: m.type }));
+      const a = el("a");
+      a.href = url;
+      a.target = "_blank";
+      const img = el("img");
+      img.src = url;
+      img.alt = m.name || "image";
+      a.append(img);
+      li.append(a);
+    } else {
+      li.append(el("div", "text", m.text));
+    }
+    if (mine) {
+      const tick = el("span", "tick " + (m.pending ? "pending" : "sent"), m.pending ? "🕓" : "✓");
+      tick.title = m.pending ? "sending" : "delivered to the server";
+      meta.append(tick);
+    }
+    return li;
+  }
+
+  // sent marks an own message delivered (the server acknowledged it).
+  function acked(li, ack) {
+    const tick = li.querySelector(".tick");
+    if (ack.ok) {
+      tick.className = "tick sent";
+      tick.textContent = "✓";
+      tick.title = "delivered to the server";
+      if (ack.ts) li.dataset.ts = ack.ts;
+    } else {
+      li.classList.add("failed");
+      tick.className = "tick failed";
+      tick.textContent = "!";
+      tick.title = ack.error;
+      showError(ack.error);
+    }
+  }
+
+  $("#composer").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const text = $("#text").value.trim();
+    if (!text || !socket) return;
+    $("#text").value = "";
+    stopTyping();
+    const id = uid();
+    const li = addMessage({ id, room: state.room, kind: "text", from: state.nick, text, ts: Date.now(), pending: true });
+    // Emitted while disconnected, it waits in the client's buffer and goes
+    // out on reconnection; the tick shows when the server has it.
+    socket.emit("chat_message", { id, text }, (ack) => acked(li, ack));
+  });
+
+  $("#file").addEventListener("change", async (ev) => {
+    const file = ev.target.files[0];
+    ev.target.value = "";
+    if (!file || !socket) return;
+    if (!/^image\/(png|jpeg|gif|webp)$/.test(file.type) || file.size > MAX_IMAGE) {
+      showError("Images are PNG, JPEG, GIF or WebP files of at most 2 MiB.");
+      return;
+    }
+    const id = uid();
+    const url = URL.createObjectURL(file);
+    const li = addMessage({ id, room: state.room, kind: "image", from: state.nick, name: file.name, url, ts: Date.now(), pending: true });
+    // An ArrayBuffer argument travels as a binary attachment.
+    const data = await file.arrayBuffer();
+    socket.emit("image", { id, name: file.name, data }, (ack) => acked(li, ack));
+  });
+
+  // ---- typing indicator ----
+
+  let typingTimer = null;
+  function stopTyping() {
+    if (typingTimer === null) return;
+    clearTimeout(typingTimer);
+    typingTimer = null;
+    socket.volatile.emit("typing", false);
+  }
+  $("#text").addEventListener("input", () => {
+    if (!socket) return;
+    if (typingTimer === null) socket.volatile.emit("typing", true);
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(stopTyping, 2500);
+  });
+
+  function onTyping(t) {
+    if (t.room !== state.room) return;
+    const old = state.typers.get(t.id);
+    if (old) clearTimeout(old.timer);
+    if (t.typing) {
+      // A lost "stopped typing" (the event is volatile) expires by itself.
+      const timer = setTimeout(() => {
+        state.typers.delete(t.id);
+        renderTypers();
+      }, 5000);
+      state.typers.set(t.id, { nick: t.nick, timer });
+    } else {
+      state.typers.delete(t.id);
+    }
+    renderTypers();
+  }
+
+  function clearTypers() {
+    for (const t of state.typers.values()) clearTimeout(t.timer);
+    state.typers.clear();
+    renderTypers();
+  }
+
+  function renderTypers() {
+    const nicks = [...state.typers.values()].map((t) => t.nick);
+    $("#typing").textContent =
+      nicks.length === 0 ? "" : nicks.length === 1 ? nicks[0] + " is typing…" : nicks.join(", ") + " are typing…";
+  }
+
+  renderRooms();
+})();
