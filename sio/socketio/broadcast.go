@@ -86,15 +86,21 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
 		defer cancel()
 	}
+	// As Node's BroadcastOperator does, the result is complete once every
+	// server of the cluster (ServerCount; just this one for Local) has
+	// reported how many clients it sent the packet to, and that many
+	// responses arrived.
 	var (
-		mu        sync.Mutex
-		responses []Args
-		expected  = -1
-		done      = make(chan struct{})
-		closed    bool
+		mu              sync.Mutex
+		responses       []Args
+		expectedClients int
+		reported        int // servers that reported their client count
+		expectedServers = -1
+		done            = make(chan struct{})
+		closed          bool
 	)
 	check := func() {
-		if !closed && expected >= 0 && len(responses) >= expected {
+		if !closed && expectedServers >= 0 && reported >= expectedServers && len(responses) >= expectedClients {
 			closed = true
 			close(done)
 		}
@@ -102,10 +108,8 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 	b.nsp.adapter.BroadcastWithAck(p, b.opts(),
 		func(n int) {
 			mu.Lock()
-			if expected < 0 {
-				expected = 0
-			}
-			expected += n
+			reported++
+			expectedClients += n
 			check()
 			mu.Unlock()
 		},
@@ -115,6 +119,16 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 			check()
 			mu.Unlock()
 		})
+	servers := 1
+	if !b.flags.Local {
+		if n, err := b.nsp.adapter.ServerCount(ctx); err == nil && n > 1 {
+			servers = n
+		}
+	}
+	mu.Lock()
+	expectedServers = servers
+	check()
+	mu.Unlock()
 	select {
 	case <-done:
 		mu.Lock()
