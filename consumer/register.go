@@ -1,0 +1,170 @@
+package consumer
+
+import (
+	"log/slog"
+	"net/http"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"weak"
+
+	"github.com/gosio/gosio/sio/socketio"
+)
+
+// Option configures AsASGI.
+type Option func(*options)
+
+type options struct {
+	server *socketio.SocketIOServer
+	logger *slog.Logger
+}
+
+// WithServer registers the consumer on srv instead of the process-wide
+// socketio.GetSocketIOServer().
+func WithServer(srv *socketio.SocketIOServer) Option {
+	return func(o *options) { o.server = srv }
+}
+
+// WithLogger sets where the consumer logs unknown events, and the errors
+// and undecodable arguments of events sent without an ack. Default
+// slog.Default().
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
+}
+
+// AsASGI registers a consumer and returns the server's http.Handler, which
+// sends plain HTTP requests to long-polling and websocket upgrades to the
+// websocket transport; as Channels' as_asgi, it is what the application
+// mounts (at "/socket.io/", or wherever the client's path option says).
+//
+// prototype is a pointer to a struct that embeds SocketIOConsumer. Its
+// handler table is built here, by reflection, once: a malformed handler
+// panics now, with a message naming the method and the mistake, never when
+// an event arrives. The consumer serves the namespace its Namespace field
+// or method names ("/" by default) on the process-wide server, or on the
+// server given by WithServer; several consumers, one per namespace, share
+// one server and so one endpoint.
+//
+// Registering the same consumer type again on a namespace replaces its
+// prototype for the clients that connect afterwards (mounting one set of
+// consumers at two paths is then harmless); another type on a namespace
+// that has a consumer panics.
+func AsASGI(prototype any, opts ...Option) http.Handler {
+	o := options{}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.server == nil {
+		o.server = socketio.GetSocketIOServer()
+	}
+	if o.logger == nil {
+		o.logger = slog.Default()
+	}
+	t := newTable(prototype, o.logger)
+	register(o.server.Of(t.namespace), t)
+	return o.server
+}
+
+// registration is a consumer's hold on a namespace: the namespace's
+// middleware and connection handler read the current table from it.
+type registration struct {
+	tab atomic.Pointer[table]
+}
+
+var (
+	// registry maps each namespace that has a consumer to its
+	// registration. Both are weak: the namespace's handlers keep the
+	// registration alive, and the entry goes with the namespace.
+	registry weakMap[socketio.Namespace, registration]
+	// connecting maps a socket whose Connect emitted events to its conn,
+	// for the flush after the CONNECT reply. The entry goes with the
+	// socket when another middleware rejects it.
+	connecting weakMap[socketio.NamespaceSocket, conn]
+	// registerMu makes registrations of one namespace one at a time.
+	registerMu sync.Mutex
+)
+
+func register(nsp *socketio.Namespace, t *table) {
+	registerMu.Lock()
+	defer registerMu.Unlock()
+	if r := registry.load(nsp); r != nil {
+		if old := r.tab.Load(); old.typ != t.typ {
+			panic(setupError(t.typ, "namespace %s already has consumer %v", nsp.Name(), old.typ))
+		}
+		r.tab.Store(t)
+		return
+	}
+	r := &registration{}
+	r.tab.Store(t)
+	registry.store(nsp, r)
+	nsp.Use(r.middleware)
+	nsp.OnConnection(r.onConnection)
+}
+
+// middleware makes the client's consumer and runs its Connect; an error
+// rejects the client with a CONNECT_ERROR.
+func (r *registration) middleware(s *socketio.NamespaceSocket) error {
+	_, c, err := r.tab.Load().connectClient(s)
+	if err != nil {
+		return err
+	}
+	if c.endConnect(true) {
+		connecting.store(s, c)
+	}
+	return nil
+}
+
+// onConnection sends what Connect emitted, right after the CONNECT reply.
+func (r *registration) onConnection(s *socketio.NamespaceSocket) {
+	c := connecting.take(s)
+	if c == nil {
+		return
+	}
+	for _, err := range c.flush() {
+		r.tab.Load().log.Warn("consumer: event emitted in Connect not sent",
+			slog.String("namespace", s.Namespace().Name()), slog.String("socket", s.ID()), slog.Any("error", err))
+	}
+}
+
+// weakMap maps objects to objects without keeping either alive: an entry
+// is removed when its key is garbage collected.
+type weakMap[K, V any] struct {
+	mu sync.Mutex
+	m  map[weak.Pointer[K]]weak.Pointer[V]
+}
+
+func (w *weakMap[K, V]) store(k *K, v *V) {
+	key := weak.Make(k)
+	w.mu.Lock()
+	if w.m == nil {
+		w.m = make(map[weak.Pointer[K]]weak.Pointer[V])
+	}
+	_, had := w.m[key]
+	w.m[key] = weak.Make(v)
+	w.mu.Unlock()
+	if !had {
+		runtime.AddCleanup(k, w.remove, key)
+	}
+}
+
+func (w *weakMap[K, V]) remove(key weak.Pointer[K]) {
+	w.mu.Lock()
+	delete(w.m, key)
+	w.mu.Unlock()
+}
+
+func (w *weakMap[K, V]) load(k *K) *V {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.m[weak.Make(k)].Value()
+}
+
+// take loads and removes.
+func (w *weakMap[K, V]) take(k *K) *V {
+	key := weak.Make(k)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	v := w.m[key].Value()
+	delete(w.m, key)
+	return v
+}
