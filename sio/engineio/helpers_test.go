@@ -6,10 +6,12 @@ package engineio_test
 // speak the protocol by hand.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -56,6 +58,8 @@ type testServer struct {
 	srv  *engineio.Server
 	ts   *httptest.Server
 	base string // http://127.0.0.1:port/engine.io/
+
+	httpLog lockedBuffer
 
 	mu     sync.Mutex
 	socks  map[string]*appSock
@@ -127,10 +131,30 @@ func newServerOn(t *testing.T, srv *engineio.Server, h http.Handler, path string
 		socks:  make(map[string]*appSock),
 		opened: make(chan *appSock, 1024),
 	}
-	s.ts = httptest.NewServer(h)
+	s.ts = httptest.NewUnstartedServer(h)
+	s.ts.Config.ErrorLog = log.New(&s.httpLog, "", 0)
+	s.ts.Start()
 	s.base = s.ts.URL + path
 	t.Cleanup(s.close)
 	return s
+}
+
+// lockedBuffer collects what net/http logs about the server's handlers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 // close shuts the engine down, then the HTTP server (which waits for its
@@ -142,6 +166,15 @@ func (s *testServer) close() {
 		s.t.Errorf("Shutdown: %v", err)
 	}
 	s.ts.Close()
+	// a handler that panicked, or wrote twice, is a bug whatever the
+	// client saw
+	for line := range strings.Lines(s.httpLog.String()) {
+		if strings.Contains(line, "panic") || strings.Contains(line, "superfluous") || strings.Contains(line, "hijacked") {
+			s.t.Errorf("net/http logged: %s", line)
+		} else {
+			s.t.Logf("net/http logged: %s", line)
+		}
+	}
 }
 
 // sock returns the application's record of session sid, waiting for its
