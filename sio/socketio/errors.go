@@ -65,14 +65,17 @@ const (
 )
 
 // recoverable reports whether a socket that left for this reason may have
-// its state restored by connection state recovery: not when either side
-// meant to leave.
+// its state restored by connection state recovery: Node's
+// RECOVERABLE_DISCONNECT_REASONS. Not when either side meant to leave, nor
+// after a parse error; a server shutting down keeps its sessions, which a
+// cluster adapter lets another server restore.
 func (r DisconnectReason) recoverable() bool {
 	switch r {
-	case ReasonClientNamespaceDisconnect, ReasonServerNamespaceDisconnect, ReasonServerShuttingDown:
-		return false
+	case ReasonTransportError, ReasonTransportClose, ReasonForcedClose,
+		ReasonPingTimeout, ReasonServerShuttingDown, ReasonForcedServerClose:
+		return true
 	}
-	return true
+	return false
 }
 
 var reservedEvents = map[string]bool{

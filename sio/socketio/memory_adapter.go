@@ -22,6 +22,8 @@ type InMemoryAdapter struct {
 	recMu    sync.Mutex
 	sessions map[string]*persisted
 	packets  []*StoredPacket
+	pruner   *time.Timer // armed while sessions or packets are kept
+	closed   bool
 	offsets  atomic.Uint64
 	epoch    string
 }
@@ -47,8 +49,17 @@ func NewInMemoryAdapter(nsp *Namespace) Adapter {
 // Init does nothing for the in-memory adapter.
 func (a *InMemoryAdapter) Init() error { return nil }
 
-// Close does nothing for the in-memory adapter.
-func (a *InMemoryAdapter) Close() error { return nil }
+// Close stops the expiry of the connection state recovery store.
+func (a *InMemoryAdapter) Close() error {
+	a.recMu.Lock()
+	defer a.recMu.Unlock()
+	a.closed = true
+	if a.pruner != nil {
+		a.pruner.Stop()
+		a.pruner = nil
+	}
+	return nil
+}
 
 // AddAll adds a socket to rooms.
 func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
@@ -265,24 +276,58 @@ func (a *InMemoryAdapter) store(p *SocketIOPacket, opts *BroadcastOptions) *Sock
 	cp.Data = appendArrayString(p.Data, offset)
 	now := time.Now()
 	a.recMu.Lock()
-	a.pruneLocked(now)
+	a.prunePacketsLocked(now)
 	a.packets = append(a.packets, &StoredPacket{Offset: offset, Opts: cloneOpts(opts), Packet: &cp, EmittedAt: now})
+	a.armPrunerLocked()
 	a.recMu.Unlock()
 	return &cp
 }
 
-func (a *InMemoryAdapter) pruneLocked(now time.Time) {
-	max := a.nsp.srv.recovery.MaxDisconnectionDuration
+func (a *InMemoryAdapter) maxDisconnection() time.Duration {
+	if rec := a.nsp.srv.recovery; rec != nil {
+		return rec.MaxDisconnectionDuration
+	}
+	return 2 * time.Minute
+}
+
+// prunePacketsLocked drops the stored packets too old to be missed by a
+// session that may still come back: they are in emission order, so only
+// the head is looked at.
+func (a *InMemoryAdapter) prunePacketsLocked(now time.Time) {
+	max := a.maxDisconnection()
 	i := 0
 	for i < len(a.packets) && now.Sub(a.packets[i].EmittedAt) > max {
 		a.packets[i] = nil
 		i++
 	}
 	a.packets = a.packets[i:]
+}
+
+// armPrunerLocked schedules the expiry of the store, as the Node.js
+// adapter's periodic clean-up: a timer while something is kept, rather
+// than a walk of every session on each broadcast.
+func (a *InMemoryAdapter) armPrunerLocked() {
+	if a.pruner != nil || a.closed {
+		return
+	}
+	a.pruner = time.AfterFunc(a.maxDisconnection(), a.prune)
+}
+
+// prune drops the expired sessions and packets.
+func (a *InMemoryAdapter) prune() {
+	a.recMu.Lock()
+	defer a.recMu.Unlock()
+	a.pruner = nil
+	now := time.Now()
+	a.prunePacketsLocked(now)
+	max := a.maxDisconnection()
 	for pid, ps := range a.sessions {
 		if now.Sub(ps.leftAt) > max {
 			delete(a.sessions, pid)
 		}
+	}
+	if len(a.sessions) > 0 || len(a.packets) > 0 {
+		a.armPrunerLocked()
 	}
 }
 
@@ -291,6 +336,7 @@ func (a *InMemoryAdapter) PersistSession(s *PersistedSession) {
 	a.recMu.Lock()
 	defer a.recMu.Unlock()
 	a.sessions[s.PID] = &persisted{s: s, leftAt: time.Now()}
+	a.armPrunerLocked()
 }
 
 // RestoreSession returns the session kept under pid with the packets sent
@@ -300,12 +346,15 @@ func (a *InMemoryAdapter) RestoreSession(pid, offset string) (*PersistedSession,
 	a.recMu.Lock()
 	defer a.recMu.Unlock()
 	now := time.Now()
-	a.pruneLocked(now)
+	a.prunePacketsLocked(now)
 	ps := a.sessions[pid]
 	if ps == nil {
 		return nil, nil
 	}
 	delete(a.sessions, pid)
+	if now.Sub(ps.leftAt) > a.maxDisconnection() {
+		return nil, nil
+	}
 	start := -1
 	for i, p := range a.packets {
 		if p.Offset == offset {
