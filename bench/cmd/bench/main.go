@@ -35,15 +35,16 @@ import (
 
 type serverSpec struct {
 	report.Server
-	cmd   []string // relative to the bench directory
-	build string   // Go package to build into bin/<name>, "" for node
-	tags  string
+	cmd    []string // relative to the bench directory
+	build  string   // Go package to build into bin/<name>, "" for node
+	tags   string
+	wsOnly bool // no long-polling: S6 and the polling half of S5 are skipped
 }
 
 var allServers = []serverSpec{
 	{Server: report.Server{Name: "node", Label: "Node.js socket.io"}, cmd: []string{"node", "node/server.js"}},
 	{Server: report.Server{Name: "zishang", Label: "zishang520/socket.io"}, cmd: []string{"bin/zishang"}, build: "./servers/zishang"},
-	{Server: report.Server{Name: "rawws", Label: "raw coder/websocket"}, cmd: []string{"bin/rawws"}, build: "./servers/rawws"},
+	{Server: report.Server{Name: "rawws", Label: "raw coder/websocket"}, cmd: []string{"bin/rawws"}, build: "./servers/rawws", wsOnly: true},
 	{Server: report.Server{Name: "gosio", Label: "gosio"}, cmd: []string{"bin/gosio"}, build: "./servers/gosio", tags: "gosio"},
 }
 
@@ -86,6 +87,7 @@ func main() {
 		budget     = flag.Duration("budget", 14*time.Minute, "re-run slow-mode runs at the end only while the whole run stays within this")
 		nobuild    = flag.Bool("nobuild", false, "do not build the Go servers / install the Node.js server")
 		nopin      = flag.Bool("nopin", false, "do not pin this process to core 1 (servers still go to core 0)")
+		niceF      = flag.Int("nice", -20, "run the generator and (inherited) the servers at this nice value, so that other work on the machine disturbs them less; 0 leaves it")
 		verbose    = flag.Bool("v", false, "log more")
 		reportOnly = flag.String("report", "", "only rewrite the results from this raw JSON file")
 	)
@@ -104,8 +106,8 @@ func main() {
 		}
 		return
 	}
-	if !*nopin {
-		pinSelf()
+	if !*nopin || *niceF != 0 {
+		reexec(!*nopin, *niceF)
 	}
 	cfg := config{dir: ".", out: *out, reps: *reps, warmup: *warmup, window: *window,
 		budget: *budget, build: !*nobuild, verbose: *verbose}
@@ -152,27 +154,48 @@ func ints(s string) []int {
 	return out
 }
 
-// pinSelf re-executes this program under `taskset -c 1` unless it already
-// runs on core 1 alone. The Go runtime then sets GOMAXPROCS to 1.
-func pinSelf() {
-	cpus, err := sysstat.Affinity()
-	if err == nil && len(cpus) == 1 && cpus[0] == 1 {
+const reexecEnv = "GOSIO_BENCH_REEXEC"
+
+// reexec runs this program again under `taskset -c 1` (the Go runtime then
+// sets GOMAXPROCS to 1) and `nice -n N` (the servers inherit it).
+func reexec(pin bool, nice int) {
+	if os.Getenv(reexecEnv) == "1" {
 		return
-	}
-	if runtime.NumCPU() < 2 && (err != nil || len(cpus) < 2) {
-		log.Print("fewer than 2 cores: not pinning")
-		return
-	}
-	ts, err := exec.LookPath("taskset")
-	if err != nil {
-		log.Fatal("taskset not found (util-linux); run with -nopin to go without pinning")
 	}
 	self, err := os.Executable()
 	if err != nil {
 		log.Fatal(err)
 	}
-	args := append([]string{"taskset", "-c", "1", self}, os.Args[1:]...)
-	log.Fatal(syscall.Exec(ts, args, os.Environ()))
+	var args []string
+	if pin {
+		if onlineCPUs() < 2 {
+			log.Fatal("fewer than 2 cores: run with -nopin")
+		}
+		args = append(args, "taskset", "-c", "1")
+	}
+	if nice != 0 {
+		args = append(args, "nice", "-n", strconv.Itoa(nice))
+	}
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		log.Fatalf("%s not found (util-linux, coreutils); run with -nopin -nice 0 to go without", args[0])
+	}
+	args = append(append(args, self), os.Args[1:]...)
+	log.Fatal(syscall.Exec(path, args, append(os.Environ(), reexecEnv+"=1")))
+}
+
+// niceness reads this process's nice value from /proc/self/stat.
+func niceness() string {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return "?"
+	}
+	i := strings.LastIndexByte(string(b), ')')
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 17 {
+		return "?"
+	}
+	return f[16]
 }
 
 // raiseNofile lifts the soft RLIMIT_NOFILE to the hard one (inherited by the
@@ -226,6 +249,11 @@ func run(cfg *config) error {
 	if len(cfg.servers) == 0 {
 		return errors.New("no server to measure")
 	}
+	for _, s := range cfg.servers {
+		if s.wsOnly && (slices.Contains(cfg.scen, "S5") || slices.Contains(cfg.scen, "S6")) {
+			notes = append(notes, s.Label+" speaks websocket only: it has no long-polling figures (S5 polling, S6).")
+		}
+	}
 
 	r := &report.Run{Started: start, Notes: notes}
 	for _, s := range cfg.servers {
@@ -243,6 +271,7 @@ func run(cfg *config) error {
 		fmt.Sprintf("%d repetitions; in each, every scenario runs against every server in turn (the order rotates per repetition)", cfg.reps),
 		fmt.Sprintf("warm-up %s, measuring window %s; a fresh server process for every scenario run", cfg.warmup, cfg.window),
 		"server pinned to core 0 (`taskset -c 0`), generator pinned to core 1; Go processes get GOMAXPROCS=1 from the affinity",
+		fmt.Sprintf("generator and servers at nice %s, so that other work on the machine (builds, tests) disturbs them less", niceness()),
 		fmt.Sprintf("S3 room sizes %v, 4 broadcasts in flight; S4 sizes %v; S5 32 concurrent connectors", cfg.s3Sizes, cfg.s4Sizes),
 	}
 	if err := os.MkdirAll("results", 0o755); err != nil {
@@ -251,17 +280,30 @@ func run(cfg *config) error {
 
 	port := 31000
 	runGroup := func(rep int, sc string) []report.Record {
-		c := calibrate()
-		r.Calibs = append(r.Calibs, c)
 		var recs []report.Record
 		order := slices.Clone(cfg.servers)
-		k := rep % len(order)
+		k := (rep - 1) % len(order)
 		order = append(order[k:], order[:k]...)
 		for _, s := range order {
+			if s.wsOnly && sc == "S6" {
+				continue
+			}
 			port++
-			rec := report.Record{Rep: rep, Scenario: sc, Server: s.Name, Start: time.Now(), Calib: c.Cores}
+			before := calibrate()
+			rec := report.Record{Rep: rep, Scenario: sc, Server: s.Name, Start: time.Now()}
 			vals, err := runOne(cfg, s, sc, &port)
+			after := calibrate()
+			r.Calibs = append(r.Calibs, before, after)
+			// The run counts as slow if the host was slow before or after it.
+			for c := range 2 {
+				rec.Calib[c] = max(before.Cores[c], after.Cores[c])
+			}
 			rec.Values = vals
+			for k, v := range vals {
+				if strings.HasSuffix(k, ".other") {
+					rec.Other = max(rec.Other, v)
+				}
+			}
 			if err != nil {
 				rec.Err = err.Error()
 				log.Printf("rep %d %s %-7s FAILED: %v", rep, sc, s.Name, err)
@@ -291,12 +333,11 @@ func run(cfg *config) error {
 	// Runs taken in the host's slow mode are run again (every server of that
 	// scenario, to keep them interleaved) while time allows; fast re-runs
 	// replace them.
-	r.Calibs = append(r.Calibs, calibrate())
 	for rep := 1; rep <= cfg.reps; rep++ {
 		for _, sc := range cfg.scen {
 			slow := false
 			for _, rec := range r.Records {
-				if rec.Rep == rep && rec.Scenario == sc && !rec.Replaced && r.Slow(rec.Calib) {
+				if rec.Rep == rep && rec.Scenario == sc && !rec.Replaced && r.Bad(rec) {
 					slow = true
 				}
 			}
@@ -304,13 +345,13 @@ func run(cfg *config) error {
 				continue
 			}
 			if time.Since(start)+groupTime[sc]+30*time.Second > cfg.budget {
-				log.Printf("rep %d %s was in slow mode; no time left to run it again", rep, sc)
+				log.Printf("rep %d %s was slow or disturbed; no time left to run it again", rep, sc)
 				continue
 			}
-			log.Printf("rep %d %s was in slow mode: running it again", rep, sc)
+			log.Printf("rep %d %s was slow or disturbed: running it again", rep, sc)
 			recs := runGroup(rep, sc)
-			if r.Slow(recs[0].Calib) {
-				log.Printf("  still slow mode; keeping the first runs")
+			if slices.ContainsFunc(recs, func(rec report.Record) bool { return r.Bad(rec) }) {
+				log.Printf("  still slow or disturbed; keeping the first runs")
 				continue
 			}
 			for i := range r.Records {
@@ -322,7 +363,6 @@ func run(cfg *config) error {
 			save()
 		}
 	}
-	r.Calibs = append(r.Calibs, calibrate())
 	save()
 	if err := os.MkdirAll(filepath.Dir(cfg.out), 0o755); err != nil {
 		return err
@@ -491,14 +531,8 @@ func runOne(cfg *config, s serverSpec, sc string, port *int) (map[string]float64
 			c()
 		}
 	}()
-	var src []string
-	if need := slices.Max(append(slices.Clone(cfg.s4Sizes), 1)); sc == "S4" && need > load.PerSource {
-		for i := 0; i*load.PerSource < need; i++ {
-			src = append(src, "127.0.0."+strconv.Itoa(2+i))
-		}
-	}
 	env := &load.Env{
-		Dialer: load.NewDialer(srv.addr, src),
+		Dialer: load.NewDialer(srv.addr),
 		PID:    srv.pid,
 		Warmup: cfg.warmup,
 		Window: cfg.window,
@@ -522,7 +556,7 @@ func runOne(cfg *config, s serverSpec, sc string, port *int) (map[string]float64
 		samples, err = env.Idle(ctx, cfg.s4Sizes, 2*time.Second)
 	case "S5":
 		samples, err = env.ConnRate(ctx, "ws", 32)
-		if err == nil {
+		if err == nil && !s.wsOnly {
 			var more []load.Sample
 			more, err = env.ConnRate(ctx, "poll", 32)
 			samples = append(samples, more...)
@@ -558,10 +592,15 @@ func metrics(cfg *config) []report.Metric {
 		add(report.Metric{Key: key + ".perCPU", Scenario: scen, Name: what + " per server CPU-s", Unit: "1/CPU-s", Higher: true, Chart: true, Ratio: true})
 	}
 	cpu := func(scen, key string) {
-		add(report.Metric{Key: key + ".srvCPU", Scenario: scen, Name: "server CPU", Unit: "%", Higher: false})
-		add(report.Metric{Key: key + ".genCPU", Scenario: scen, Name: "generator CPU", Unit: "%", Higher: false})
-		add(report.Metric{Key: key + ".core0", Scenario: scen, Name: "core 0 (server) busy", Unit: "%", Higher: false})
-		add(report.Metric{Key: key + ".core1", Scenario: scen, Name: "core 1 (generator) busy", Unit: "%", Higher: false})
+		sub := strings.TrimPrefix(strings.TrimPrefix(key, scen), ".")
+		if sub != "" {
+			sub = " (" + sub + ")"
+		}
+		add(report.Metric{Key: key + ".srvCPU", Scenario: scen, Name: "server process" + sub, Unit: "%", Diag: true})
+		add(report.Metric{Key: key + ".genCPU", Scenario: scen, Name: "generator process" + sub, Unit: "%", Diag: true})
+		add(report.Metric{Key: key + ".core0", Scenario: scen, Name: "core 0 (server) busy" + sub, Unit: "%", Diag: true})
+		add(report.Metric{Key: key + ".core1", Scenario: scen, Name: "core 1 (generator) busy" + sub, Unit: "%", Diag: true})
+		add(report.Metric{Key: key + ".other", Scenario: scen, Name: "other processes" + sub, Unit: "%", Diag: true})
 	}
 	lat := func(scen string) {
 		add(report.Metric{Key: scen + ".p50", Scenario: scen, Name: "p50 latency", Unit: "ms", Ratio: true})

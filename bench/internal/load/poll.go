@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"strconv"
-	"time"
 )
 
 // httpConn is a minimal HTTP/1.1 keep-alive client on one TCP connection:
@@ -22,11 +21,7 @@ type httpConn struct {
 }
 
 func (d *Dialer) dialTCP(ctx context.Context, idx int) (*httpConn, error) {
-	nd := &net.Dialer{Timeout: 10 * time.Second}
-	if ip := d.srcIPs[d.pick(idx)]; ip != nil {
-		nd.LocalAddr = &net.TCPAddr{IP: ip}
-	}
-	nc, err := nd.DialContext(ctx, "tcp", d.Addr)
+	nc, err := d.nets[d.pick(idx)].DialContext(ctx, "tcp", d.Addr)
 	if err != nil {
 		return nil, err
 	}

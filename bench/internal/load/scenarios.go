@@ -63,6 +63,7 @@ type stats struct {
 	serverCPU  time.Duration
 	genCPU     time.Duration
 	coreBusy   [2]float64 // percent, from /proc/stat
+	other      float64    // CPU of other processes on both cores, percent of one core
 }
 
 // measure runs the warm-up, then the window, reading the op counter, the
@@ -80,7 +81,7 @@ func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
 		return stats{}, err
 	}
 	g0, _ := sysstat.CPUTime(0)
-	cb0, ct0, _ := sysstat.CoreTimes(2)
+	c0, _ := sysstat.Cores(2)
 	t0 := time.Now()
 	time.Sleep(e.Window)
 	o1 := ops.Load()
@@ -90,17 +91,23 @@ func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
 	}
 	s1, err := sysstat.CPUTime(e.PID)
 	g1, _ := sysstat.CPUTime(0)
-	cb1, ct1, _ := sysstat.CoreTimes(2)
+	c1, _ := sysstat.Cores(2)
 	el := time.Since(t0)
 	w.phase.Store(2)
 	if err != nil {
 		return stats{}, err
 	}
 	st := stats{ops: o1 - o0, bytes: b1 - b0, elapsed: el, serverCPU: s1 - s0, genCPU: g1 - g0}
-	for c := range 2 {
-		if len(ct1) > c && len(ct0) > c && ct1[c] > ct0[c] {
-			st.coreBusy[c] = 100 * float64(cb1[c]-cb0[c]) / float64(ct1[c]-ct0[c])
+	if len(c0) == 2 && len(c1) == 2 {
+		var task int64
+		for c := range 2 {
+			if d := c1[c].Total - c0[c].Total; d > 0 {
+				st.coreBusy[c] = 100 * float64(c1[c].Busy-c0[c].Busy) / float64(d)
+			}
+			task += c1[c].Task - c0[c].Task
 		}
+		other := time.Duration(task)*sysstat.ClockTick - st.serverCPU - st.genCPU
+		st.other = max(0, 100*other.Seconds()/el.Seconds())
 	}
 	return st, nil
 }
@@ -123,6 +130,7 @@ func (s stats) samples(prefix string) []Sample {
 		{prefix + ".genCPU", 100 * s.genCPU.Seconds() / s.elapsed.Seconds()},
 		{prefix + ".core0", s.coreBusy[0]},
 		{prefix + ".core1", s.coreBusy[1]},
+		{prefix + ".other", s.other},
 	}
 }
 
@@ -303,20 +311,6 @@ func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sampl
 	defer func() { close(done) }()
 	notify := make(chan struct{}, 1)
 	var roomSize atomic.Int64
-	join := func(i int, c *WS) error {
-		if err := c.Send(joinFrame); err != nil {
-			return err
-		}
-		for {
-			_, m, err := c.Next()
-			if err != nil {
-				return err
-			}
-			if bytes.HasPrefix(m, joinAckPrefix) {
-				return nil
-			}
-		}
-	}
 	var readerWin window // only its stopped state is used: set when we tear down
 	startReader := func(c *WS) {
 		readers.Go(func() {
@@ -327,7 +321,7 @@ func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sampl
 					return
 				}
 				if bytes.HasPrefix(m, bcastPrefix) {
-					if v := delivered.Add(1); v%roomSize.Load() == 0 {
+					if v, rs := delivered.Add(1), roomSize.Load(); rs > 0 && v%rs == 0 {
 						select {
 						case notify <- struct{}{}:
 						default:
@@ -336,6 +330,23 @@ func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sampl
 				}
 			}
 		})
+	}
+	// join joins the room and then leaves the client to a reader goroutine
+	// at once, so that it answers pings while the others connect.
+	join := func(i int, c *WS) error {
+		if err := c.Send(joinFrame); err != nil {
+			return err
+		}
+		for {
+			_, m, err := c.Next()
+			if err != nil {
+				return err
+			}
+			if bytes.HasPrefix(m, joinAckPrefix) {
+				startReader(c)
+				return nil
+			}
+		}
 	}
 	defer func() {
 		readerWin.phase.Store(2)
@@ -354,9 +365,6 @@ func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sampl
 		all = append(all, more...)
 		e.Logf("  room of %d ready in %.1fs", size, time.Since(t0).Seconds())
 		roomSize.Store(int64(size))
-		for _, c := range more {
-			startReader(c)
-		}
 		base := delivered.Load()
 		var w window
 		var sent atomic.Int64
@@ -427,13 +435,9 @@ func (e *Env) Idle(ctx context.Context, sizes []int, settle time.Duration) ([]Sa
 			continue
 		}
 		t0 := time.Now()
-		more, err := e.connectMany(ctx, len(all), size-len(all), 64, nil)
-		if err != nil {
-			return out, err
-		}
-		e.Logf("  %d idle clients connected in %.1fs", size, time.Since(t0).Seconds())
-		all = append(all, more...)
-		for _, c := range more {
+		// Each client gets its reader at once, to answer pings while the
+		// others connect.
+		more, err := e.connectMany(ctx, len(all), size-len(all), 64, func(_ int, c *WS) error {
 			readers.Go(func() {
 				for {
 					if _, _, err := c.Next(); err != nil {
@@ -442,7 +446,13 @@ func (e *Env) Idle(ctx context.Context, sizes []int, settle time.Duration) ([]Sa
 					}
 				}
 			})
+			return nil
+		})
+		if err != nil {
+			return out, err
 		}
+		e.Logf("  %d idle clients connected in %.1fs", size, time.Since(t0).Seconds())
+		all = append(all, more...)
 		time.Sleep(settle)
 		if err := fail.get(); err != nil {
 			return out, err
@@ -637,5 +647,6 @@ func (e *Env) Binary(ctx context.Context, n int) ([]Sample, error) {
 		{"S7.genCPU", 100 * st.genCPU.Seconds() / st.elapsed.Seconds()},
 		{"S7.core0", st.coreBusy[0]},
 		{"S7.core1", st.coreBusy[1]},
+		{"S7.other", st.other},
 	}, nil
 }

@@ -17,36 +17,52 @@ import (
 	"net"
 	"net/http"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
+	"golang.org/x/sys/unix"
 )
 
-// Dialer opens client connections to one server. Connections are spread over
-// the given source addresses (127.0.0.1 alone reaches about 28k connections
-// to one server port before the ephemeral ports run out).
+// Dialer opens client connections to one server, spread over source
+// addresses 127.0.0.2, 127.0.0.3, ... (PerSource connections each): to one
+// server port, a source address has some 28k ephemeral ports, and the
+// kernel's search for a free one slows down long before they run out.
 type Dialer struct {
 	Addr    string // host:port of the server
+	nets    []*net.Dialer
 	clients []*http.Client
-	srcIPs  []net.IP
 	next    atomic.Uint64
 }
 
-// NewDialer makes a dialer to addr. srcIPs may be empty (kernel's choice);
-// connection i goes out from srcIPs[i/perIP].
-func NewDialer(addr string, srcIPs []string) *Dialer {
+// PerSource is how many consecutive connection indexes go out from one
+// source address.
+const PerSource = 2000
+
+// Sources is how many source addresses a Dialer uses.
+const Sources = 16
+
+// NewDialer makes a dialer to addr (127.0.0.1:port).
+func NewDialer(addr string) *Dialer {
 	d := &Dialer{Addr: addr}
-	if len(srcIPs) == 0 {
-		srcIPs = []string{""}
-	}
-	for _, s := range srcIPs {
-		nd := &net.Dialer{Timeout: 10 * time.Second}
-		var ip net.IP
-		if s != "" {
-			ip = net.ParseIP(s)
-			nd.LocalAddr = &net.TCPAddr{IP: ip}
+	for i := range Sources {
+		nd := &net.Dialer{
+			Timeout:   10 * time.Second,
+			LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i))},
+			// Pick the port at connect time, per destination, not at bind
+			// time among all the ports of the address.
+			Control: func(_, _ string, c syscall.RawConn) error {
+				var serr error
+				err := c.Control(func(fd uintptr) {
+					serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+				})
+				if err != nil {
+					return err
+				}
+				return serr
+			},
 		}
-		d.srcIPs = append(d.srcIPs, ip)
+		d.nets = append(d.nets, nd)
 		tr := &http.Transport{
 			DialContext:         nd.DialContext,
 			MaxIdleConnsPerHost: 1,
@@ -58,19 +74,12 @@ func NewDialer(addr string, srcIPs []string) *Dialer {
 	return d
 }
 
-// PerSource is how many connections go out from one source address before
-// the next one is used.
-const PerSource = 20000
-
+// pick returns the source for connection index idx (-1: the next one).
 func (d *Dialer) pick(idx int) int {
 	if idx < 0 {
 		idx = int(d.next.Add(1) - 1)
 	}
-	i := idx / PerSource
-	if i >= len(d.clients) {
-		i = idx % len(d.clients)
-	}
-	return i
+	return (idx / PerSource) % Sources
 }
 
 // WS is one Socket.IO client over websocket.

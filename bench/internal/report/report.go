@@ -21,6 +21,7 @@ type Metric struct {
 	Higher   bool // higher is better
 	Chart    bool // drawn in the scenario's chart
 	Ratio    bool // shown in the ratio tables
+	Diag     bool // a diagnostic (where the CPU went), in its own table
 }
 
 // Server names one server under test.
@@ -35,7 +36,8 @@ type Record struct {
 	Scenario string             `json:"scenario"`
 	Server   string             `json:"server"`
 	Start    time.Time          `json:"start"`
-	Calib    [2]float64         `json:"calib_ms"` // fixed loop time on core 0 and core 1 just before the run
+	Calib    [2]float64         `json:"calib_ms"`  // fixed loop time on core 0 and core 1 (worse of before and after the run)
+	Other    float64            `json:"other_cpu"` // CPU of other processes during the run's windows, % of a core (max over windows)
 	Values   map[string]float64 `json:"values"`
 	Err      string             `json:"err,omitempty"`
 	Replaced bool               `json:"replaced,omitempty"` // a slow-mode run that a later fast run replaced
@@ -89,6 +91,14 @@ func (r *Run) Slow(c [2]float64) bool {
 	return c[0] > SlowFactor*f[0] || c[1] > SlowFactor*f[1]
 }
 
+// OtherLimit: a run during which other processes took more than this
+// percentage of a core is disturbed.
+const OtherLimit = 10
+
+// Bad tells whether a run was taken in slow mode or disturbed by other
+// processes.
+func (r *Run) Bad(rec Record) bool { return r.Slow(rec.Calib) || rec.Other > OtherLimit }
+
 // Stat is the median, min and max of one metric for one server.
 type Stat struct {
 	Med, Min, Max float64
@@ -108,7 +118,7 @@ func (r *Run) Stat(key, server string) (Stat, bool) {
 			continue
 		}
 		vals = append(vals, v)
-		if r.Slow(rec.Calib) {
+		if r.Bad(rec) {
 			slow++
 		}
 	}
@@ -157,6 +167,37 @@ func trim(s string) string {
 	return s
 }
 
+func (r *Run) table(p func(string, ...any), keep func(Metric) bool) {
+	p("| scenario | figure | unit |")
+	for _, s := range r.Servers {
+		p(" %s |", s.Label)
+	}
+	p("\n|---|---|---|")
+	for range r.Servers {
+		p("---|")
+	}
+	p("\n")
+	for _, m := range r.Metrics {
+		if !keep(m) {
+			continue
+		}
+		p("| %s | %s | %s |", m.Scenario, m.Name, m.Unit)
+		for _, s := range r.Servers {
+			st, ok := r.Stat(m.Key, s.Name)
+			if !ok {
+				p(" – |")
+				continue
+			}
+			p(" %s [%s–%s] n%d", Num(st.Med), Num(st.Min), Num(st.Max), st.N)
+			if st.Slow > 0 {
+				p(" s%d", st.Slow)
+			}
+			p(" |")
+		}
+		p("\n")
+	}
+}
+
 // Write writes RESULTS.md at path and the charts beside it, named
 // <base>-<scenario>.png.
 func (r *Run) Write(path string) error {
@@ -185,9 +226,10 @@ func (r *Run) Write(path string) error {
 
 	p("\n## CPU mode samples\n\n")
 	f := r.Fastest()
-	p("A fixed loop (%s) timed on each core before every scenario: fastest %.1f ms on core 0, %.1f ms on core 1. ",
-		"30M xorshift steps, best of 2", f[0], f[1])
-	p("A sample more than %.2f× the fastest on either core is the host's slow mode, marked `*`.\n\n", SlowFactor)
+	p("A fixed loop (%s) timed on each core before and after every run: fastest %.1f ms on core 0, %.1f ms on core 1. ",
+		"30M xorshift steps", f[0], f[1])
+	p("A sample more than %.2f× the fastest on either core is the host's slow mode, marked `*`; ", SlowFactor)
+	p("a run counts as slow when the sample before or after it is.\n\n")
 	nslow := 0
 	var c0, c1 []string
 	for _, c := range r.Calibs {
@@ -208,38 +250,19 @@ func (r *Run) Write(path string) error {
 		}
 	}
 	if nrep > 0 {
-		p("\n%d runs taken in slow mode were run again in fast mode at the end, and the new runs replace them.\n", nrep)
+		p("\n%d runs taken in slow mode or disturbed were run again at the end, and the new runs replace them.\n", nrep)
 	}
 
 	p("\n## Figures\n\n")
-	p("Median [min–max] over the runs (`n`: runs; `s`: of them in slow mode). ")
-	p("\"per server CPU-s\" divides the operations of the window by the CPU time (user+system, all threads) the server process spent in it; ")
-	p("\"server CPU\" and \"generator CPU\" are in percent of one core.\n\n")
-	p("| scenario | figure | unit |")
-	for _, s := range r.Servers {
-		p(" %s |", s.Label)
-	}
-	p("\n|---|---|---|")
-	for range r.Servers {
-		p("---|")
-	}
-	p("\n")
-	for _, m := range r.Metrics {
-		p("| %s | %s | %s |", m.Scenario, m.Name, m.Unit)
-		for _, s := range r.Servers {
-			st, ok := r.Stat(m.Key, s.Name)
-			if !ok {
-				p(" – |")
-				continue
-			}
-			p(" %s [%s–%s] n%d", Num(st.Med), Num(st.Min), Num(st.Max), st.N)
-			if st.Slow > 0 {
-				p(" s%d", st.Slow)
-			}
-			p(" |")
-		}
-		p("\n")
-	}
+	p("Median [min–max] over the runs (`n`: runs; `s`: of them in the host's slow mode or disturbed by other processes, ")
+	p("i.e. those took more than %d%% of a core). ", OtherLimit)
+	p("\"per server CPU-s\" divides the operations of the window by the CPU time (user+system, all threads) the server process spent in it.\n\n")
+	r.table(p, func(m Metric) bool { return !m.Diag })
+	p("\n### Where the CPU went\n\n")
+	p("Percent of one core over the measuring window: the server process and the generator process (from /proc/PID/stat); ")
+	p("each core's busy time from /proc/stat (this includes the softirq time of loopback TCP, which no process is charged for); ")
+	p("and the CPU that other processes took on the two cores.\n\n")
+	r.table(p, func(m Metric) bool { return m.Diag })
 
 	for _, ref := range []struct{ name, title string }{{"node", "Node.js"}, {"rawws", "raw websocket"}} {
 		if !slices.ContainsFunc(r.Servers, func(s Server) bool { return s.Name == ref.name }) {

@@ -103,12 +103,12 @@ func spin(n int) uint64 {
 	return x
 }
 
-// SpinIterations is the fixed work of one calibration: about 30 ms in the
+// SpinIterations is the fixed work of one calibration: about 50 ms in the
 // host's fast mode.
 const SpinIterations = 30_000_000
 
 // Calibrate times the fixed CPU loop on core cpu (the calling goroutine's
-// thread is moved there and back) and returns the best of two tries.
+// thread is moved there and back).
 func Calibrate(cpu int) (time.Duration, error) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
@@ -122,49 +122,44 @@ func Calibrate(cpu int) (time.Duration, error) {
 		return 0, err
 	}
 	defer func() { _ = unix.SchedSetaffinity(0, &old) }()
-	best := time.Duration(1<<63 - 1)
-	for range 2 {
-		t := time.Now()
-		sink += spin(SpinIterations)
-		if d := time.Since(t); d < best {
-			best = d
-		}
-	}
-	return best, nil
+	t := time.Now()
+	sink += spin(SpinIterations)
+	return time.Since(t), nil
 }
 
-// CoreTimes returns, for each of the first n cores, the busy and the total
-// jiffies from /proc/stat (busy: all but idle and iowait; this includes the
-// softirq time where loopback TCP does much of its work, which no process is
-// charged for).
-func CoreTimes(n int) (busy, total []int64, err error) {
+// CoreTimes is one core's line of /proc/stat, in USER_HZ ticks.
+type CoreTimes struct {
+	Task  int64 // user + nice + system: time charged to some thread
+	Busy  int64 // all but idle and iowait (Task plus irq, softirq, steal)
+	Total int64
+}
+
+// Cores reads /proc/stat for the first n cores. Busy includes the softirq
+// time in which loopback TCP does much of its work and which no process is
+// charged for.
+func Cores(n int) ([]CoreTimes, error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	busy, total = make([]int64, n), make([]int64, n)
+	out := make([]CoreTimes, n)
 	for _, line := range bytes.Split(b, []byte("\n")) {
 		if !bytes.HasPrefix(line, []byte("cpu")) || len(line) < 4 || line[3] < '0' || line[3] > '9' {
 			continue
 		}
 		f := bytes.Fields(line)
 		c, err := strconv.Atoi(string(f[0][3:]))
-		if err != nil || c >= n || len(f) < 8 {
+		if err != nil || c >= n || len(f) < 9 {
 			continue
 		}
-		var sum int64
-		for i, v := range f[1:] {
-			if i >= 8 { // guest time is already in user
-				break
-			}
-			x, _ := strconv.ParseInt(string(v), 10, 64)
-			sum += x
-			if i == 3 || i == 4 { // idle, iowait
-				continue
-			}
-			busy[c] += x
+		var v [8]int64 // user nice system idle iowait irq softirq steal
+		for i := range v {
+			v[i], _ = strconv.ParseInt(string(f[1+i]), 10, 64)
 		}
-		total[c] = sum
+		ct := &out[c]
+		ct.Task = v[0] + v[1] + v[2]
+		ct.Busy = ct.Task + v[5] + v[6] + v[7]
+		ct.Total = ct.Busy + v[3] + v[4]
 	}
-	return busy, total, nil
+	return out, nil
 }

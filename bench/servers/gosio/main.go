@@ -1,5 +1,3 @@
-//go:build gosio
-
 // Command gosio is the benchmark's server on this repository's library
 // (github.com/gosio/gosio/sio/socketio). Same handlers as every other server
 // of the benchmark; listens on 127.0.0.1:$PORT (or -addr), path /socket.io/,
