@@ -229,4 +229,3 @@ func BenchmarkBroadcast1000(b *testing.B) {
 	}
 	readers.Wait()
 }
-
