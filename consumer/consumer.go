@@ -3,6 +3,7 @@ package consumer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/gosio/gosio/sio/socketio"
@@ -50,6 +51,13 @@ func (c *conn) emit(event string, args []any) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.connecting {
+		// Fail now for what the later Emit would fail for.
+		if reservedEvents[event] {
+			return fmt.Errorf("%w: %q", socketio.ErrReservedEvent, event)
+		}
+		if _, _, err := socketio.EncodeEvent(event, args...); err != nil {
+			return fmt.Errorf("socketio: encoding %q: %w", event, err)
+		}
 		c.pending = append(c.pending, pendingEmit{event, args})
 		return nil
 	}
@@ -139,9 +147,10 @@ func (c SocketIOConsumer) Leave(room socketio.Room) { c.mustSocket("Leave").Leav
 
 // Emit sends an event to the client. Called in Connect, the event is kept
 // and sent right after the CONNECT reply, once the client is connected (a
-// rejected client gets nothing). It returns ErrNotConnected in the
-// prototype, and socketio's errors otherwise (reserved event name,
-// arguments that do not encode, a client gone).
+// rejected client gets nothing); its arguments are then sent as they are
+// at that moment. It returns ErrNotConnected in the prototype, and
+// socketio's errors otherwise (socketio.ErrReservedEvent, arguments that
+// do not encode, socketio.ErrSocketDisconnected).
 func (c SocketIOConsumer) Emit(event string, args ...any) error {
 	if c.c == nil {
 		return ErrNotConnected

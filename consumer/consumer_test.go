@@ -82,6 +82,8 @@ func (c *Chat) Connect(auth Credentials) error {
 		return socketio.NewConnectError("unauthorized", map[string]any{"code": 401})
 	case "plain":
 		return errors.New("go away")
+	case "emit-reserved":
+		return c.Emit("connect") // fails at once, not at the flush
 	case "join-then-fail":
 		c.Join("doomed")
 		return errors.New("no")
@@ -321,6 +323,7 @@ func TestConnectRejection(t *testing.T) {
 		{"connect error with data", `{"token":"bad"}`, `44/chat,{"data":{"code":401},"message":"unauthorized"}`},
 		{"plain error", `{"token":"plain"}`, `44/chat,{"message":"go away"}`},
 		{"auth that does not decode", `{"token":5}`, `44/chat,{"message":"consumer: CONNECT auth payload: json: cannot unmarshal number into Go struct field Credentials.token of type string"}`},
+		{"Emit of a reserved event in Connect", `{"token":"emit-reserved"}`, `44/chat,{"message":"socketio: reserved event name: \"connect\""}`},
 		{"rooms joined are left", `{"token":"join-then-fail"}`, `44/chat,{"message":"no"}`},
 	}
 	for _, tt := range tests {
@@ -516,4 +519,31 @@ func TestPrototypeMethods(t *testing.T) {
 	p.Close()
 	p.CloseConnection()
 	assert.PanicsWithValue(t, "consumer: SocketIOConsumer.Join called without a client (on the prototype?)", func() { p.Join("r") })
+}
+
+// TestLaterMiddlewareRejects adds a namespace middleware after the
+// registration: it runs after Connect, and when it rejects the client,
+// what Connect emitted is never sent and Disconnect does not run.
+func TestLaterMiddlewareRejects(t *testing.T) {
+	store := newStore()
+	s := newTestServer(t, newChat(store))
+	s.srv.Of("/chat").Use(func(ns *socketio.NamespaceSocket) error {
+		if ns.Handshake().Auth["token"] == "late-no" {
+			return socketio.NewConnectError("late", nil)
+		}
+		return nil
+	})
+	c := s.dial()
+	c.send(`40/chat,{"token":"late-no","greet":true}`)
+	assert.Equal(t, `44/chat,{"message":"late"}`, c.read())
+	c.expectNothing()
+	c.send(`40/chat,{"token":"ok","greet":true}`)
+	assert.True(t, strings.HasPrefix(c.read(), `40/chat,{"sid":"`))
+	assert.Equal(t, `["welcome","hello"]`, c.expectEvent("/chat"))
+	assert.Equal(t, `["welcome","again"]`, c.expectEvent("/chat"))
+	select {
+	case d := <-store.disconnects:
+		t.Fatalf("Disconnect ran for a rejected client: %q", d)
+	default:
+	}
 }

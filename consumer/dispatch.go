@@ -79,7 +79,7 @@ func (t *table) connectClient(s *socketio.NamespaceSocket) (inst reflect.Value, 
 
 func (t *table) callConnect(inst reflect.Value, s *socketio.NamespaceSocket) error {
 	h := t.connect
-	in := make([]reflect.Value, len(h.params))
+	in := []reflect.Value{inst}
 	if len(h.params) == 1 {
 		p := reflect.New(h.params[0])
 		if raw := s.Handshake().RawAuth; len(raw) > 0 {
@@ -87,9 +87,9 @@ func (t *table) callConnect(inst reflect.Value, s *socketio.NamespaceSocket) err
 				return &socketio.ConnectError{Message: (&DecodeError{Index: -1, Err: err}).Error()}
 			}
 		}
-		in[0] = p.Elem()
+		in = append(in, p.Elem())
 	}
-	out := inst.Method(h.index).Call(in)
+	out := h.fn.Call(in)
 	if h.hasErr && !out[0].IsNil() {
 		return out[0].Interface().(error)
 	}
@@ -98,11 +98,11 @@ func (t *table) callConnect(inst reflect.Value, s *socketio.NamespaceSocket) err
 
 func (t *table) callDisconnect(inst reflect.Value, reason socketio.DisconnectReason) {
 	h := t.disconnect
-	var in []reflect.Value
+	in := []reflect.Value{inst}
 	if len(h.params) == 1 {
-		in = []reflect.Value{reflect.ValueOf(string(reason)).Convert(h.params[0])}
+		in = append(in, reflect.ValueOf(string(reason)).Convert(h.params[0]))
 	}
-	inst.Method(h.index).Call(in)
+	h.fn.Call(in)
 }
 
 // dispatch runs the handler of one event and answers its ack.
@@ -115,33 +115,30 @@ func (t *table) dispatch(inst reflect.Value, ev *socketio.Event) {
 			return
 		}
 		h = t.catchAll
-		in = []reflect.Value{reflect.ValueOf(ev.Name).Convert(h.params[0]), reflect.ValueOf(ev.Args)}
+		in = []reflect.Value{inst, reflect.ValueOf(ev.Name).Convert(h.params[0]), reflect.ValueOf(ev.Args)}
 	} else {
 		var err error
-		if in, err = h.decode(ev); err != nil {
+		if in, err = h.decode(inst, ev); err != nil {
 			t.fail(ev, err, "consumer: event argument does not decode")
 			return
 		}
 	}
 	var out []reflect.Value
 	if h.variadic != nil {
-		out = inst.Method(h.index).CallSlice(in)
+		out = h.fn.CallSlice(in)
 	} else {
-		out = inst.Method(h.index).Call(in)
+		out = h.fn.Call(in)
 	}
 	t.reply(ev, h, out)
 }
 
-// decode turns an event's arguments into the handler's parameters: missing
-// arguments leave zero values, extra ones are dropped unless the handler
-// is variadic.
-func (h *method) decode(ev *socketio.Event) ([]reflect.Value, error) {
+// decode turns an event's arguments into the handler's arguments, the
+// receiver first: missing arguments leave zero values, extra ones are
+// dropped unless the handler is variadic.
+func (h *method) decode(inst reflect.Value, ev *socketio.Event) ([]reflect.Value, error) {
 	n := len(h.params)
-	size := n
-	if h.variadic != nil {
-		size++
-	}
-	in := make([]reflect.Value, size)
+	in := make([]reflect.Value, 1, n+2)
+	in[0] = inst
 	for i, pt := range h.params {
 		p := reflect.New(pt)
 		if i < ev.Len() {
@@ -149,16 +146,17 @@ func (h *method) decode(ev *socketio.Event) ([]reflect.Value, error) {
 				return nil, &DecodeError{Event: ev.Name, Index: i, Err: err}
 			}
 		}
-		in[i] = p.Elem()
+		in = append(in, p.Elem())
 	}
 	if h.variadic != nil {
-		rest := reflect.MakeSlice(reflect.SliceOf(h.variadic), max(ev.Len()-n, 0), max(ev.Len()-n, 0))
-		for i := n; i < ev.Len(); i++ {
-			if err := ev.DecodeAt(i, rest.Index(i-n).Addr().Interface()); err != nil {
-				return nil, &DecodeError{Event: ev.Name, Index: i, Err: err}
+		extra := max(ev.Len()-n, 0)
+		rest := reflect.MakeSlice(reflect.SliceOf(h.variadic), extra, extra)
+		for i := range extra {
+			if err := ev.DecodeAt(n+i, rest.Index(i).Addr().Interface()); err != nil {
+				return nil, &DecodeError{Event: ev.Name, Index: n + i, Err: err}
 			}
 		}
-		in[n] = rest
+		in = append(in, rest)
 	}
 	return in, nil
 }

@@ -37,7 +37,7 @@
 //
 // Each client that connects to the namespace gets its own consumer value,
 // as Channels makes one consumer instance per connection: a shallow copy of
-// the prototype, made before Connect. Every field is copied as it is in the
+// the prototype as it is at that moment, made before Connect. Every field is copied as it is in the
 // prototype: a pointer, map, slice, channel or interface field (a store, a
 // database handle, a configuration) is thereby shared by every client,
 // while a field holding a plain value (a string, a number, a struct)
@@ -55,7 +55,9 @@
 //
 // # Handlers
 //
-// All handlers are optional methods, with value or pointer receivers:
+// All handlers are optional methods. A handler that changes the consumer's
+// fields needs a pointer receiver, as any Go method does; the others may
+// have either.
 //
 //	Connect()                      // runs when the client joins the namespace
 //	Connect(auth T)                // T decoded from the CONNECT packet's payload

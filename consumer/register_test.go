@@ -100,6 +100,12 @@ type eventsMissing struct{ consumer.SocketIOConsumer }
 
 func (eventsMissing) Events() map[string]string { return map[string]string{"a b": "Nope"} }
 
+type eventsUnexported struct{ consumer.SocketIOConsumer }
+
+func (eventsUnexported) say() string { return "" }
+
+func (eventsUnexported) Events() map[string]string { return map[string]string{"say": "say"} }
+
 type eventsSpecial struct{ consumer.SocketIOConsumer }
 
 func (eventsSpecial) Events() map[string]string { return map[string]string{"hi": "Connect"} }
@@ -173,7 +179,8 @@ func TestRegistrationPanics(t *testing.T) {
 		{"bare Event", &bareEvent{}, []string{"method Event", `needs a name after "Event"`}},
 		{"two methods, one event", &twoForOne{}, []string{"methods EventChatMessage and EventChat_Message both handle event \"chat_message\""}},
 		{"Events with a bad signature", &eventsBadSignature{}, []string{"method Events must be func() map[string]string"}},
-		{"Events naming a missing method", &eventsMissing{}, []string{`"a b" maps to Nope, which is not an exported method`}},
+		{"Events naming a missing method", &eventsMissing{}, []string{`"a b" maps to Nope, which is not a method of *consumer_test.eventsMissing`}},
+		{"Events naming an unexported method", &eventsUnexported{}, []string{`"say" maps to say, which is unexported: export it`}},
 		{"Events naming Connect", &eventsSpecial{}, []string{`"hi" maps to Connect, which is not an event handler`}},
 		{"Events naming a SocketIOConsumer method", &eventsConsumerMethod{}, []string{`"bye" maps to Close, a method of consumer.SocketIOConsumer`}},
 		{"Events colliding with a method", &eventsCollision{}, []string{`methods EventPing and Pong both handle event "ping"`}},

@@ -9,6 +9,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -48,7 +50,7 @@ var reservedEvents = map[string]bool{
 // Disconnect.
 type method struct {
 	name     string         // Go method name
-	index    int            // in the method set of the pointer type
+	fn       reflect.Value  // the method's function, receiver first
 	params   []reflect.Type // fixed parameters
 	variadic reflect.Type   // element type of a final ...T, or nil
 	results  int            // value results, the error excluded
@@ -156,7 +158,10 @@ func newTable(prototype any, log *slog.Logger) *table {
 		}
 		m, ok := pt.MethodByName(name)
 		if !ok {
-			panic(setupError(pt, "method Events: %q maps to %s, which is not an exported method of %v", w, name, pt))
+			if r, _ := utf8.DecodeRuneInString(name); unicode.IsLower(r) || r == '_' {
+				panic(setupError(pt, "method Events: %q maps to %s, which is unexported: export it, reflection cannot call it", w, name))
+			}
+			panic(setupError(pt, "method Events: %q maps to %s, which is not a method of %v", w, name, pt))
 		}
 		claim(w, eventMethod(pt, m))
 	}
@@ -284,7 +289,7 @@ func connectMethod(pt reflect.Type, m reflect.Method) *method {
 	if ft.IsVariadic() || ft.NumIn() > 2 {
 		bad("at most one parameter, the CONNECT auth payload")
 	}
-	h := &method{name: m.Name, index: m.Index}
+	h := &method{name: m.Name, fn: m.Func}
 	if ft.NumIn() == 2 {
 		p := ft.In(1)
 		if err := checkDecodable(p); err != nil {
@@ -311,7 +316,7 @@ func disconnectMethod(pt reflect.Type, m reflect.Method) *method {
 	if !ok {
 		panic(setupError(pt, "method Disconnect %s: want func() or func(reason string), with no result", signature(m)))
 	}
-	h := &method{name: m.Name, index: m.Index}
+	h := &method{name: m.Name, fn: m.Func}
 	if ft.NumIn() == 2 {
 		h.params = []reflect.Type{ft.In(1)}
 	}
@@ -325,7 +330,7 @@ func catchAllMethod(pt reflect.Type, m reflect.Method) *method {
 	if ft.IsVariadic() || ft.NumIn() != 3 || ft.In(1).Kind() != reflect.String || ft.In(2) != argsType {
 		panic(setupError(pt, "method OnEvent %s: want func(name string, args socketio.Args), with the results of an event handler", signature(m)))
 	}
-	h := &method{name: m.Name, index: m.Index, params: []reflect.Type{ft.In(1), ft.In(2)}}
+	h := &method{name: m.Name, fn: m.Func, params: []reflect.Type{ft.In(1), ft.In(2)}}
 	checkResults(pt, m, h)
 	return h
 }
@@ -334,7 +339,7 @@ func catchAllMethod(pt reflect.Type, m reflect.Method) *method {
 // the last one possibly variadic; results that encode, an error last.
 func eventMethod(pt reflect.Type, m reflect.Method) *method {
 	ft := m.Type
-	h := &method{name: m.Name, index: m.Index}
+	h := &method{name: m.Name, fn: m.Func}
 	n := ft.NumIn()
 	for i := 1; i < n; i++ {
 		p := ft.In(i)
