@@ -24,6 +24,7 @@ import (
 //	const res = await socket.emitWithAck("chat_message", msg);
 //	if (res?.error) { ... }
 type ErrorReply struct {
+	// Error is the error's text.
 	Error string `json:"error"`
 }
 
