@@ -82,6 +82,8 @@ func (c *Chat) Connect(auth Credentials) error {
 		return socketio.NewConnectError("unauthorized", map[string]any{"code": 401})
 	case "plain":
 		return errors.New("go away")
+	case "panic":
+		panic("boom")
 	case "emit-reserved":
 		return c.Emit("connect") // fails at once, not at the flush
 	case "join-then-fail":
@@ -324,6 +326,7 @@ func TestConnectRejection(t *testing.T) {
 		{"plain error", `{"token":"plain"}`, `44/chat,{"message":"go away"}`},
 		{"auth that does not decode", `{"token":5}`, `44/chat,{"message":"consumer: CONNECT auth payload: json: cannot unmarshal number into Go struct field Credentials.token of type string"}`},
 		{"Emit of a reserved event in Connect", `{"token":"emit-reserved"}`, `44/chat,{"message":"socketio: reserved event name: \"connect\""}`},
+		{"Connect that panics", `{"token":"panic"}`, `44/chat,{"message":"server error"}`},
 		{"rooms joined are left", `{"token":"join-then-fail"}`, `44/chat,{"message":"no"}`},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"runtime/debug"
 
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -78,8 +79,23 @@ func (t *table) connectClient(s *socketio.NamespaceSocket) (inst reflect.Value, 
 	return inst, c, nil
 }
 
-func (t *table) callConnect(inst reflect.Value, s *socketio.NamespaceSocket) error {
+// errConnectPanicked is the CONNECT_ERROR message of a Connect that
+// panicked.
+const errConnectPanicked = "server error"
+
+func (t *table) callConnect(inst reflect.Value, s *socketio.NamespaceSocket) (err error) {
 	h := t.connect
+	// A panic in a namespace middleware would leave the socket half
+	// connected, with neither a CONNECT reply nor a CONNECT_ERROR: reject
+	// the client instead, as net/http ends a request whose handler panics.
+	defer func() {
+		if r := recover(); r != nil {
+			t.log.Error("consumer: Connect panicked", slog.String("consumer", t.typ.String()),
+				slog.String("namespace", t.namespace), slog.String("socket", s.ID()),
+				slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			err = &socketio.ConnectError{Message: errConnectPanicked}
+		}
+	}()
 	in := []reflect.Value{inst}
 	if len(h.params) == 1 {
 		p := reflect.New(h.params[0])

@@ -74,10 +74,11 @@
 // CONNECT_ERROR whose message is the error's text, and whose data is the
 // Data of a *socketio.ConnectError (socket.io-client's connect_error event
 // gets err.message and err.data). Rooms joined in a Connect that fails are
-// left again, and Disconnect does not run for a rejected client. Events
-// emitted in Connect are sent right after the CONNECT reply. Middlewares
-// added to the namespace with Namespace.Use before the registration run
-// before Connect, later ones after it.
+// left again, and Disconnect does not run for a rejected client. A Connect
+// that panics is logged and rejects the client with the message "server
+// error". Events emitted in Connect are sent right after the CONNECT
+// reply. Middlewares added to the namespace with Namespace.Use before the
+// registration run before Connect, later ones after it.
 //
 // Disconnect runs once the client has left the namespace, its rooms left
 // already; reason is one of the socketio.DisconnectReason texts ("client
