@@ -47,6 +47,7 @@ type EngineIOSession struct {
 
 	upgrading    bool            // a websocket probe connection exists
 	probed       bool            // the probe answered "3probe": polling must noop
+	closeOnProbe bool            // closed by the application while probed: finish the upgrade, drain, close
 	probe        *websocket.Conn // the probe connection during an upgrade
 	upgradeTimer *time.Timer
 	upgradedCh   chan struct{} // closed when the upgrade completes or fails
@@ -258,7 +259,17 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	if s.hb != nil {
 		s.hb.Stop()
 	}
-	s.cancelUpgradeLocked()
+	// Closed by the application once the probe was answered: the client
+	// has left long-polling for the probe websocket, the only way left to
+	// reach it. Let the upgrade packet come, then drain the queue there
+	// and close (probeLoop), within PingTimeout, as the Node.js server
+	// waits for the upgrade before it flushes and closes.
+	s.closeOnProbe = graceful && reason == ReasonForcedClose && s.probed && s.ws == nil
+	if s.closeOnProbe {
+		time.AfterFunc(s.srv.opts.PingTimeout, s.ioCancel)
+	} else {
+		s.cancelUpgradeLocked()
+	}
 	ws := s.ws
 	var closeWS func()
 	switch {
@@ -290,7 +301,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	default:
 		s.queue = nil
 	}
-	finalPoll := s.finalPoll
+	finalPoll, closeOnProbe := s.finalPoll, s.closeOnProbe
 	onClose := s.onClose
 	s.mu.Unlock()
 
@@ -301,7 +312,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	case ws != nil && !graceful:
 		s.ioCancel()
 		_ = ws.CloseNow()
-	case ws == nil:
+	case ws == nil && !closeOnProbe:
 		s.ioCancel() // long-polling does no I/O under ioCtx
 	}
 	if !finalPoll {

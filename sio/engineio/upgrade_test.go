@@ -280,12 +280,56 @@ func TestUpgradeOfClosedSession(t *testing.T) {
 	w.expectEnd()
 	s.expectReason(sid, engineio.ReasonTransportClose)
 
-	// a forced close during the upgrade
+	// a forced close once the probe was answered: the client is moving to
+	// the websocket, so the upgrade completes, what was queued comes
+	// there, then a normal close
+	sid = s.eioSession()
+	w = s.wsProbe(sid)
+	a := s.sock(sid)
+	_ = a.sock.Send([]byte("bye"), false)
+	a.sock.Close()
+	s.expectReason(sid, engineio.ReasonForcedClose)
+	w.send("5")
+	if err := w.expectEndAfter("4bye"); !isCloseStatus(err, websocket.StatusNormalClosure) {
+		t.Fatalf("websocket ended with %v, want a normal closure", err)
+	}
+	expectError(t, s.eioPoll(sid), 400, 3, "Bad request")
+
+	// the same with nothing queued
 	sid = s.eioSession()
 	w = s.wsProbe(sid)
 	s.sock(sid).sock.Close()
+	w.send("5")
+	if err := w.expectEndAfter(); !isCloseStatus(err, websocket.StatusNormalClosure) {
+		t.Fatalf("websocket ended with %v, want a normal closure", err)
+	}
+}
+
+func TestForcedCloseDuringUnfinishedUpgrade(t *testing.T) {
+	t.Parallel()
+	// closed while probed, and the client never sends the upgrade packet:
+	// the probe is dropped at the upgrade timeout, the queued packets go to
+	// a last GET
+	s := newTestServer(t, &engineio.Options{UpgradeTimeout: 100 * time.Millisecond})
+	sid := s.eioSession()
+	w := s.wsProbe(sid)
+	a := s.sock(sid)
+	_ = a.sock.Send([]byte("bye"), false)
+	a.sock.Close()
 	w.expectEnd()
 	s.expectReason(sid, engineio.ReasonForcedClose)
+	if r := s.eioPoll(sid); r.status != 200 || r.body != "4bye\x1e1" {
+		t.Fatalf("GET after the abandoned upgrade: %d %q", r.status, r.body)
+	}
+	// closed before the probe was answered: the probe goes at once
+	sid = s.eioSession()
+	p, _, err := s.wsDial(wsDialConfig{}, "EIO", "4", "transport", "websocket", "sid", sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.sock(sid).sock.Close()
+	p.send("2probe")
+	p.expectEnd()
 	if r := s.eioPoll(sid); r.status != 200 || r.body != "1" {
 		t.Fatalf("GET after the close: %d %q", r.status, r.body)
 	}

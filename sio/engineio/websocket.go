@@ -162,7 +162,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 			s.mu.Unlock()
 		case "5":
 			s.mu.Lock()
-			if s.probe != conn || !s.probed || s.closed {
+			if s.probe != conn || !s.probed || (s.closed && !s.closeOnProbe) {
 				s.mu.Unlock()
 				return false
 			}
@@ -176,7 +176,13 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 			}
 			close(s.upgradedCh)
 			s.upgradedCh = nil
-			if len(s.queue) > 0 {
+			if s.closeOnProbe && !s.writing {
+				// closed during the upgrade: the writer drains the queue
+				// onto the websocket, then closes it
+				s.writing = true
+				s.srv.wg.Add(1)
+				go s.writeLoop(conn)
+			} else if len(s.queue) > 0 {
 				s.wakeLocked()
 			}
 			s.mu.Unlock()
