@@ -69,6 +69,7 @@ type config struct {
 	s4Sizes        []int
 	s4Requested    []int
 	budget         time.Duration
+	nice           int
 	build          bool
 	verbose        bool
 }
@@ -110,7 +111,7 @@ func main() {
 		reexec(!*nopin, *niceF)
 	}
 	cfg := config{dir: ".", out: *out, reps: *reps, warmup: *warmup, window: *window,
-		budget: *budget, build: !*nobuild, verbose: *verbose}
+		budget: *budget, nice: *niceF, build: !*nobuild, verbose: *verbose}
 	for _, n := range split(*serversF) {
 		i := slices.IndexFunc(allServers, func(s serverSpec) bool { return s.Name == n })
 		if i < 0 {
@@ -184,6 +185,15 @@ func reexec(pin bool, nice int) {
 	log.Fatal(syscall.Exec(path, args, append(os.Environ(), reexecEnv+"=1")))
 }
 
+// autogroup reads this process's scheduler autogroup and its nice value.
+func autogroup() string {
+	b, err := os.ReadFile("/proc/self/autogroup")
+	if err != nil {
+		return "none"
+	}
+	return strings.TrimSpace(strings.TrimPrefix(string(b), "/"))
+}
+
 // niceness reads this process's nice value from /proc/self/stat.
 func niceness() string {
 	b, err := os.ReadFile("/proc/self/stat")
@@ -214,6 +224,14 @@ func raiseNofile() uint64 {
 func run(cfg *config) error {
 	start := time.Now()
 	limit := raiseNofile()
+	if cfg.nice != 0 {
+		// With sched_autogroup on, the nice value of a process only orders
+		// it within its session; the session's group has a nice value of
+		// its own, against other sessions (other people's builds and tests).
+		if err := os.WriteFile("/proc/self/autogroup", []byte(strconv.Itoa(cfg.nice)), 0); err != nil && cfg.verbose {
+			log.Printf("autogroup nice: %v", err)
+		}
+	}
 	var notes []string
 	// Each side needs one descriptor per connection plus a few of its own.
 	maxConns := int((limit - 300) / 500 * 500)
@@ -271,7 +289,7 @@ func run(cfg *config) error {
 		fmt.Sprintf("%d repetitions; in each, every scenario runs against every server in turn (the order rotates per repetition)", cfg.reps),
 		fmt.Sprintf("warm-up %s, measuring window %s; a fresh server process for every scenario run", cfg.warmup, cfg.window),
 		"server pinned to core 0 (`taskset -c 0`), generator pinned to core 1; Go processes get GOMAXPROCS=1 from the affinity",
-		fmt.Sprintf("generator and servers at nice %s, so that other work on the machine (builds, tests) disturbs them less", niceness()),
+		fmt.Sprintf("generator and servers at nice %s (scheduler autogroup: %s), so that other work on the machine (builds, tests) disturbs them less", niceness(), autogroup()),
 		fmt.Sprintf("S3 room sizes %v, 4 broadcasts in flight; S4 sizes %v; S5 32 concurrent connectors", cfg.s3Sizes, cfg.s4Sizes),
 	}
 	if err := os.MkdirAll("results", 0o755); err != nil {
@@ -291,7 +309,8 @@ func run(cfg *config) error {
 			port++
 			before := calibrate()
 			rec := report.Record{Rep: rep, Scenario: sc, Server: s.Name, Start: time.Now()}
-			vals, err := runOne(cfg, s, sc, &port)
+			vals, others, err := runOne(cfg, s, sc, &port)
+			rec.Others = others
 			after := calibrate()
 			r.Calibs = append(r.Calibs, before, after)
 			// The run counts as slow if the host was slow before or after it.
@@ -309,6 +328,9 @@ func run(cfg *config) error {
 				log.Printf("rep %d %s %-7s FAILED: %v", rep, sc, s.Name, err)
 			} else {
 				log.Printf("rep %d %s %-7s %s", rep, sc, s.Name, summary(sc, vals))
+				if rec.Other > report.OtherLimit {
+					log.Printf("  disturbed by other processes: %s", strings.Join(others, "; "))
+				}
 			}
 			recs = append(recs, rec)
 		}
@@ -517,10 +539,10 @@ func (s *server) stop() {
 }
 
 // runOne runs scenario sc against a fresh process of server s.
-func runOne(cfg *config, s serverSpec, sc string, port *int) (map[string]float64, error) {
+func runOne(cfg *config, s serverSpec, sc string, port *int) (map[string]float64, []string, error) {
 	srv, err := startServer(s, port)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// The server goes first: its sockets take the TIME_WAIT states, not
 	// the generator's ephemeral ports.
@@ -577,7 +599,7 @@ func runOne(cfg *config, s serverSpec, sc string, port *int) (map[string]float64
 		}
 	default:
 	}
-	return vals, err
+	return vals, env.Others, err
 }
 
 func metrics(cfg *config) []report.Metric {

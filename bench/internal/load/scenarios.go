@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,6 +25,9 @@ type Env struct {
 	Warmup time.Duration // load before the measuring window
 	Window time.Duration // length of the measuring window
 	Logf   func(format string, args ...any)
+	// Others collects, per measuring window, the other processes that took
+	// the most CPU in it.
+	Others []string
 }
 
 // Sample is one figure of one run: Key names the metric (see the runner's
@@ -82,6 +87,7 @@ func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
 	}
 	g0, _ := sysstat.CPUTime(0)
 	c0, _ := sysstat.Cores(2)
+	p0 := sysstat.AllProcs()
 	t0 := time.Now()
 	time.Sleep(e.Window)
 	o1 := ops.Load()
@@ -94,6 +100,9 @@ func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
 	c1, _ := sysstat.Cores(2)
 	el := time.Since(t0)
 	w.phase.Store(2)
+	if top := sysstat.AllProcs().Top(p0, el, 3, e.PID, os.Getpid()); len(top) > 0 {
+		e.Others = append(e.Others, strings.Join(top, ", "))
+	}
 	if err != nil {
 		return stats{}, err
 	}

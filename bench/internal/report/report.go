@@ -41,6 +41,7 @@ type Record struct {
 	Values   map[string]float64 `json:"values"`
 	Err      string             `json:"err,omitempty"`
 	Replaced bool               `json:"replaced,omitempty"` // a slow-mode run that a later fast run replaced
+	Others   []string           `json:"others,omitempty"`   // per window, the other processes that took the most CPU
 }
 
 // Calib is one timing of the fixed CPU loop.

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -162,4 +163,75 @@ func Cores(n int) ([]CoreTimes, error) {
 		ct.Total = ct.Busy + v[3] + v[4]
 	}
 	return out, nil
+}
+
+// Procs maps each process's pid to its command name and CPU time, for
+// finding out which other processes took CPU during a window.
+type Procs map[int]ProcCPU
+
+// ProcCPU is one process's command name and utime+stime.
+type ProcCPU struct {
+	Comm string
+	CPU  time.Duration
+}
+
+// AllProcs reads /proc/*/stat.
+func AllProcs() Procs {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	out := make(Procs, len(ents))
+	for _, e := range ents {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i, j := bytes.IndexByte(b, '('), bytes.LastIndexByte(b, ')')
+		if i < 0 || j < i {
+			continue
+		}
+		f := bytes.Fields(b[j+1:])
+		if len(f) < 13 {
+			continue
+		}
+		ut, _ := strconv.ParseInt(string(f[11]), 10, 64)
+		st, _ := strconv.ParseInt(string(f[12]), 10, 64)
+		out[pid] = ProcCPU{Comm: string(b[i+1 : j]), CPU: time.Duration(ut+st) * ClockTick}
+	}
+	return out
+}
+
+// Top returns the processes (but those in skip) that used the most CPU
+// between before and p, as "name NN%" of elapsed, at most n of them, each
+// above 2 %.
+func (p Procs) Top(before Procs, elapsed time.Duration, n int, skip ...int) []string {
+	type use struct {
+		name string
+		d    time.Duration
+	}
+	var uses []use
+	for pid, now := range p {
+		if slices.Contains(skip, pid) {
+			continue
+		}
+		d := now.CPU - before[pid].CPU
+		if d > 0 {
+			uses = append(uses, use{now.Comm, d})
+		}
+	}
+	slices.SortFunc(uses, func(a, b use) int { return int(b.d - a.d) })
+	var out []string
+	for _, u := range uses {
+		pct := 100 * u.d.Seconds() / elapsed.Seconds()
+		if len(out) == n || pct < 2 {
+			break
+		}
+		out = append(out, fmt.Sprintf("%s %.0f%%", u.name, pct))
+	}
+	return out
 }
