@@ -67,13 +67,12 @@ func newTestServer(t *testing.T, prototypes ...any) *testServer {
 		Engine: &engineio.Options{PingInterval: time.Minute, PingTimeout: time.Minute},
 	})
 	logger := slog.New(slog.NewTextHandler(s.logs, nil))
-	var h http.Handler
 	for _, p := range prototypes {
-		h = consumer.AsASGI(p, consumer.WithServer(s.srv), consumer.WithLogger(logger))
+		h := consumer.AsASGI(p, consumer.WithServer(s.srv), consumer.WithLogger(logger))
+		require.Same(t, s.srv, h, "AsASGI returns the server")
 	}
-	require.Same(t, s.srv, h, "AsASGI returns the server")
 	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", h)
+	mux.Handle("/socket.io/", s.srv)
 	s.ts = httptest.NewServer(mux)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
