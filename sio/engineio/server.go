@@ -194,6 +194,19 @@ func (s *Server) register(transport string, r *http.Request) *EngineIOSession {
 	return sess
 }
 
+// enter counts a websocket handler in the server's wait group, unless the
+// server is shutting down. Done under mu, so that no Add from zero can race
+// the Wait of Shutdown, which sets closing under mu first.
+func (s *Server) enter() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closing {
+		return false
+	}
+	s.wg.Add(1)
+	return true
+}
+
 func (s *Server) unregister(sess *EngineIOSession) {
 	s.mu.Lock()
 	if s.sessions[sess.id] == sess {

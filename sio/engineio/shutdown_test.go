@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"sync"
 	"testing"
 	"time"
 
@@ -194,5 +195,46 @@ func TestCloseFromCallbacks(t *testing.T) {
 	}
 	if body != "4ciao\x1e1" {
 		t.Fatalf("polling got %q", body)
+	}
+}
+
+// Handshakes and upgrades racing Shutdown: Shutdown waits for every
+// handler it let in (under -race this also checks that no wait-group Add
+// races its Wait), and nothing leaks.
+func TestShutdownDuringHandshakes(t *testing.T) {
+	t.Parallel()
+	for round := range 20 {
+		s := newTestServer(t, nil)
+		sids := make([]string, 10)
+		for i := range sids {
+			sids[i] = s.eioSession()
+		}
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range 20 {
+			wg.Go(func() {
+				<-start
+				opts := &websocket.DialOptions{HTTPClient: s.ts.Client()}
+				u := s.wsURL("EIO", "4", "transport", "websocket")
+				if i < len(sids) {
+					u = s.wsURL("EIO", "4", "transport", "websocket", "sid", sids[i])
+				}
+				ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+				defer cancel()
+				c, _, err := websocket.Dial(ctx, u, opts)
+				if err == nil {
+					_, _, _ = c.Read(ctx)
+					_ = c.CloseNow()
+				}
+			})
+		}
+		close(start)
+		time.Sleep(time.Duration(round%5) * 200 * time.Microsecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*waitTimeout)
+		if err := s.srv.Shutdown(ctx); err != nil {
+			t.Errorf("Shutdown: %v", err)
+		}
+		cancel()
+		wg.Wait()
 	}
 }

@@ -57,6 +57,11 @@ func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Reques
 // handshake opens a websocket-only session: the open packet is the first
 // frame, with no upgrades offered.
 func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Request) {
+	if !c.srv.enter() {
+		http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	defer c.srv.wg.Done()
 	sess := c.srv.register(TransportWebSocket, r)
 	if sess == nil {
 		http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
@@ -68,8 +73,6 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		sess.closeNow(ReasonTransportError, err)
 		return
 	}
-	c.srv.wg.Add(1)
-	defer c.srv.wg.Done()
 	open := c.srv.openPacket(sess.id, TransportWebSocket)
 	if err := conn.Write(sess.ioCtx, websocket.MessageText, open.AppendText(nil)); err != nil {
 		_ = conn.CloseNow()
@@ -87,6 +90,11 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 // has the pending poll answered with a noop, and moves the session to the
 // websocket when the upgrade packet arrives.
 func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
+	if !c.srv.enter() {
+		http.Error(w, ErrServerClosed.Error(), http.StatusServiceUnavailable)
+		return
+	}
+	defer c.srv.wg.Done()
 	sess.mu.Lock()
 	if sess.closed || sess.transport != TransportPolling || sess.upgrading {
 		sess.mu.Unlock()
@@ -108,8 +116,6 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 		sess.mu.Unlock()
 		return
 	}
-	c.srv.wg.Add(1)
-	defer c.srv.wg.Done()
 
 	sess.mu.Lock()
 	if !sess.upgrading || sess.closed {
