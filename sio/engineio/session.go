@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -62,7 +63,10 @@ type EngineIOSession struct {
 	clientClose bool // the client sent a close packet: a pending poll gets noop
 	finalPoll   bool // closed gracefully on polling: one more GET gets the rest
 
-	onMessage func(data []byte, binary bool)
+	// onMessage is not under deliverMu, so that the application may set it
+	// from its callbacks (OnClose runs inside a delivery when the message
+	// callback closes the session).
+	onMessage atomic.Pointer[func(data []byte, binary bool)]
 	onClose   func(reason CloseReason, err error)
 }
 
@@ -211,9 +215,8 @@ func (s *EngineIOSession) deliver(p Packet) {
 	switch p.Type {
 	case PacketMessage:
 		s.deliverMu.Lock()
-		fn := s.onMessage
-		if fn != nil && !s.isClosed() {
-			fn(p.Data, p.Binary)
+		if fn := s.onMessage.Load(); fn != nil && *fn != nil && !s.isClosed() {
+			(*fn)(p.Data, p.Binary)
 		}
 		s.deliverMu.Unlock()
 	case PacketPong:

@@ -166,8 +166,8 @@ func TestCloseReasonsAndIdempotence(t *testing.T) {
 
 func TestCloseFromCallbacks(t *testing.T) {
 	t.Parallel()
-	// The application may close or send from its callbacks without a
-	// deadlock.
+	// The application may close, send or set its callbacks from its
+	// callbacks without a deadlock.
 	s := newTestServerWith(t, nil, serverConfig{noEcho: true, onOpen: func(sock *engineio.EngineIOSocket) {
 		sock.OnMessage(func(data []byte, _ bool) {
 			if string(data) == "bye" {
@@ -178,6 +178,9 @@ func TestCloseFromCallbacks(t *testing.T) {
 		sock.OnClose(func(engineio.CloseReason, error) {
 			_ = sock.Send([]byte("too late"), false)
 			sock.Close()
+			// the close came from inside the message callback
+			sock.OnMessage(nil)
+			sock.OnClose(nil)
 		})
 	}})
 	w, _ := s.wsOpen()

@@ -57,9 +57,7 @@ func (k *EngineIOSocket) SendGroup(msgs []Message) error {
 // one call at a time, in arrival order. The data belongs to the callee.
 // The function must not block for long: it holds up the connection's reads.
 func (k *EngineIOSocket) OnMessage(fn func(data []byte, binary bool)) {
-	k.s.deliverMu.Lock()
-	k.s.onMessage = fn
-	k.s.deliverMu.Unlock()
+	k.s.onMessage.Store(&fn)
 }
 
 // OnClose sets the function called once when the session closes, with the
