@@ -85,7 +85,7 @@ func main() {
 		s3         = flag.String("s3", "1000,10000", "room sizes of S3")
 		s4         = flag.String("s4", "10000,50000", "connection counts of S4 (capped by RLIMIT_NOFILE)")
 		out        = flag.String("out", "RESULTS.md", "results file (charts go beside it)")
-		budget     = flag.Duration("budget", 14*time.Minute, "re-run slow-mode runs at the end only while the whole run stays within this")
+		budget     = flag.Duration("budget", 13*time.Minute, "re-run slow-mode runs at the end only while the whole run stays within this")
 		nobuild    = flag.Bool("nobuild", false, "do not build the Go servers / install the Node.js server")
 		nopin      = flag.Bool("nopin", false, "do not pin this process to core 1 (servers still go to core 0)")
 		niceF      = flag.Int("nice", -20, "run the generator and (inherited) the servers at this nice value, so that other work on the machine disturbs them less; 0 leaves it")
