@@ -104,11 +104,19 @@ func (e *Event) Socket() *NamespaceSocket { return e.socket }
 func (e *Event) HasAck() bool { return e.ackID != NoAckID }
 
 // Ack sends the acknowledgement with the given arguments. Only the first
-// call sends; later ones, and calls when no ack was asked, return nil and
-// do nothing.
+// call that encodes sends; later ones, and calls when no ack was asked,
+// return nil and do nothing. Arguments that do not encode return the error
+// and leave the ack unused, so that a corrected call can still answer.
 func (e *Event) Ack(args ...any) error {
-	if e.ackID == NoAckID || !e.acked.CompareAndSwap(false, true) {
+	if e.ackID == NoAckID || e.acked.Load() {
 		return nil
 	}
-	return e.socket.sendAck(e.ackID, args)
+	p, err := e.socket.ackPacket(e.ackID, args)
+	if err != nil {
+		return err
+	}
+	if !e.acked.CompareAndSwap(false, true) {
+		return nil
+	}
+	return e.socket.sendAck(p)
 }

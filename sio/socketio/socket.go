@@ -46,6 +46,7 @@ type NamespaceSocket struct {
 
 	mu              sync.Mutex
 	state           socketState
+	everConnected   bool // set once; events are dropped only for a socket that never connected
 	handlers        map[string]func(*Event)
 	anyHandlers     []func(*Event)
 	anyOutgoing     []func(event string, args Args)
@@ -297,7 +298,7 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 	}
 	if !s.recovered || s.nsp.srv.recovery.RunMiddlewares {
 		for _, mw := range s.nsp.middlewareList() {
-			if err := mw(s); err != nil {
+			if err := s.runMiddleware(mw); err != nil {
 				s.rejectConnect(err)
 				return
 			}
@@ -312,6 +313,7 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 		return
 	}
 	s.state = stateConnected
+	s.everConnected = true
 	s.mu.Unlock()
 	// As with the Node.js server, a connection that joined a namespace is
 	// never closed by the connect timeout, even once it left it.
@@ -336,6 +338,18 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 	for _, h := range s.nsp.connectionHandlers() {
 		h(s)
 	}
+}
+
+// runMiddleware runs a connection middleware; a panic in it rejects the
+// connection with "server error" rather than leaving it half connected.
+func (s *NamespaceSocket) runMiddleware(mw func(*NamespaceSocket) error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			logf("panic in a middleware of %s: %v\n%s", s.nsp.name, r, debug.Stack())
+			err = &ConnectError{Message: "server error"}
+		}
+	}()
+	return mw(s)
 }
 
 func (s *NamespaceSocket) rejectConnect(err error) {
@@ -390,9 +404,9 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 // middlewares and its handler.
 func (s *NamespaceSocket) dispatchEvent(ev *Event) {
 	s.mu.Lock()
-	if s.state != stateConnected {
+	if !s.everConnected {
 		s.mu.Unlock()
-		return
+		return // the connection was rejected: its events are dropped
 	}
 	mws := slices.Clone(s.middlewares)
 	anys := slices.Clone(s.anyHandlers)
@@ -440,17 +454,22 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 	return fn
 }
 
-// sendAck answers a client's ack id.
-func (s *NamespaceSocket) sendAck(id int64, args []any) error {
+// ackPacket encodes the answer to a client's ack id.
+func (s *NamespaceSocket) ackPacket(id int64, args []any) (*SocketIOPacket, error) {
 	data, atts, err := EncodeArgs(args...)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	t := PacketAck
 	if len(atts) > 0 {
 		t = PacketBinaryAck
 	}
-	if !s.client.writePacket(&SocketIOPacket{Type: t, Namespace: s.nsp.name, ID: id, Data: data, Attachments: atts}, false) {
+	return &SocketIOPacket{Type: t, Namespace: s.nsp.name, ID: id, Data: data, Attachments: atts}, nil
+}
+
+// sendAck sends an encoded ack.
+func (s *NamespaceSocket) sendAck(p *SocketIOPacket) error {
+	if !s.client.writePacket(p, false) {
 		return ErrSocketDisconnected
 	}
 	return nil
