@@ -710,7 +710,17 @@ func TestInteropManyClients(t *testing.T) {
 		})
 	})
 	p := startNodeScript(t, e, "many.mjs", fmt.Sprint(clients))
-	if ev := p.Expect("connected"); ev.Int("n") != clients {
+	// Generous waits: 200 connections (polling, then upgrade) take a while
+	// on a loaded machine.
+	expect := func(name string) nodetest.Event {
+		t.Helper()
+		ev, err := p.Next(90 * time.Second)
+		if err != nil || ev.Name() != name {
+			t.Fatalf("waiting for %q: %v %v", name, ev, err)
+		}
+		return ev
+	}
+	if ev := expect("connected"); ev.Int("n") != clients {
 		t.Fatalf("connected %v", ev)
 	}
 	if int(connected.Load()) != clients || len(e.srv.Sockets()) != clients {
@@ -721,20 +731,20 @@ func TestInteropManyClients(t *testing.T) {
 		t.Fatalf("%d distinct ids for %d sockets", len(ids), clients)
 	}
 	mu.Unlock()
-	if ev := p.Expect("acked"); ev.Int("n") != clients || ev.Int("bad") != 0 {
+	if ev := expect("acked"); ev.Int("n") != clients || ev.Int("bad") != 0 {
 		t.Fatalf("acked %v", ev)
 	}
 	_ = e.srv.Emit("broadcast", "to all", []byte{1, 2, 3})
-	if ev := p.Expect("broadcast"); ev.Int("n") != clients || ev.Int("bad") != 0 {
+	if ev := expect("broadcast"); ev.Int("n") != clients || ev.Int("bad") != 0 {
 		t.Fatalf("broadcast %v", ev)
 	}
 	// Every client votes; the server collects all the acks.
-	res, err := e.srv.Timeout(10*time.Second).EmitWithAck(context.Background(), "vote")
+	res, err := e.srv.Timeout(60*time.Second).EmitWithAck(context.Background(), "vote")
 	if err != nil || len(res) != clients {
 		t.Fatalf("%d acks, %v", len(res), err)
 	}
 	p.Send(map[string]any{"cmd": "close"})
-	if ev := p.Expect("closed"); ev.Int("n") != clients {
+	if ev := expect("closed"); ev.Int("n") != clients {
 		t.Fatalf("closed %v", ev)
 	}
 	eventually(t, "every socket gone", func() bool { return len(e.srv.Sockets()) == 0 })

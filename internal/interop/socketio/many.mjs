@@ -43,7 +43,7 @@ for (let i = 0; i < n; i++) {
     if (++connected === n) {
       out("connected", { n: ids.size });
       sockets.forEach((sock, j) => {
-        sock.timeout(10000).emit("hello", j, (err, res) => {
+        sock.timeout(60000).emit("hello", j, (err, res) => {
           if (err || res !== 2 * j) badAcks++;
           if (++acked === n) out("acked", { n: acked, bad: badAcks });
         });
