@@ -78,7 +78,7 @@ func TestBrowserChat(t *testing.T) {
 
 	ts := startServer(t, config{NodeModules: filepath.Join(root, "node_modules")})
 
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("browsertest", "chat.spec.mjs"), ts.URL, "screenshots")
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumPath)

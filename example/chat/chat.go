@@ -1,30 +1,81 @@
 package main
 
 import (
-	"cmp"
-	"context"
-	"slices"
-	"time"
-
+	"github.com/gosio/gosio/consumer"
 	"github.com/gosio/gosio/sio/socketio"
 )
 
 // chatNamespace is the Socket.IO namespace of the chat.
 const chatNamespace = "/chat"
 
-// Member is one socket in a room, as the member list shows it.
-type Member struct {
-	ID   string `json:"id"`
+// Chat is the chat's consumer: each client that connects to /chat gets its
+// own copy of the prototype given to routing.MountServer, and its handlers
+// run one at a time, so nick and room need no lock. The hub is shared.
+//
+//	page                                   server
+//	io("/chat", {auth: {nick, room}})  ->  Connect
+//	emit("join", {room, since}, ack)   ->  EventJoin: Joined, or {"error"}
+//	emit("chat_message", {id, text})   ->  EventChatMessage: Receipt (the tick)
+//	emit("image", {id, name, data})    ->  EventImage: Receipt; data is binary
+//	volatile.emit("typing", bool)      ->  EventTyping
+//	on("chat_message" | "members" | "typing")  <-  the room's broadcasts
+type Chat struct {
+	consumer.SocketIOConsumer
+	Namespace string
+
+	hub  *hub
+	nick string
+	room string
+}
+
+// Auth is what the page sends when it connects.
+type Auth struct {
 	Nick string `json:"nick"`
+	// Room is the room the page shows: a new connection goes there, so
+	// that messages the page buffered while it was away land in it.
+	Room string `json:"room"`
 }
 
-// Members is the "members" event: who is in a room now.
-type Members struct {
-	Room    string   `json:"room"`
-	Members []Member `json:"members"`
+// JoinRequest asks for a room.
+type JoinRequest struct {
+	Room string `json:"room"`
+	// Since is the time of the latest message the page shows of the room:
+	// the history returned starts after it (0 for all of it).
+	Since int64 `json:"since"`
+	// History false asks for none: a page whose connection was recovered
+	// gets what it missed from the recovery.
+	History bool `json:"history"`
 }
 
-// Typing is the (volatile) "typing" event.
+// Joined answers "join".
+type Joined struct {
+	Room    string    `json:"room"`
+	Nick    string    `json:"nick"`
+	Members []Member  `json:"members"`
+	History []Message `json:"history"`
+}
+
+// Receipt answers "chat_message" and "image": the page shows its delivery
+// tick.
+type Receipt struct {
+	ID string `json:"id"`
+	TS int64  `json:"ts"`
+}
+
+// TextIn is a text message from the page.
+type TextIn struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+}
+
+// ImageIn is an image from the page; Data is a binary attachment.
+type ImageIn struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	Data []byte `json:"data"`
+}
+
+// Typing is the "typing" event.
 type Typing struct {
 	Room   string `json:"room"`
 	ID     string `json:"id"`
@@ -32,179 +83,113 @@ type Typing struct {
 	Typing bool   `json:"typing"`
 }
 
-// Ack answers "chat_message" and "image": the page shows its delivery tick
-// when OK.
-type Ack struct {
-	OK    bool   `json:"ok"`
-	Error string `json:"error,omitempty"`
-	ID    string `json:"id,omitempty"`
-	TS    int64  `json:"ts,omitempty"`
-}
-
-// JoinAck answers "join" with the room's members and recent conversation.
-type JoinAck struct {
-	OK      bool      `json:"ok"`
-	Error   string    `json:"error,omitempty"`
-	Room    string    `json:"room,omitempty"`
-	Nick    string    `json:"nick,omitempty"`
-	Members []Member  `json:"members,omitempty"`
-	History []Message `json:"history,omitempty"`
-}
-
-// TextIn is what the page sends as "chat_message".
-type TextIn struct {
-	ID   string `json:"id"`
-	Text string `json:"text"`
-}
-
-// ImageIn is what the page sends as "image": the file is a binary
-// attachment.
-type ImageIn struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	Data []byte `json:"data"`
-}
-
-// chat is the state the sockets share: the namespace (for broadcasts and
-// FetchSockets) and the rooms' recent history.
-type chat struct {
-	nsp  *socketio.Namespace
-	hist *history
-}
-
-func newChat(nsp *socketio.Namespace) *chat {
-	return &chat{nsp: nsp, hist: newHistory(200, 16<<20)}
-}
-
-// members lists a room's sockets through FetchSockets (which, with a
-// cluster adapter, would reach every server).
-func (c *chat) members(room string) []Member {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	socks, err := c.nsp.In(roomKey(room)).FetchSockets(ctx)
-	if err != nil {
+// Connect accepts a client with a valid nickname and puts it in the room
+// its page shows. A client whose connection was recovered has its id,
+// rooms and socket Data back: its nickname and room are read from there.
+func (c *Chat) Connect(auth Auth) error {
+	s := c.Socket()
+	if s.Recovered() {
+		c.nick, _ = dataString(s, "nick")
+		c.room, _ = dataString(s, "room")
 		return nil
 	}
-	out := make([]Member, 0, len(socks))
-	for _, s := range socks {
-		nick, _ := s.Data["nick"].(string)
-		out = append(out, Member{ID: s.ID, Nick: nick})
-	}
-	slices.SortFunc(out, func(a, b Member) int {
-		return cmp.Or(cmp.Compare(a.Nick, b.Nick), cmp.Compare(a.ID, b.ID))
-	})
-	return out
-}
-
-// announceMembers sends a room its member list.
-func (c *chat) announceMembers(room string) {
-	if room == "" {
-		return
-	}
-	_ = c.nsp.To(roomKey(room)).Emit("members", Members{Room: room, Members: c.members(room)})
-}
-
-// post logs a message in its room and sends it to the room's other
-// sockets (except, the sender, may be ""), under the room's lock so that
-// the history and the live stream agree.
-func (c *chat) post(m Message, except string) {
-	l := c.hist.room(m.Room)
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.appendLocked(m, c.hist.maxEntries, c.hist.maxImageBytes)
-	b := c.nsp.To(roomKey(m.Room))
-	if except != "" {
-		b = b.Except(except)
-	}
-	_ = b.Emit("chat_message", m)
-}
-
-// peer is what the chat needs of one connected socket; the consumer
-// provides it.
-type peer interface {
-	ID() string
-	Nick() string
-	Room() string
-	SetRoom(room string)
-	Join(room string)
-	Leave(room string)
-}
-
-// join moves a socket to a room: it leaves its current room (the others
-// there see a notice and a new member list) and gets the new room's
-// members and history.
-func (c *chat) join(p peer, name string) JoinAck {
-	room, err := cleanRoom(name)
+	nick, err := cleanNick(auth.Nick)
 	if err != nil {
-		return JoinAck{Error: err.Error()}
+		return err
 	}
-	old := p.Room()
-	if old != "" && old != room {
-		p.Leave(roomKey(old))
-		c.post(Message{ID: messageID(""), Room: old, Kind: "notice", Text: p.Nick() + " left", TS: nowMillis()}, "")
-		c.announceMembers(old)
+	c.nick = nick
+	s.Data.Set("nick", nick) // for FetchSockets and the recovery
+	room, err := cleanRoom(auth.Room)
+	if err != nil {
+		room = defaultRoom
 	}
-	l := c.hist.room(room)
-	l.mu.Lock()
+	c.hub.enter(room, c.nick, true, func() { c.Join(roomKey(room)) }, 0, false)
+	c.setRoom(room)
+	// Not in the namespace yet: the member list is sent when the page
+	// asks for the room's history, right after connecting.
+	return nil
+}
+
+// Disconnect tells the room who is left. With connection state recovery
+// the client may come back within two minutes, and is then listed again.
+func (c *Chat) Disconnect(reason string) {
+	c.hub.announce(c.room)
+}
+
+// EventJoin moves the client to a room: it leaves its current one (whose
+// members see a notice and their new list) and gets the new room's
+// members and history. Asked for the room it is in, it gets the history
+// since a time and the room gets the member list again (so a client back
+// after a reconnection is listed again).
+func (c *Chat) EventJoin(req JoinRequest) (Joined, error) {
+	room, err := cleanRoom(req.Room)
+	if err != nil {
+		return Joined{}, err
+	}
+	old := c.room
 	if old != room {
-		m := Message{ID: messageID(""), Room: room, Kind: "notice", Text: p.Nick() + " joined", TS: nowMillis()}
-		l.appendLocked(m, c.hist.maxEntries, c.hist.maxImageBytes)
-		_ = c.nsp.To(roomKey(room)).Emit("chat_message", m)
+		req.Since, req.History = 0, true
+		if old != "" {
+			c.Leave(roomKey(old))
+			c.hub.post(Message{ID: messageID(""), Room: old, Kind: "notice", Text: c.nick + " left"}, c.hub.nsp.To(roomKey(old)))
+			c.hub.announce(old)
+		}
 	}
-	hist := l.snapshotLocked()
-	p.Join(roomKey(room))
-	l.mu.Unlock()
-	p.SetRoom(room)
-	c.announceMembers(room)
-	return JoinAck{OK: true, Room: room, Nick: p.Nick(), Members: c.members(room), History: hist}
+	hist := c.hub.enter(room, c.nick, old != room, func() { c.Join(roomKey(room)) }, req.Since, req.History)
+	c.setRoom(room)
+	members := c.hub.announce(room)
+	return Joined{Room: room, Nick: c.nick, Members: members, History: hist}, nil
 }
 
-// connect puts a new socket in the room its page shows (the auth's
-// "room", the lobby by default), so that messages the page had buffered
-// while it was away land there.
-func (c *chat) connect(p peer, auth map[string]any) {
-	name, _ := auth["room"].(string)
-	if _, err := cleanRoom(name); err != nil {
-		name = defaultRoom
-	}
-	c.join(p, name)
-}
-
-// text posts a text message to the socket's room.
-func (c *chat) text(p peer, in TextIn) Ack {
-	room := p.Room()
-	if room == "" {
-		return Ack{Error: errNoRoom.Error(), ID: in.ID}
+// EventChatMessage posts a text message to the client's room. The
+// receipt is the page's delivery tick.
+func (c *Chat) EventChatMessage(in TextIn) (Receipt, error) {
+	if c.room == "" {
+		return Receipt{}, errNoRoom
 	}
 	text, err := cleanText(in.Text)
 	if err != nil {
-		return Ack{Error: err.Error(), ID: in.ID}
+		return Receipt{}, err
 	}
-	m := Message{ID: messageID(in.ID), Room: room, Kind: "text", From: p.Nick(), Text: text, TS: nowMillis()}
-	c.post(m, p.ID())
-	return Ack{OK: true, ID: m.ID, TS: m.TS}
+	m := Message{ID: messageID(in.ID), Room: c.room, Kind: "text", From: c.nick, Text: text}
+	ts := c.hub.post(m, c.To(roomKey(c.room)))
+	return Receipt{ID: m.ID, TS: ts}, nil
 }
 
-// image posts an image, a binary attachment, to the socket's room.
-func (c *chat) image(p peer, in ImageIn) Ack {
-	room := p.Room()
-	if room == "" {
-		return Ack{Error: errNoRoom.Error(), ID: in.ID}
+// EventImage posts an image, received as a binary attachment, to the
+// client's room, where it goes as one too.
+func (c *Chat) EventImage(in ImageIn) (Receipt, error) {
+	if c.room == "" {
+		return Receipt{}, errNoRoom
 	}
 	typ, err := imageType(in.Data)
 	if err != nil {
-		return Ack{Error: err.Error(), ID: in.ID}
+		return Receipt{}, err
 	}
-	m := Message{ID: messageID(in.ID), Room: room, Kind: "image", From: p.Nick(), Name: cleanName(in.Name), Type: typ, Data: in.Data, TS: nowMillis()}
-	c.post(m, p.ID())
-	return Ack{OK: true, ID: m.ID, TS: m.TS}
+	m := Message{ID: messageID(in.ID), Room: c.room, Kind: "image", From: c.nick, Name: cleanName(in.Name), Type: typ, Data: in.Data}
+	ts := c.hub.post(m, c.To(roomKey(c.room)))
+	return Receipt{ID: m.ID, TS: ts}, nil
 }
 
-// typing tells the room's others that the socket is (or stopped) typing.
-// The event is volatile: one lost on a slow connection is not worth
-// queueing, nor replaying after a reconnection.
-func (c *chat) typing(p peer, on bool) {
-	if room := p.Room(); room != "" {
-		_ = c.nsp.To(roomKey(room)).Except(p.ID()).Volatile().Emit("typing", Typing{Room: room, ID: p.ID(), Nick: p.Nick(), Typing: on})
+// EventTyping tells the room's others that the client is typing, or
+// stopped. The event is volatile: one that cannot be sent at once is not
+// worth queueing, nor replaying after a reconnection (the page sends it
+// again while the user types).
+func (c *Chat) EventTyping(on bool) {
+	if c.room != "" {
+		_ = c.To(roomKey(c.room)).Volatile().Emit("typing", Typing{Room: c.room, ID: c.ID(), Nick: c.nick, Typing: on})
 	}
+}
+
+// setRoom records the client's room, in the socket Data too, which
+// connection state recovery restores.
+func (c *Chat) setRoom(room string) {
+	c.room = room
+	c.Socket().Data.Set("room", room)
+}
+
+func dataString(s *socketio.NamespaceSocket, key string) (string, bool) {
+	v, _ := s.Data.Get(key)
+	str, ok := v.(string)
+	return str, ok
 }

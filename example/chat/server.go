@@ -15,6 +15,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"github.com/gosio/gosio/routing"
 	"github.com/gosio/gosio/sio/engineio"
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -49,16 +50,20 @@ type app struct {
 func (a *app) Shutdown(ctx context.Context) error { return a.sio.Shutdown(ctx) }
 
 // newServer builds the chat: a Socket.IO server with connection state
-// recovery and the in-memory adapter, the chat's handlers on namespace
-// /chat, and a chi router serving the page and /socket.io/.
+// recovery and the in-memory adapter, the Chat consumer on namespace
+// /chat, and a chi router serving the page and, through routing, the
+// server at /socket.io/.
 func newServer(cfg config) (*app, error) {
 	srv := socketio.NewServer(&socketio.ServerOptions{
 		// Images travel as binary attachments of up to maxImageBytes.
-		Engine:                  &engineio.Options{MaxPayload: maxImageBytes + 1<<20},
-		ConnectionStateRecovery: &socketio.RecoveryOptions{},
+		Engine: &engineio.Options{MaxPayload: maxImageBytes + 1<<20},
+		// A client that reconnects within two minutes gets its socket id,
+		// rooms and Data back, and the events it missed. RunMiddlewares:
+		// the consumer's Connect runs as a namespace middleware, and it is
+		// what gives a recovered socket its handlers.
+		ConnectionStateRecovery: &socketio.RecoveryOptions{RunMiddlewares: true},
 	})
-	c := newChat(srv.Of(chatNamespace))
-	registerDirect(c)
+	prototype := &Chat{Namespace: chatNamespace, hub: newHub(srv.Of(chatNamespace), 200, 16<<20)}
 
 	page, err := renderIndex(cfg)
 	if err != nil {
@@ -84,7 +89,7 @@ func newServer(cfg config) (*app, error) {
 			})
 		}
 	}
-	r.Handle("/socket.io/*", srv)
+	routing.MountServer(r, "/socket.io/", srv, prototype)
 	return &app{Handler: r, sio: srv}, nil
 }
 

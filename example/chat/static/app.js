@@ -92,9 +92,17 @@
     $("#me").textContent = state.nick;
     setStatus("online", socket.recovered ? "online (recovered)" : "online");
     $("#text").focus();
-    // A recovered socket is still in its room and gets the events it
-    // missed; otherwise ask for the room's members and history.
-    if (!socket.recovered) join(state.room, false);
+    // Ask for the room's members (which lists this client again for the
+    // others) and what was said since the last message shown; a recovered
+    // socket is in its room already and gets what it missed by itself.
+    join(state.room, false, !socket.recovered);
+  }
+
+  // lastTS is the server time of the latest message shown.
+  function lastTS() {
+    let ts = 0;
+    for (const li of document.querySelectorAll("#messages > li:not(.pending):not(.failed)")) ts = Math.max(ts, Number(li.dataset.ts));
+    return ts;
   }
 
   // ---- rooms ----
@@ -107,7 +115,7 @@
       const b = el("button", r === state.room ? "room current" : "room", "#" + r);
       b.type = "button";
       b.dataset.room = r;
-      b.addEventListener("click", () => join(r, true));
+      b.addEventListener("click", () => join(r, true, true));
       li.append(b);
       ul.append(li);
     }
@@ -115,7 +123,7 @@
     $("#text").placeholder = "Message #" + state.room;
   }
 
-  function join(room, switching) {
+  function join(room, switching, history) {
     room = room.trim().toLowerCase();
     if (!room) return;
     if (switching) {
@@ -128,8 +136,8 @@
     }
     if (!state.rooms.includes(room)) state.rooms.push(room);
     renderRooms();
-    socket.emit("join", room, (ack) => {
-      if (!ack.ok) {
+    socket.emit("join", { room, since: switching ? 0 : lastTS(), history }, (ack) => {
+      if (ack.error) {
         showError(ack.error);
         return;
       }
@@ -147,7 +155,7 @@
       showError("Room names are 1 to 32 letters, digits, '-' or '_'.");
       return;
     }
-    join(room, true);
+    join(room, true, true);
   });
 
   function renderMembers(members) {
@@ -185,7 +193,7 @@
 
   function render(m) {
     const mine = m.from && m.from === state.nick;
-    const li = el("li", "msg " + m.kind + (mine ? " mine" : ""));
+    const li = el("li", "msg " + m.kind + (mine ? " mine" : "") + (m.pending ? " pending" : ""));
     li.dataset.id = m.id;
     li.dataset.ts = m.ts;
     if (m.kind === "notice") {
@@ -216,10 +224,12 @@
     return li;
   }
 
-  // sent marks an own message delivered (the server acknowledged it).
+  // acked shows the server's answer to an own message: the delivery tick,
+  // or the error.
   function acked(li, ack) {
     const tick = li.querySelector(".tick");
-    if (ack.ok) {
+    li.classList.remove("pending");
+    if (!ack.error) {
       tick.className = "tick sent";
       tick.textContent = "✓";
       tick.title = "delivered to the server";
@@ -264,16 +274,24 @@
 
   // ---- typing indicator ----
 
+  // "typing" is volatile: it may be dropped on a busy connection, so it is
+  // sent again every 1.5 s while the user keeps typing, and the others
+  // forget a typist they have not heard from for 4 s.
   let typingTimer = null;
+  let typingSent = 0;
   function stopTyping() {
     if (typingTimer === null) return;
     clearTimeout(typingTimer);
     typingTimer = null;
+    typingSent = 0;
     socket.volatile.emit("typing", false);
   }
   $("#text").addEventListener("input", () => {
     if (!socket) return;
-    if (typingTimer === null) socket.volatile.emit("typing", true);
+    if (Date.now() - typingSent > 1500) {
+      socket.volatile.emit("typing", true);
+      typingSent = Date.now();
+    }
     clearTimeout(typingTimer);
     typingTimer = setTimeout(stopTyping, 2500);
   });
@@ -283,11 +301,10 @@
     const old = state.typers.get(t.id);
     if (old) clearTimeout(old.timer);
     if (t.typing) {
-      // A lost "stopped typing" (the event is volatile) expires by itself.
       const timer = setTimeout(() => {
         state.typers.delete(t.id);
         renderTypers();
-      }, 5000);
+      }, 4000);
       state.typers.set(t.id, { nick: t.nick, timer });
     } else {
       state.typers.delete(t.id);
