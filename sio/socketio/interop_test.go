@@ -514,7 +514,9 @@ func TestInteropDisconnectReasons(t *testing.T) {
 			act: func(t *testing.T, n *nodeClient, e *testEnv, s *NamespaceSocket) {
 				n.send(map[string]any{"cmd": "freeze", "id": "a"})
 			},
-			clientReason: "transport close", serverReason: ReasonPingTimeout,
+			// The server closes the connection; the client may also have
+			// given up on the server's pings first, on a loaded machine.
+			clientReason: "transport close|ping timeout", serverReason: ReasonPingTimeout,
 		},
 		{
 			name: "server shutting down",
@@ -541,7 +543,7 @@ func TestInteropDisconnectReasons(t *testing.T) {
 			s := waitChan(t, socks, "connection")
 			reason := reasonOf(s)
 			tc.act(t, n, e, s)
-			if d := n.event("disconnect", "a"); d.String("reason") != tc.clientReason {
+			if d := n.event("disconnect", "a"); !slices.Contains(strings.Split(tc.clientReason, "|"), d.String("reason")) {
 				t.Fatalf("client reason %q, want %q", d.String("reason"), tc.clientReason)
 			}
 			expectReason(t, reason, tc.serverReason)
