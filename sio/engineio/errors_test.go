@@ -102,7 +102,7 @@ func TestDuplicatePollClosesSession(t *testing.T) {
 	s := newTestServer(t, nil)
 	sid := s.eioSession()
 	first := s.eioPollAsync(sid)
-	settle()
+	s.waitPoll(sid)
 	second := s.eioPollAsync(sid)
 	r1, r2 := first.wait(t), second.wait(t)
 	if r1.status != 200 {
@@ -136,7 +136,7 @@ func TestPostTooLarge(t *testing.T) {
 	t.Run("content-length", func(t *testing.T) {
 		sid := s.eioSession()
 		pending := s.eioPollAsync(sid)
-		settle()
+		s.waitPoll(sid)
 		r := s.eioPush(sid, "4"+strings.Repeat("x", 100))
 		if r.status != http.StatusRequestEntityTooLarge {
 			t.Fatalf("status %d, want 413", r.status)
@@ -169,7 +169,7 @@ func TestInvalidPayloadClosesSession(t *testing.T) {
 	for _, body := range []string{"abc", "", "9", "4ok\x1e", "4ok\x1e\x1e4x", "b!!!!", "bAQ=x", "\x1e", "7", "/"} {
 		sid := s.eioSession()
 		pending := s.eioPollAsync(sid)
-		settle() // the GET waits at the server
+		s.waitPoll(sid) // the GET waits at the server
 		r := s.eioPush(sid, body)
 		expectError(t, r, 400, 3, "Bad request")
 		s.expectReason(sid, engineio.ReasonParseError)
@@ -285,7 +285,7 @@ func TestAbortedPollClosesSession(t *testing.T) {
 	sid := s.eioSession()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := s.requestAsync(ctx, http.MethodGet, s.pollURL(sid))
-	settle()
+	s.waitPoll(sid)
 	cancel()
 	<-p.done
 	ev := s.expectReason(sid, engineio.ReasonTransportError)

@@ -274,9 +274,9 @@ func TestHeartbeatOptionsInBubble(t *testing.T) {
 // bubble cannot hold network I/O). Only the order of events is asserted.
 func TestHeartbeatWebSocket(t *testing.T) {
 	t.Parallel()
-	s := newTestServer(t, &engineio.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 100 * time.Millisecond})
+	s := newTestServer(t, &engineio.Options{PingInterval: 50 * time.Millisecond, PingTimeout: 2 * time.Second})
 	w, o := s.wsOpen()
-	if o.PingInterval != 50 || o.PingTimeout != 100 {
+	if o.PingInterval != 50 || o.PingTimeout != 2000 {
 		t.Fatalf("open %+v", o)
 	}
 	for range 3 {
@@ -294,7 +294,7 @@ func TestHeartbeatDuringUpgrade(t *testing.T) {
 	t.Parallel()
 	// A ping due while the upgrade is in progress is not lost: it comes on
 	// the websocket once the upgrade is done.
-	s := newTestServer(t, &engineio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 2 * time.Second})
+	s := newTestServer(t, &engineio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 10 * time.Second})
 	sid := s.eioSession()
 	w := s.wsProbe(sid)
 	if r := s.eioPoll(sid); r.body != "6" {

@@ -27,7 +27,7 @@ import (
 
 // waitTimeout bounds every wait of a test for something that must happen.
 // It is generous on purpose: nothing times performance.
-const waitTimeout = 5 * time.Second
+const waitTimeout = 10 * time.Second
 
 // closeEvent is what OnClose reported.
 type closeEvent struct {
@@ -62,6 +62,7 @@ type testServer struct {
 	httpLog lockedBuffer
 
 	mu     sync.Mutex
+	polls  map[string]int // long-polling GETs being served, by sid
 	socks  map[string]*appSock
 	opened chan *appSock // every session, in order of OnOpen
 }
@@ -131,7 +132,24 @@ func newServerOn(t *testing.T, srv *engineio.Server, h http.Handler, path string
 		socks:  make(map[string]*appSock),
 		opened: make(chan *appSock, 1024),
 	}
-	s.ts = httptest.NewUnstartedServer(h)
+	s.polls = make(map[string]int)
+	s.ts = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// count the long-polling GETs inside the handler, for waitPoll
+		q := r.URL.Query()
+		sid := q.Get("sid")
+		counted := r.Method == http.MethodGet && q.Get("transport") == "polling" && sid != ""
+		if counted {
+			s.mu.Lock()
+			s.polls[sid]++
+			s.mu.Unlock()
+			defer func() {
+				s.mu.Lock()
+				s.polls[sid]--
+				s.mu.Unlock()
+			}()
+		}
+		h.ServeHTTP(w, r)
+	}))
 	s.ts.Config.ErrorLog = log.New(&s.httpLog, "", 0)
 	s.ts.Start()
 	s.base = s.ts.URL + path
@@ -429,9 +447,18 @@ func (p *pendingPoll) answered() bool {
 	}
 }
 
-// settle gives a request just sent the time to reach the server. Tests
-// use it only where either order of events must give a correct result.
-func settle() { time.Sleep(30 * time.Millisecond) }
+// waitPoll waits until a GET of session sid sent in the background is
+// being served, that is, waiting for packets (a few microseconds after it
+// enters the handler: a short sleep covers those).
+func (s *testServer) waitPoll(sid string) {
+	s.t.Helper()
+	eventually(s.t, "a GET of "+sid+" at the server", func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.polls[sid] > 0
+	})
+	time.Sleep(5 * time.Millisecond)
+}
 
 // errorBody is the JSON of a protocol error.
 type errorBody struct {

@@ -271,7 +271,7 @@ func TestInteropHeartbeat(t *testing.T) {
 	t.Parallel()
 	// Short intervals: the client answers the server's pings and checks
 	// that they come; neither side closes.
-	s := newTestServer(t, &engineio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 400 * time.Millisecond})
+	s := newTestServer(t, &engineio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 2 * time.Second})
 	var clients []*eioClient
 	for _, opts := range []map[string]any{{"transports": []string{"polling"}}, {"transports": []string{"websocket"}}, {}} {
 		c, _ := startEIOClient(t, s, opts)

@@ -57,7 +57,7 @@ func TestPollingPendingGetAnsweredOnSend(t *testing.T) {
 	sid := s.eioSession()
 	a := s.sock(sid)
 	p := s.eioPollAsync(sid)
-	settle()
+	s.waitPoll(sid)
 	if p.answered() {
 		t.Fatal("a GET with nothing to send was answered at once")
 	}
@@ -69,7 +69,7 @@ func TestPollingPendingGetAnsweredOnSend(t *testing.T) {
 	}
 	// a binary send
 	p = s.eioPollAsync(sid)
-	settle()
+	s.waitPoll(sid)
 	if err := a.sock.Send([]byte{0xff, 0, 1}, true); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestPollingQueuedPacketsInOneResponse(t *testing.T) {
 	}
 	// the queue was drained: the next GET waits
 	p := s.eioPollAsync(sid)
-	settle()
+	s.waitPoll(sid)
 	if p.answered() {
 		t.Fatalf("second GET answered with %q", p.wait(t).body)
 	}
@@ -119,7 +119,7 @@ func TestPollingClientClose(t *testing.T) {
 	s := newTestServer(t, nil)
 	sid := s.eioSession()
 	p := s.eioPollAsync(sid)
-	settle()
+	s.waitPoll(sid)
 	s.eioPushOK(sid, "1")
 	if r := p.wait(t); r.status != 200 || r.body != "6" {
 		t.Fatalf("waiting GET: %d %q, want \"6\"", r.status, r.body)
@@ -174,7 +174,7 @@ func TestPollingForcedClose(t *testing.T) {
 		s := newTestServer(t, nil)
 		sid := s.eioSession()
 		p := s.eioPollAsync(sid)
-		settle()
+		s.waitPoll(sid)
 		a := s.sock(sid)
 		_ = a.sock.Send([]byte("bye"), false)
 		a.sock.Close()
@@ -242,7 +242,7 @@ func TestPollingPostDuringWaitingGet(t *testing.T) {
 	var got []string
 	for i := range 20 {
 		p := s.eioPollAsync(sid)
-		settle()
+		s.waitPoll(sid)
 		s.eioPushOK(sid, fmt.Sprintf("4n%d", i))
 		got = append(got, p.wait(t).body)
 	}

@@ -29,7 +29,7 @@ func TestShutdown(t *testing.T) {
 	up.expectText("4x")
 	probing := s.eioSession()
 	probe := s.wsProbe(probing)
-	settle()
+	s.waitPoll(waiting)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 2*waitTimeout)
 	defer cancel()
@@ -190,7 +190,7 @@ func TestCloseFromCallbacks(t *testing.T) {
 	}
 	sid := s.eioSession()
 	pending := s.eioPollAsync(sid)
-	settle()
+	s.waitPoll(sid)
 	s.eioPushOK(sid, "4bye")
 	body := pending.wait(t).body
 	if body == "4ciao" {

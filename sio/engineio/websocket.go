@@ -155,9 +155,8 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 		}
 		switch string(data) {
 		case "2probe":
-			if err := conn.Write(s.ioCtx, websocket.MessageText, []byte("3probe")); err != nil {
-				return false
-			}
+			// Probed before "3probe" is written: once the client has it, a
+			// GET gets a noop and a forced close awaits the upgrade.
 			s.mu.Lock()
 			if s.probe != conn {
 				s.mu.Unlock()
@@ -166,6 +165,9 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 			s.probed = true
 			s.wakeLocked() // a waiting poll is answered with a noop
 			s.mu.Unlock()
+			if err := conn.Write(s.ioCtx, websocket.MessageText, []byte("3probe")); err != nil {
+				return false
+			}
 		case "5":
 			s.mu.Lock()
 			if s.probe != conn || !s.probed || (s.closed && !s.closeOnProbe) {
