@@ -413,8 +413,8 @@ func summary(sc string, v map[string]float64) string {
 	f := func(k string) string { return report.Num(v[k]) }
 	switch sc {
 	case "S1", "S2", "S6":
-		return fmt.Sprintf("%s rt/s, %s per CPU-s, p50 %sms p99 %sms, server %s%% gen %s%%, cores %s%% %s%%",
-			f(sc+".rate"), f(sc+".perCPU"), f(sc+".p50"), f(sc+".p99"), f(sc+".srvCPU"), f(sc+".genCPU"), f(sc+".core0"), f(sc+".core1"))
+		return fmt.Sprintf("%s rt/s, %s per CPU-s, p50 %sms p99 %sms, server %s%% gen %s%%, cores %s%% %s%%, other %s%%",
+			f(sc+".rate"), f(sc+".perCPU"), f(sc+".p50"), f(sc+".p99"), f(sc+".srvCPU"), f(sc+".genCPU"), f(sc+".core0"), f(sc+".core1"), f(sc+".other"))
 	case "S7":
 		return fmt.Sprintf("%s MB/s, %s MB per CPU-s, server %s%% gen %s%%, cores %s%% %s%%", f("S7.mbps"), f("S7.perCPU"), f("S7.srvCPU"), f("S7.genCPU"), f("S7.core0"), f("S7.core1"))
 	}

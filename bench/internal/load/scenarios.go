@@ -71,52 +71,98 @@ type stats struct {
 	other      float64    // CPU of other processes on both cores, percent of one core
 }
 
-// measure runs the warm-up, then the window, reading the op counter, the
-// server's CPU time and our own at both edges. It leaves w stopped.
-func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
-	time.Sleep(e.Warmup)
-	w.phase.Store(1)
-	o0, b0 := ops.Load(), int64(0)
+// edge is what is read at each edge of the window: the counters, the
+// server's CPU time and ours. The generator runs with GOMAXPROCS=1 among
+// hundreds of busy goroutines, so every syscall of the goroutine that reads
+// them may cost it its turn for milliseconds: the edge is two preads on
+// files opened beforehand, timed on both sides.
+type edge struct {
+	t          time.Time
+	ops, bytes int64
+	srv, gen   time.Duration
+	err        error
+}
+
+func readEdge(srv, gen *sysstat.CPUReader, ops, nbytes *atomic.Int64) edge {
+	t := time.Now()
+	var e edge
+	e.ops = ops.Load()
 	if nbytes != nil {
-		b0 = nbytes.Load()
+		e.bytes = nbytes.Load()
 	}
-	s0, err := sysstat.CPUTime(e.PID)
+	e.srv, e.err = srv.Read()
+	if e.err == nil {
+		e.gen, e.err = gen.Read()
+	}
+	e.t = t.Add(time.Since(t) / 2)
+	return e
+}
+
+// diag is a snapshot for the "where the CPU went" figures, taken inside the
+// window just after its first edge and just before its last; each figure is
+// computed over the snapshots' own interval.
+type diag struct {
+	cores    []sysstat.CoreTimes
+	srv, gen time.Duration
+	procs    sysstat.Procs
+}
+
+func readDiag(srv, gen *sysstat.CPUReader) diag {
+	var d diag
+	d.cores, _ = sysstat.Cores(2)
+	d.srv, _ = srv.Read()
+	d.gen, _ = gen.Read()
+	d.procs = sysstat.AllProcs()
+	return d
+}
+
+// measure runs the warm-up, then the window, and leaves w stopped.
+func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
+	srv, err := sysstat.OpenCPU(e.PID)
 	if err != nil {
 		w.phase.Store(2)
 		return stats{}, err
 	}
-	g0, _ := sysstat.CPUTime(0)
-	c0, _ := sysstat.Cores(2)
-	p0 := sysstat.AllProcs()
-	t0 := time.Now()
-	time.Sleep(e.Window)
-	o1 := ops.Load()
-	b1 := int64(0)
-	if nbytes != nil {
-		b1 = nbytes.Load()
-	}
-	s1, err := sysstat.CPUTime(e.PID)
-	g1, _ := sysstat.CPUTime(0)
-	c1, _ := sysstat.Cores(2)
-	el := time.Since(t0)
-	w.phase.Store(2)
-	if top := sysstat.AllProcs().Top(p0, el, 3, e.PID, os.Getpid()); len(top) > 0 {
-		e.Others = append(e.Others, strings.Join(top, ", "))
-	}
+	defer srv.Close()
+	gen, err := sysstat.OpenCPU(0)
 	if err != nil {
+		w.phase.Store(2)
 		return stats{}, err
 	}
-	st := stats{ops: o1 - o0, bytes: b1 - b0, elapsed: el, serverCPU: s1 - s0, genCPU: g1 - g0}
-	if len(c0) == 2 && len(c1) == 2 {
-		var task int64
+	defer gen.Close()
+	time.Sleep(e.Warmup)
+	w.phase.Store(1)
+	e0 := readEdge(srv, gen, ops, nbytes)
+	d0 := readDiag(srv, gen)
+	time.Sleep(time.Until(e0.t.Add(e.Window)))
+	d1 := readDiag(srv, gen)
+	e1 := readEdge(srv, gen, ops, nbytes)
+	w.phase.Store(2)
+	if e0.err != nil || e1.err != nil {
+		return stats{}, errors.Join(e0.err, e1.err)
+	}
+	el := e1.t.Sub(e0.t)
+	st := stats{ops: e1.ops - e0.ops, bytes: e1.bytes - e0.bytes, elapsed: el,
+		serverCPU: e1.srv - e0.srv, genCPU: e1.gen - e0.gen}
+	if len(d0.cores) == 2 && len(d1.cores) == 2 {
+		var task, total int64
 		for c := range 2 {
-			if d := c1[c].Total - c0[c].Total; d > 0 {
-				st.coreBusy[c] = 100 * float64(c1[c].Busy-c0[c].Busy) / float64(d)
+			d := d1.cores[c].Total - d0.cores[c].Total
+			if d > 0 {
+				st.coreBusy[c] = 100 * float64(d1.cores[c].Busy-d0.cores[c].Busy) / float64(d)
 			}
-			task += c1[c].Task - c0[c].Task
+			task += d1.cores[c].Task - d0.cores[c].Task
+			total += d
 		}
-		other := time.Duration(task)*sysstat.ClockTick - st.serverCPU - st.genCPU
-		st.other = max(0, 100*other.Seconds()/el.Seconds())
+		if total > 0 {
+			// Both cores' ticks: total/2 is the snapshots' interval.
+			interval := time.Duration(total/2) * sysstat.ClockTick
+			other := time.Duration(task)*sysstat.ClockTick - (d1.srv - d0.srv) - (d1.gen - d0.gen)
+			st.other = max(0, 100*other.Seconds()/interval.Seconds())
+			if top := d1.procs.Top(d0.procs, interval, 3, e.PID, os.Getpid()); len(top) > 0 {
+				e.Others = append(e.Others, strings.Join(top, ", "))
+			}
+		}
 	}
 	return st, nil
 }

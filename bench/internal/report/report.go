@@ -94,7 +94,7 @@ func (r *Run) Slow(c [2]float64) bool {
 
 // OtherLimit: a run during which other processes took more than this
 // percentage of a core is disturbed.
-const OtherLimit = 25
+const OtherLimit = 50
 
 // Bad tells whether a run was taken in slow mode or disturbed by other
 // processes.

@@ -5,6 +5,7 @@ package sysstat
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"runtime"
@@ -30,23 +31,61 @@ func CPUTime(pid int) (time.Duration, error) {
 	if err != nil {
 		return 0, err
 	}
+	return parseStat(b)
+}
+
+var errStat = errors.New("/proc/PID/stat: unexpected format")
+
+func parseStat(b []byte) (time.Duration, error) {
 	// The command name (field 2) may hold spaces: fields are counted after
 	// its closing parenthesis. utime and stime are fields 14 and 15.
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, fmt.Errorf("%s: unexpected format", path)
+		return 0, errStat
 	}
 	f := bytes.Fields(b[i+1:])
 	if len(f) < 13 {
-		return 0, fmt.Errorf("%s: unexpected format", path)
+		return 0, errStat
 	}
 	ut, err1 := strconv.ParseInt(string(f[11]), 10, 64)
 	st, err2 := strconv.ParseInt(string(f[12]), 10, 64)
 	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("%s: unexpected format", path)
+		return 0, errStat
 	}
 	return time.Duration(ut+st) * ClockTick, nil
 }
+
+// CPUReader reads a process's CPU time with one pread on a file opened
+// beforehand.
+type CPUReader struct {
+	f   *os.File
+	buf []byte
+}
+
+// OpenCPU opens /proc/PID/stat (pid 0: this process).
+func OpenCPU(pid int) (*CPUReader, error) {
+	path := "/proc/self/stat"
+	if pid > 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/stat"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &CPUReader{f: f, buf: make([]byte, 1024)}, nil
+}
+
+// Read returns utime+stime now.
+func (r *CPUReader) Read() (time.Duration, error) {
+	n, err := r.f.ReadAt(r.buf, 0)
+	if n == 0 && err != nil {
+		return 0, err
+	}
+	return parseStat(r.buf[:n])
+}
+
+// Close closes the file.
+func (r *CPUReader) Close() error { return r.f.Close() }
 
 // RSS returns VmRSS of process pid in bytes, from /proc/PID/status.
 func RSS(pid int) (int64, error) {
