@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -82,6 +83,9 @@ func TestBrowserChat(t *testing.T) {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("browsertest", "chat.spec.mjs"), ts.URL, "screenshots")
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumPath)
+	// On timeout, SIGTERM lets playwright close the browser it started.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 15 * time.Second
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()

@@ -163,6 +163,15 @@ try {
     await shot(alice, "01-login.png");
   });
 
+  await step("the server refuses a bad nickname", async () => {
+    // Past the input's maxlength, which fill and typing respect.
+    await alice.evaluate(() => (document.querySelector("#nick").value = "x".repeat(30)));
+    await alice.click("#login-form button");
+    await textOf(alice, "#login-error", "pick a nickname of 1 to 24 characters");
+    if (!(await alice.locator("#app").isHidden())) fail("the chat is shown after a refused login");
+    await shot(alice, "02-bad-nickname.png");
+  });
+
   await step("two users log in to the lobby", async () => {
     await login(alice, "alice");
     await login(bob, "bob");
@@ -184,7 +193,7 @@ try {
         if (i === 8) fail(`alice shows typing ${JSON.stringify(await alice.locator("#typing").textContent())}`);
       }
     }
-    await shot(alice, "02-typing.png");
+    await shot(alice, "03-typing.png");
   });
 
   await step("messages with delivery ticks", async () => {
@@ -212,8 +221,8 @@ try {
     const from = await bob.locator("#messages .msg.image .from").first().textContent();
     if (from !== "alice") fail(`image from ${from}`);
     await alice.locator("#messages .msg.image .tick.sent").waitFor({ timeout: T });
-    await shot(alice, "03-conversation-alice.png");
-    await shot(bob, "04-conversation-bob.png");
+    await shot(alice, "04-conversation-alice.png");
+    await shot(bob, "05-conversation-bob.png");
   });
 
   await step("reconnect keeps the conversation (connection state recovery)", async () => {
@@ -221,7 +230,7 @@ try {
     const firstID = await bob.evaluate(() => window.chatSocket.id);
     await bob.evaluate(() => window.chatSocket.io.engine.close());
     await bob.locator("#status.reconnecting").waitFor({ timeout: T });
-    await shot(bob, "05-reconnecting-bob.png");
+    await shot(bob, "06-reconnecting-bob.png");
     // Sent while bob is away: alice's reaches bob on recovery; bob's waits
     // in his client's buffer and goes out when he is back.
     await send(alice, "sent while bob was away");
@@ -240,7 +249,7 @@ try {
     if (after !== before + 2) fail(`bob shows ${after} messages after reconnecting, want ${before + 2}`);
     await members(alice, ["alice", "bob"]);
     await members(bob, ["alice", "bob"]);
-    await shot(bob, "06-recovered-bob.png");
+    await shot(bob, "07-recovered-bob.png");
   });
 
   await step("switching rooms", async () => {
@@ -267,7 +276,7 @@ try {
     await members(bob, ["alice", "bob"]);
     await send(bob, "here I am");
     await seeMessage(alice, "here I am", "bob");
-    await shot(alice, "07-room-random-alice.png");
+    await shot(alice, "08-room-random-alice.png");
 
     // alice goes back to the lobby and finds its conversation there.
     await alice.click('#rooms button[data-room="lobby"]');
@@ -278,7 +287,7 @@ try {
     await alice.locator("#messages .msg.image img").waitFor({ timeout: T });
     await members(alice, ["alice"]);
     await members(bob, ["bob"]);
-    await shot(alice, "08-back-in-lobby-alice.png");
+    await shot(alice, "09-back-in-lobby-alice.png");
   });
 } catch (e) {
   code = 1;
