@@ -102,6 +102,9 @@ func main() {
 		if err := json.Unmarshal(b, &r); err != nil {
 			log.Fatal(err)
 		}
+		if err := os.MkdirAll(filepath.Dir(*out), 0o755); err != nil {
+			log.Fatal(err)
+		}
 		if err := r.Write(*out); err != nil {
 			log.Fatal(err)
 		}

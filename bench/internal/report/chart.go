@@ -7,12 +7,14 @@ package report
 // same picture, and the output would depend on its rendering defaults.
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"image/draw"
 	"image/png"
 	"math"
 	"os"
+	"strings"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -90,6 +92,9 @@ func (r *Run) chart(sc Scenario, path string) (bool, error) {
 		return false, nil
 	}
 	cols := min(3, len(ms))
+	if len(ms) == 4 {
+		cols = 2
+	}
 	rows := (len(ms) + cols - 1) / cols
 	img := canvas{image.NewRGBA(image.Rect(0, 0, cols*panelW, headerH+rows*panelH))}
 	img.rect(0, 0, img.Bounds().Dx(), img.Bounds().Dy(), white)
@@ -110,6 +115,35 @@ func (r *Run) chart(sc Scenario, path string) (bool, error) {
 	return true, f.Close()
 }
 
+// tick labels an axis value with no more decimals than the step needs.
+func tick(v, step float64) string {
+	if v >= 1e4 || step >= 1 {
+		if v >= 1e4 {
+			return Num(v)
+		}
+		return fmt.Sprintf("%.0f", v)
+	}
+	dec := int(math.Ceil(-math.Log10(step)))
+	return fmt.Sprintf("%.*f", dec, v)
+}
+
+// wrap breaks s into at most n lines of at most width characters, at spaces.
+func wrap(s string, width, n int) []string {
+	var lines []string
+	for len(s) > width && len(lines) < n-1 {
+		cut := strings.LastIndexByte(s[:width+1], ' ')
+		if cut <= 0 {
+			cut = width
+		}
+		lines = append(lines, s[:cut])
+		s = strings.TrimLeft(s[cut:], " ")
+	}
+	if len(s) > width {
+		s = s[:width-2] + ".."
+	}
+	return append(lines, s)
+}
+
 func (r *Run) anyStat(key string) (Stat, bool) {
 	for _, s := range r.Servers {
 		if st, ok := r.Stat(key, s.Name); ok {
@@ -121,19 +155,18 @@ func (r *Run) anyStat(key string) (Stat, bool) {
 
 func (r *Run) panel(img canvas, x0, y0 int, m Metric) {
 	title := m.Name
-	if m.Unit != "" {
+	if m.Unit != "" && !strings.HasPrefix(m.Unit, "1/") {
 		title += " (" + m.Unit + ")"
 	}
 	if !m.Higher {
 		title += ", lower is better"
 	}
-	if len(title)*charW > panelW-10 {
-		title = title[:(panelW-10)/charW-2] + ".."
+	for i, line := range wrap(title, (panelW-16)/charW, 2) {
+		img.text(x0+8, y0+16+i*lineH, line, black)
 	}
-	img.text(x0+8, y0+16, title, black)
 
 	left, right := x0+52, x0+panelW-12
-	top, bottom := y0+40, y0+panelH-34
+	top, bottom := y0+48, y0+panelH-34
 	maxV := 0.0
 	stats := make([]Stat, len(r.Servers))
 	have := make([]bool, len(r.Servers))
@@ -152,7 +185,7 @@ func (r *Run) panel(img canvas, x0, y0 int, m Metric) {
 	for v := 0.0; v <= top5+step/2; v += step {
 		yy := y(v)
 		img.hline(left, right, yy, light)
-		lab := Num(v)
+		lab := tick(v, step)
 		img.text(left-6-len(lab)*charW, yy+4, lab, grey)
 	}
 	img.vline(left, top, bottom, grey)
