@@ -31,7 +31,7 @@ import (
 const modulePath = "github.com/gosio/gosio"
 
 // DefaultTimeout bounds each wait for an event.
-const DefaultTimeout = 15 * time.Second
+const DefaultTimeout = 30 * time.Second
 
 // Runtime is a usable node and the repository it runs scripts from.
 type Runtime struct {

@@ -270,14 +270,16 @@ func TestInteropServerShutdown(t *testing.T) {
 func TestInteropHeartbeat(t *testing.T) {
 	t.Parallel()
 	// Short intervals: the client answers the server's pings and checks
-	// that they come; neither side closes.
-	s := newTestServer(t, &engineio.Options{PingInterval: 100 * time.Millisecond, PingTimeout: 2 * time.Second})
+	// that they come (it closes after pingInterval+pingTimeout without
+	// one); neither side closes.
+	s := newTestServer(t, &engineio.Options{PingInterval: 200 * time.Millisecond, PingTimeout: 3 * time.Second})
 	var clients []*eioClient
 	for _, opts := range []map[string]any{{"transports": []string{"polling"}}, {"transports": []string{"websocket"}}, {}} {
 		c, _ := startEIOClient(t, s, opts)
 		clients = append(clients, c)
 	}
-	time.Sleep(time.Second) // ten ping intervals
+	// longer than PingTimeout: a client that did not answer would be gone
+	time.Sleep(4 * time.Second)
 	for _, c := range clients {
 		s.expectOpen(c.id)
 		c.sendText("alive")
