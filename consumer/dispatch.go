@@ -56,13 +56,13 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // connectClient makes the client's consumer and runs Connect; on success
 // it installs the event dispatch and Disconnect on the socket. It is the
 // namespace middleware of the registration.
-func (t *table) connectClient(s *socketio.NamespaceSocket) (inst reflect.Value, c *conn, err error) {
+func (t *table) connectClient(s *socketio.NamespaceSocket, callConnect bool) (inst reflect.Value, c *conn, err error) {
 	c = &conn{s: s, connecting: true}
 	inst = reflect.New(t.typ.Elem())
 	inst.Elem().Set(t.proto.Elem())
 	inst.Elem().FieldByIndex(t.embed).Set(reflect.ValueOf(SocketIOConsumer{c: c}))
 
-	if t.connect != nil {
+	if t.connect != nil && callConnect {
 		err = t.callConnect(inst, s)
 	}
 	if err != nil {

@@ -53,6 +53,13 @@
 // need no lock as long as only its handlers touch them. Shared dependencies
 // must be safe for concurrent use: every client's consumer calls them.
 //
+// A client restored by connection state recovery gets a new consumer value
+// too. Connect runs as a namespace middleware, and recovery skips those by
+// default: the new value then gets no Connect call, so per-connection
+// fields it would have set are zero (keep what must survive in
+// Socket().Data, which recovery restores), unless the server's
+// RecoveryOptions.RunMiddlewares is set, which calls Connect again.
+//
 // # Handlers
 //
 // All handlers are optional methods. A handler that changes the consumer's

@@ -80,6 +80,11 @@ var (
 	// for the flush after the CONNECT reply. The entry goes with the
 	// socket when another middleware rejects it.
 	connecting weakMap[socketio.NamespaceSocket, conn]
+	// attached marks the sockets whose consumer the middleware made; a
+	// socket restored by connection state recovery skips the middlewares
+	// (unless RecoveryOptions.RunMiddlewares) and gets its consumer in
+	// onConnection instead.
+	attached weakMap[socketio.NamespaceSocket, conn]
 	// registerMu makes registrations of one namespace one at a time.
 	registerMu sync.Mutex
 )
@@ -104,10 +109,11 @@ func register(nsp *socketio.Namespace, t *table) {
 // middleware makes the client's consumer and runs its Connect; an error
 // rejects the client with a CONNECT_ERROR.
 func (r *registration) middleware(s *socketio.NamespaceSocket) error {
-	_, c, err := r.tab.Load().connectClient(s)
+	_, c, err := r.tab.Load().connectClient(s, true)
 	if err != nil {
 		return err
 	}
+	attached.store(s, c)
 	if c.endConnect(true) {
 		connecting.store(s, c)
 	}
@@ -116,6 +122,13 @@ func (r *registration) middleware(s *socketio.NamespaceSocket) error {
 
 // onConnection sends what Connect emitted, right after the CONNECT reply.
 func (r *registration) onConnection(s *socketio.NamespaceSocket) {
+	if attached.take(s) == nil {
+		// Recovered without the middlewares: the consumer is made now,
+		// without calling Connect (the client was admitted before).
+		_, c, _ := r.tab.Load().connectClient(s, false)
+		c.endConnect(true)
+		return
+	}
 	c := connecting.take(s)
 	if c == nil {
 		return
