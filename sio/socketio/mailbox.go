@@ -2,6 +2,12 @@ package socketio
 
 import "sync"
 
+// mailboxLimit bounds the events a socket's mailbox holds: a client that
+// sends events faster than its handlers run is held back, its connection's
+// reads waiting for room (as a Node.js server's single thread leaves them
+// in the socket's buffers), instead of queueing without limit in memory.
+const mailboxLimit = 1024
+
 // mailbox runs a socket's handlers one at a time, in the order they were
 // posted, as Channels runs a consumer's handlers. A goroutine exists only
 // while there is work: it is started by the post that finds the mailbox
@@ -9,12 +15,33 @@ import "sync"
 // goroutine. Its goroutines are counted in wg, the server's.
 type mailbox struct {
 	mu      sync.Mutex
+	room    *sync.Cond // on mu: signalled when the queue falls below the limit
 	tasks   []func()
 	running bool
 }
 
+// post queues a task, whatever the queue's length.
 func (m *mailbox) post(wg *sync.WaitGroup, task func()) {
 	m.mu.Lock()
+	m.enqueueLocked(wg, task)
+}
+
+// postBounded queues a task once the queue is below mailboxLimit, waiting
+// for room. It must not be called from the mailbox's own goroutine.
+func (m *mailbox) postBounded(wg *sync.WaitGroup, task func()) {
+	m.mu.Lock()
+	for len(m.tasks) >= mailboxLimit {
+		if m.room == nil {
+			m.room = sync.NewCond(&m.mu)
+		}
+		m.room.Wait()
+	}
+	m.enqueueLocked(wg, task)
+}
+
+// enqueueLocked appends the task and starts the goroutine if needed; it
+// releases mu.
+func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, task func()) {
 	m.tasks = append(m.tasks, task)
 	if m.running {
 		m.mu.Unlock()
@@ -39,6 +66,9 @@ func (m *mailbox) run(wg *sync.WaitGroup) {
 		task := m.tasks[0]
 		m.tasks[0] = nil
 		m.tasks = m.tasks[1:]
+		if m.room != nil && len(m.tasks) < mailboxLimit {
+			m.room.Broadcast()
+		}
 		m.mu.Unlock()
 		task()
 	}

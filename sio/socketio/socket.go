@@ -264,6 +264,13 @@ func (s *NamespaceSocket) post(task func()) {
 	s.box.post(&s.nsp.srv.wg, func() { s.runSafely(task) })
 }
 
+// postEvent queues an incoming event's dispatch, waiting while the socket
+// already has mailboxLimit tasks queued: called from the connection's
+// delivery, it holds the client back.
+func (s *NamespaceSocket) postEvent(task func()) {
+	s.box.postBounded(&s.nsp.srv.wg, func() { s.runSafely(task) })
+}
+
 // runSafely runs a handler task; a panicking handler is logged, as net/http
 // logs a panicking request handler, and the socket goes on.
 func (s *NamespaceSocket) runSafely(task func()) {
@@ -385,7 +392,7 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 			return
 		}
 		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
-		s.post(func() { s.dispatchEvent(ev) })
+		s.postEvent(func() { s.dispatchEvent(ev) })
 	case PacketAck, PacketBinaryAck:
 		raw, err := SplitArgs(p.Data)
 		if err != nil {
