@@ -294,3 +294,15 @@ func TestAbortedPollClosesSession(t *testing.T) {
 	}
 	expectError(t, s.eioPoll(sid), 400, 1, "Session ID unknown")
 }
+
+// TestClientPingClosesSession checks that a ping from the client, which in
+// v4 only the server sends, closes the session with "transport error", as
+// the Node.js server does ("invalid heartbeat direction").
+func TestClientPingClosesSession(t *testing.T) {
+	t.Parallel()
+	s := newTestServerWith(t, nil, serverConfig{noEcho: true})
+	sid := s.eioSession()
+	s.eioPushOK(sid, "2")
+	s.expectReason(sid, engineio.ReasonTransportError)
+	expectError(t, s.eioPoll(sid), 400, 1, "Session ID unknown")
+}

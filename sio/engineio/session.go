@@ -226,9 +226,13 @@ func (s *EngineIOSession) deliver(p Packet) {
 		s.clientClose = true
 		s.mu.Unlock()
 		s.closeNow(ReasonTransportClose, nil)
+	case PacketPing:
+		// In v4 only the server pings (outside the upgrade probe): the
+		// Node.js server closes the session on a client's ping.
+		s.closeNow(ReasonTransportError, errHeartbeatDirection)
 	}
-	// open, ping, upgrade and noop from a client outside an upgrade carry no
-	// meaning in v4 and are ignored, as the Node.js server ignores them.
+	// open, upgrade and noop from a client outside an upgrade carry no
+	// meaning and are ignored, as the Node.js server ignores them.
 }
 
 func (s *EngineIOSession) isClosed() bool {
@@ -404,5 +408,7 @@ func (s *EngineIOSession) closeInfo() (CloseReason, error) {
 	defer s.mu.Unlock()
 	return s.reason, s.closeErr
 }
+
+var errHeartbeatDirection = errors.New("engineio: invalid heartbeat direction")
 
 var errOverlap = errors.New("engineio: overlapping request from client")
