@@ -237,7 +237,10 @@ func run(cfg *config) error {
 	}
 	var notes []string
 	// Each side needs one descriptor per connection plus a few of its own.
-	maxConns := int((limit - 300) / 500 * 500)
+	maxConns := 500
+	if limit > 1300 {
+		maxConns = int((limit - 300) / 500 * 500)
+	}
 	for _, n := range cfg.s4Requested {
 		if n > maxConns && slices.Contains(cfg.scen, "S4") {
 			notes = append(notes, fmt.Sprintf("S4 at %d connections was asked for, but RLIMIT_NOFILE is %d here (hard limit; raising it needs CAP_SYS_RESOURCE), so S4 ran at %d instead.", n, limit, maxConns))
@@ -362,7 +365,7 @@ func run(cfg *config) error {
 		for _, sc := range cfg.scen {
 			slow := false
 			for _, rec := range r.Records {
-				if rec.Rep == rep && rec.Scenario == sc && !rec.Replaced && r.Bad(rec) {
+				if rec.Rep == rep && rec.Scenario == sc && !rec.Replaced && (r.Bad(rec) || rec.Err != "") {
 					slow = true
 				}
 			}
@@ -370,13 +373,13 @@ func run(cfg *config) error {
 				continue
 			}
 			if time.Since(start)+groupTime[sc]+30*time.Second > cfg.budget {
-				log.Printf("rep %d %s was slow or disturbed; no time left to run it again", rep, sc)
+				log.Printf("rep %d %s was slow, disturbed or failed; no time left to run it again", rep, sc)
 				continue
 			}
-			log.Printf("rep %d %s was slow or disturbed: running it again", rep, sc)
+			log.Printf("rep %d %s was slow, disturbed or failed: running it again", rep, sc)
 			recs := runGroup(rep, sc)
-			if slices.ContainsFunc(recs, func(rec report.Record) bool { return r.Bad(rec) }) {
-				log.Printf("  still slow or disturbed; keeping the first runs")
+			if slices.ContainsFunc(recs, func(rec report.Record) bool { return r.Bad(rec) || rec.Err != "" }) {
+				log.Printf("  slow, disturbed or failed again; keeping the first runs")
 				continue
 			}
 			for i := range r.Records {

@@ -291,12 +291,15 @@ func (r *Run) Write(path string) error {
 			if !m.Ratio {
 				continue
 			}
+			rs, ok := r.Stat(m.Key, ref.name)
+			if !ok {
+				continue // e.g. no long-polling figures for the raw websocket server
+			}
 			name := m.Name
 			if !m.Higher {
 				name += " ↓"
 			}
 			p("| %s | %s |", m.Scenario, name)
-			rs, ok := r.Stat(m.Key, ref.name)
 			for _, s := range others {
 				st, ok2 := r.Stat(m.Key, s.Name)
 				if !ok || !ok2 || rs.Med == 0 {
