@@ -65,6 +65,7 @@ type config struct {
 	scen           []string
 	reps           int
 	warmup, window time.Duration
+	s5warmup       time.Duration
 	s3Sizes        []int
 	s4Sizes        []int
 	s4Requested    []int
@@ -81,6 +82,7 @@ func main() {
 		scenariosF = flag.String("scenarios", "S1,S2,S3,S4,S5,S6,S7", "scenarios to run, comma-separated")
 		reps       = flag.Int("reps", 3, "repetitions (servers interleaved within each)")
 		warmup     = flag.Duration("warmup", time.Second, "load before each measuring window")
+		s5warmup   = flag.Duration("s5warmup", 5*time.Second, "warm-up of S5 (Node.js needs seconds of connection churn to reach its steady rate)")
 		window     = flag.Duration("window", 3*time.Second, "length of each measuring window")
 		s3         = flag.String("s3", "1000,10000", "room sizes of S3")
 		s4         = flag.String("s4", "10000,50000", "connection counts of S4 (capped by RLIMIT_NOFILE)")
@@ -113,7 +115,7 @@ func main() {
 	if !*nopin || *niceF != 0 {
 		reexec(!*nopin, *niceF)
 	}
-	cfg := config{dir: ".", out: *out, reps: *reps, warmup: *warmup, window: *window,
+	cfg := config{dir: ".", out: *out, reps: *reps, warmup: *warmup, s5warmup: *s5warmup, window: *window,
 		budget: *budget, nice: *niceF, build: !*nobuild, verbose: *verbose}
 	for _, n := range split(*serversF) {
 		i := slices.IndexFunc(allServers, func(s serverSpec) bool { return s.Name == n })
@@ -293,7 +295,7 @@ func run(cfg *config) error {
 	r.Versions = versions(cfg)
 	r.Settings = []string{
 		fmt.Sprintf("%d repetitions; in each, every scenario runs against every server in turn (the order rotates per repetition)", cfg.reps),
-		fmt.Sprintf("warm-up %s, measuring window %s; a fresh server process for every scenario run", cfg.warmup, cfg.window),
+		fmt.Sprintf("warm-up %s (S5: %s), measuring window %s; a fresh server process for every scenario run", cfg.warmup, cfg.s5warmup, cfg.window),
 		"server pinned to core 0 (`taskset -c 0`), generator pinned to core 1; Go processes get GOMAXPROCS=1 from the affinity",
 		fmt.Sprintf("generator and servers at nice %s (scheduler autogroup: %s), so that other work on the machine (builds, tests) disturbs them less", niceness(), autogroup()),
 		fmt.Sprintf("S3 room sizes %v, 4 broadcasts in flight; S4 sizes %v; S5 32 concurrent connectors", cfg.s3Sizes, cfg.s4Sizes),
@@ -583,6 +585,7 @@ func runOne(cfg *config, s serverSpec, sc string, port *int) (map[string]float64
 	case "S4":
 		samples, err = env.Idle(ctx, cfg.s4Sizes, 2*time.Second)
 	case "S5":
+		env.Warmup = cfg.s5warmup
 		samples, err = env.ConnRate(ctx, "ws", 32)
 		if err == nil && !s.wsOnly {
 			var more []load.Sample
