@@ -358,12 +358,9 @@ func (e *Env) Echo(ctx context.Context, key string, n int, ack bool) ([]Sample, 
 func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sample, error) {
 	var out []Sample
 	var all []*WS
-	defer func() { closeAll(all) }()
 	var delivered atomic.Int64
 	var fail errOnce
 	var readers sync.WaitGroup
-	done := make(chan struct{})
-	defer func() { close(done) }()
 	notify := make(chan struct{}, 1)
 	var roomSize atomic.Int64
 	var readerWin window // only its stopped state is used: set when we tear down
