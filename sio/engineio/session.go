@@ -161,6 +161,28 @@ func (s *EngineIOSession) send(packets ...Packet) error {
 	return err
 }
 
+// sendMessage queues one packet, followed by binary messages (a Socket.IO
+// packet's attachments), as one group.
+func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrSessionClosed
+	}
+	err := s.enqueueLocked(p)
+	for _, b := range binaries {
+		if err != nil {
+			break
+		}
+		err = s.enqueueLocked(Packet{Type: PacketMessage, Data: b, Binary: true})
+	}
+	s.mu.Unlock()
+	if err != nil {
+		s.closeNow(ReasonTransportError, err)
+	}
+	return err
+}
+
 // enqueueLocked appends p to the outbound queue and wakes the transport that
 // drains it. It returns ErrQueueFull when the client is not keeping up; the
 // caller then closes the session (after releasing mu).
@@ -343,7 +365,25 @@ func (s *EngineIOSession) closeWebSocket(ws *websocket.Conn, code websocket.Stat
 // It is started by wakeLocked and owned by the server's wait group.
 func (s *EngineIOSession) writeLoop(ws *websocket.Conn) {
 	defer s.srv.wg.Done()
-	var scratch []byte
+	if s.drain(ws) {
+		s.closeWebSocket(ws, websocket.StatusNormalClosure)
+	}
+}
+
+// scratchPool holds the buffers in which text frames are assembled.
+var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// drain writes the queue onto the websocket until it is empty, then clears
+// s.writing, which its caller had set. It reports whether the session was
+// closed gracefully meanwhile, in which case the caller closes the
+// websocket now that the queue is written.
+func (s *EngineIOSession) drain(ws *websocket.Conn) (closeNow bool) {
+	bufp := scratchPool.Get().(*[]byte)
+	defer func() {
+		if cap(*bufp) <= 64<<10 {
+			scratchPool.Put(bufp)
+		}
+	}()
 	for {
 		s.mu.Lock()
 		batch := s.takeQueueLocked()
@@ -351,10 +391,7 @@ func (s *EngineIOSession) writeLoop(ws *websocket.Conn) {
 			s.writing = false
 			closed := s.closed
 			s.mu.Unlock()
-			if closed {
-				s.closeWebSocket(ws, websocket.StatusNormalClosure)
-			}
-			return
+			return closed
 		}
 		s.mu.Unlock()
 		for _, p := range batch {
@@ -362,23 +399,20 @@ func (s *EngineIOSession) writeLoop(ws *websocket.Conn) {
 			if p.Binary {
 				err = ws.Write(s.ioCtx, websocket.MessageBinary, p.Data)
 			} else {
-				scratch = p.AppendText(scratch[:0])
-				err = ws.Write(s.ioCtx, websocket.MessageText, scratch)
+				*bufp = p.AppendText((*bufp)[:0])
+				err = ws.Write(s.ioCtx, websocket.MessageText, *bufp)
 			}
 			if err != nil {
 				s.mu.Lock()
 				s.writing = false
 				s.mu.Unlock()
 				s.closeNow(ReasonTransportError, err)
-				return
+				return false
 			}
 		}
 		s.mu.Lock()
 		s.recycleLocked(batch)
 		s.mu.Unlock()
-		if cap(scratch) > 64<<10 {
-			scratch = nil
-		}
 	}
 }
 

@@ -36,7 +36,14 @@ func (k *EngineIOSocket) Transport() string {
 // closed session and ErrQueueFull (having closed the session) when the
 // client stopped reading.
 func (k *EngineIOSocket) Send(data []byte, binary bool) error {
-	return k.s.send(Packet{Type: PacketMessage, Data: data, Binary: binary})
+	return k.s.sendMessage(Packet{Type: PacketMessage, Data: data, Binary: binary}, nil)
+}
+
+// SendWithBinaries queues a message followed by binary messages, as one
+// group like SendGroup, without building a []Message: Socket.IO uses it for
+// a packet and its attachments.
+func (k *EngineIOSocket) SendWithBinaries(msg Message, binaries ...[]byte) error {
+	return k.s.sendMessage(Packet{Type: PacketMessage, Data: msg.Data, Binary: msg.Binary}, binaries)
 }
 
 // SendGroup queues several messages together: no message from another

@@ -148,18 +148,7 @@ func (c *client) write(enc *encodedPacket, volatile bool) bool {
 	if volatile && !c.conn.Writable() {
 		return false
 	}
-	var err error
-	if len(enc.attachments) == 0 {
-		err = c.conn.Send(enc.text, false)
-	} else {
-		msgs := make([]engineio.Message, 0, 1+len(enc.attachments))
-		msgs = append(msgs, engineio.Message{Data: enc.text})
-		for _, a := range enc.attachments {
-			msgs = append(msgs, engineio.Message{Data: a, Binary: true})
-		}
-		err = c.conn.SendGroup(msgs)
-	}
-	return err == nil
+	return c.conn.SendWithBinaries(engineio.Message{Data: enc.text}, enc.attachments...) == nil
 }
 
 // close ends the whole connection after disconnecting its sockets (Node's
