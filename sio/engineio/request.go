@@ -11,7 +11,9 @@ import (
 // it. The *http.Request itself is not kept, so that its buffers can be freed
 // once the handshake is done.
 type HandshakeRequest struct {
-	// Header is a copy of the request headers.
+	// Header is the request's headers. It must not be modified: it is the
+	// request's own map (the websocket library keeps the request's
+	// connection state alive anyway, so a copy would only add to it).
 	Header http.Header
 	// Query is the parsed query string.
 	Query url.Values
@@ -29,7 +31,7 @@ type HandshakeRequest struct {
 
 func newHandshakeRequest(r *http.Request) *HandshakeRequest {
 	return &HandshakeRequest{
-		Header:     r.Header.Clone(),
+		Header:     r.Header,
 		Query:      r.URL.Query(),
 		RemoteAddr: r.RemoteAddr,
 		Host:       r.Host,

@@ -263,7 +263,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		return nil
 	case <-ctx.Done():
 		for _, sess := range all {
-			sess.ioCancel()
+			sess.abortIO()
 		}
 		return ctx.Err()
 	}

@@ -354,6 +354,20 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	}
 }
 
+// abortIO ends every read and write of the session at once.
+func (s *EngineIOSession) abortIO() {
+	s.ioCancel()
+	s.mu.Lock()
+	ws, probe := s.ws, s.probe
+	s.mu.Unlock()
+	if ws != nil {
+		_ = ws.CloseNow()
+	}
+	if probe != nil {
+		_ = probe.CloseNow()
+	}
+}
+
 // closeWebSocket performs the close handshake (bounded by coder/websocket's
 // own timeout) and then releases the session's I/O context.
 func (s *EngineIOSession) closeWebSocket(ws *websocket.Conn, code websocket.StatusCode) {

@@ -126,7 +126,7 @@ func (c *client) forget(s *NamespaceSocket) {
 func (c *client) onClose(reason engineio.CloseReason, _ error) {
 	c.mu.Lock()
 	c.closed = true
-	c.connectTimer.Stop()
+	c.stopConnectTimerLocked()
 	socks := make([]*NamespaceSocket, 0, len(c.sockets))
 	for _, s := range c.sockets {
 		socks = append(socks, s)
@@ -172,4 +172,19 @@ func (c *client) isClosed() bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.closed
+}
+
+// stopConnectTimer stops the connect timeout and drops the timer, which an
+// idle connection would otherwise keep.
+func (c *client) stopConnectTimer() {
+	c.mu.Lock()
+	c.stopConnectTimerLocked()
+	c.mu.Unlock()
+}
+
+func (c *client) stopConnectTimerLocked() {
+	if c.connectTimer != nil {
+		c.connectTimer.Stop()
+		c.connectTimer = nil
+	}
 }

@@ -324,7 +324,7 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 	s.mu.Unlock()
 	// As with the Node.js server, a connection that joined a namespace is
 	// never closed by the connect timeout, even once it left it.
-	s.client.connectTimer.Stop()
+	s.client.stopConnectTimer()
 
 	s.nsp.addSocket(s)
 	rooms := []Room{s.id}
