@@ -295,7 +295,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	// waits for the upgrade before it flushes and closes.
 	s.closeOnProbe = graceful && reason == ReasonForcedClose && s.probed && s.ws == nil
 	if s.closeOnProbe {
-		time.AfterFunc(s.srv.opts.PingTimeout, s.ioCancel)
+		time.AfterFunc(s.srv.opts.PingTimeout, s.abortIO)
 	} else {
 		s.cancelUpgradeLocked()
 	}
@@ -320,7 +320,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 		// A client that stopped reading would keep it (and the reader)
 		// blocked forever, the heartbeat being stopped: give the drain
 		// PingTimeout, as long as a ping's answer, then cut the I/O.
-		time.AfterFunc(s.srv.opts.PingTimeout, s.ioCancel)
+		time.AfterFunc(s.srv.opts.PingTimeout, s.abortIO)
 	case graceful:
 		s.srv.wg.Add(1)
 		closeWS = func() {
@@ -409,12 +409,15 @@ func (s *EngineIOSession) drain(ws *websocket.Conn) (closeNow bool) {
 		}
 		s.mu.Unlock()
 		for _, p := range batch {
+			// Written without a context, as the reader reads: coder/websocket
+			// would register a cancellation per write. Closing the
+			// connection (closeNow, abortIO) ends a blocked write instead.
 			var err error
 			if p.Binary {
-				err = ws.Write(s.ioCtx, websocket.MessageBinary, p.Data)
+				err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
 			} else {
 				*bufp = p.AppendText((*bufp)[:0])
-				err = ws.Write(s.ioCtx, websocket.MessageText, *bufp)
+				err = ws.Write(context.Background(), websocket.MessageText, *bufp)
 			}
 			if err != nil {
 				s.mu.Lock()
