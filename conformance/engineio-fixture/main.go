@@ -5,14 +5,10 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"log"
-	"net/http"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/gosio/gosio/conformance/internal/fixture"
 	"github.com/gosio/gosio/sio/engineio"
 )
 
@@ -31,21 +27,5 @@ func main() {
 			_ = sock.Send(data, binary)
 		})
 	})
-	mux := http.NewServeMux()
-	mux.Handle("/engine.io/", srv)
-	hs := &http.Server{Addr: *addr, Handler: mux}
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-		_ = hs.Shutdown(sctx)
-	}()
-	log.Printf("engine.io fixture listening on %s", *addr)
-	if err := hs.ListenAndServe(); err != nil && err != http.ErrServerClosed {
-		log.Fatal(err)
-	}
+	fixture.Serve("engine.io", *addr, "/engine.io/", srv, srv.Shutdown)
 }

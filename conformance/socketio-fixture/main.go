@@ -7,14 +7,10 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"log"
-	"net/http"
-	"os/signal"
-	"syscall"
 	"time"
 
+	"github.com/gosio/gosio/conformance/internal/fixture"
 	"github.com/gosio/gosio/sio/engineio"
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -48,21 +44,5 @@ func main() {
 	srv.Of("/").OnConnection(onConnection)
 	srv.Of("/custom").OnConnection(onConnection)
 
-	mux := http.NewServeMux()
-	mux.Handle("/socket.io/", srv)
-	hs := &http.Server{Addr: *addr, Handler: mux}
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
-	defer stop()
-	go func() {
-		<-ctx.Done()
-		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(sctx)
-		_ = hs.Shutdown(sctx)
-	}()
-	log.Printf("socket.io fixture listening on %s", *addr)
-	if err := hs.ListenAndServe(); err != nil && err != http.ErrServerClosed {
-		log.Fatal(err)
-	}
+	fixture.Serve("socket.io", *addr, "/socket.io/", srv, srv.Shutdown)
 }
