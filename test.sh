@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh runs every test of gosio: go vet, the race-enabled Go tests of the
 # library (unit, raw-wire, interop with the official npm clients, the browser
-# test of the chat example) and the bench module's build.
+# test of the chat example) and the bench module's build and unit tests.
 #
 # It installs what the tests need when it is missing: the npm packages of
 # package-lock.json (npm ci) and, when run as root, Debian's chromium. With
@@ -29,3 +29,4 @@ go vet ./...
 
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...
+(cd bench && go test -count=1 ./...)
