@@ -13,6 +13,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"syscall"
@@ -25,6 +26,11 @@ import (
 func main() {
 	addr := flag.String("addr", "", "listen address (default 127.0.0.1:$PORT)")
 	flag.Parse()
+	// GOSIO_PPROF=127.0.0.1:6062 serves net/http/pprof there, for profiling
+	// a scenario by hand; the runner never sets it.
+	if p := os.Getenv("GOSIO_PPROF"); p != "" {
+		go func() { log.Println(http.ListenAndServe(p, nil)) }()
+	}
 	if *addr == "" {
 		port := os.Getenv("PORT")
 		if port == "" {
