@@ -366,11 +366,12 @@ func TestHandshakeFields(t *testing.T) {
 		t.Fatal("XDomain false with an Origin header")
 	}
 
-	// Without auth, Auth is nil and DecodeAuth leaves the target alone.
+	// Without auth, Auth is empty (Node's {}) and DecodeAuth leaves the
+	// target alone.
 	c2 := e.dialWS()
 	c2.connect("/", "")
 	h2 := waitChan(t, socks, "connection").Handshake()
-	if h2.Auth != nil || len(h2.RawAuth) != 0 || h2.XDomain {
+	if h2.Auth == nil || len(h2.Auth) != 0 || len(h2.RawAuth) != 0 || h2.XDomain {
 		t.Fatalf("no-auth handshake: Auth %v RawAuth %q XDomain %v", h2.Auth, h2.RawAuth, h2.XDomain)
 	}
 	if err := h2.DecodeAuth(&auth); err != nil {

@@ -16,7 +16,8 @@ type Handshake struct {
 	Headers http.Header
 	// Query of the Engine.IO handshake request.
 	Query url.Values
-	// Auth is the payload of the CONNECT packet (nil when absent).
+	// Auth is the payload of the CONNECT packet; an empty map when the
+	// client sent none, as the Node.js server gives {}.
 	Auth map[string]any
 	// RawAuth is the same payload as JSON.
 	RawAuth json.RawMessage
@@ -57,6 +58,9 @@ func newHandshake(req *engineio.HandshakeRequest, rawAuth json.RawMessage) *Hand
 	}
 	if len(rawAuth) > 0 {
 		_ = json.Unmarshal(rawAuth, &h.Auth)
+	}
+	if h.Auth == nil {
+		h.Auth = map[string]any{}
 	}
 	return h
 }
