@@ -1,6 +1,10 @@
 package socketio
 
-import "sync"
+import (
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
 
 // mailboxLimit bounds the events a socket's mailbox holds: a client that
 // sends events faster than its handlers run is held back, its connection's
@@ -18,6 +22,8 @@ type mailbox struct {
 	room    *sync.Cond // on mu: signalled when the queue falls below the limit
 	tasks   []func()
 	running bool
+	owner   fmt.Stringer // named when a task panics
+
 }
 
 // post queues a task, whatever the queue's length.
@@ -70,6 +76,17 @@ func (m *mailbox) run(wg *sync.WaitGroup) {
 			m.room.Broadcast()
 		}
 		m.mu.Unlock()
-		task()
+		m.runTask(task)
 	}
+}
+
+// runTask runs one task; a panicking handler is logged, as net/http logs a
+// panicking request handler, and the mailbox goes on.
+func (m *mailbox) runTask(task func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			logf("panic in a handler of socket %v: %v\n%s", m.owner, r, debug.Stack())
+		}
+	}()
+	task()
 }

@@ -58,13 +58,15 @@ type NamespaceSocket struct {
 }
 
 func newNamespaceSocket(nsp *Namespace, c *client, auth json.RawMessage) *NamespaceSocket {
-	return &NamespaceSocket{
+	s := &NamespaceSocket{
 		id:        newID(),
 		nsp:       nsp,
 		client:    c,
 		handshake: newHandshake(c.conn.Request(), auth),
 		Data:      &SocketData{},
 	}
+	s.box.owner = s
+	return s
 }
 
 // ID returns the socket's id: 20 URL-safe characters, distinct from the
@@ -261,25 +263,14 @@ func (s *NamespaceSocket) Disconnect(close bool) {
 
 // post queues a task on the socket's mailbox.
 func (s *NamespaceSocket) post(task func()) {
-	s.box.post(&s.nsp.srv.wg, func() { s.runSafely(task) })
+	s.box.post(&s.nsp.srv.wg, task)
 }
 
 // postEvent queues an incoming event's dispatch, waiting while the socket
 // already has mailboxLimit tasks queued: called from the connection's
 // delivery, it holds the client back.
 func (s *NamespaceSocket) postEvent(task func()) {
-	s.box.postBounded(&s.nsp.srv.wg, func() { s.runSafely(task) })
-}
-
-// runSafely runs a handler task; a panicking handler is logged, as net/http
-// logs a panicking request handler, and the socket goes on.
-func (s *NamespaceSocket) runSafely(task func()) {
-	defer func() {
-		if r := recover(); r != nil {
-			logf("panic in a handler of socket %s on %s: %v\n%s", s.id, s.nsp.name, r, debug.Stack())
-		}
-	}()
-	task()
+	s.box.postBounded(&s.nsp.srv.wg, task)
 }
 
 // runConnect completes a namespace connection: recovery, middlewares, the
@@ -386,10 +377,12 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 			s.client.conn.Close()
 			return
 		}
-		var name string
-		if err := json.Unmarshal(raw[0], &name); err != nil {
-			s.client.conn.Close()
-			return
+		name, ok := plainJSONString(raw[0])
+		if !ok {
+			if err := json.Unmarshal(raw[0], &name); err != nil {
+				s.client.conn.Close()
+				return
+			}
 		}
 		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
 		s.postEvent(func() { s.dispatchEvent(ev) })
