@@ -319,15 +319,9 @@ func (e *Env) Echo(ctx context.Context, key string, n int, ack bool) ([]Sample, 
 					fail.set(&w, err)
 					return
 				}
-				for {
-					_, m, err := c.Next()
-					if err != nil {
-						fail.set(&w, err)
-						return
-					}
-					if bytes.HasPrefix(m, prefix) {
-						break
-					}
+				if err := c.SkipTo(prefix); err != nil {
+					fail.set(&w, err)
+					return
 				}
 				ops.Add(1)
 				if w.measuring() {
@@ -389,16 +383,11 @@ func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sampl
 		if err := c.Send(joinFrame); err != nil {
 			return err
 		}
-		for {
-			_, m, err := c.Next()
-			if err != nil {
-				return err
-			}
-			if bytes.HasPrefix(m, joinAckPrefix) {
-				startReader(c)
-				return nil
-			}
+		if err := c.SkipTo(joinAckPrefix); err != nil {
+			return err
 		}
+		startReader(c)
+		return nil
 	}
 	defer func() {
 		readerWin.phase.Store(2)
@@ -651,15 +640,9 @@ func (e *Env) Binary(ctx context.Context, n int) ([]Sample, error) {
 					fail.set(&w, err)
 					return
 				}
-				for {
-					_, m, err := c.Next()
-					if err != nil {
-						fail.set(&w, err)
-						return
-					}
-					if bytes.HasPrefix(m, binPrefix) {
-						break
-					}
+				if err := c.SkipTo(binPrefix); err != nil {
+					fail.set(&w, err)
+					return
 				}
 				typ, m, err := c.Next()
 				if err != nil {

@@ -151,6 +151,19 @@ func (w *WS) handshake(ctx context.Context) error {
 	}
 }
 
+// SkipTo reads messages until one starts with prefix, dropping the others.
+func (w *WS) SkipTo(prefix []byte) error {
+	for {
+		_, m, err := w.Next()
+		if err != nil {
+			return err
+		}
+		if bytes.HasPrefix(m, prefix) {
+			return nil
+		}
+	}
+}
+
 // Next reads the next data message into the connection's reusable buffer
 // (valid until the next call). Engine.IO pings are answered and skipped.
 func (w *WS) Next() (websocket.MessageType, []byte, error) {
