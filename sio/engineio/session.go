@@ -28,11 +28,9 @@ type EngineIOSession struct {
 	sock EngineIOSocket
 
 	// done is closed when the session closes, before the application's close
-	// callback runs. ioCtx governs transport reads and writes; it is
-	// cancelled once the transport itself is closed.
-	done     chan struct{}
-	ioCtx    context.Context
-	ioCancel context.CancelFunc
+	// callback runs. Transport reads and writes carry no context: closing the
+	// websocket (closeNow, abortIO, closeWebSocket) ends them.
+	done chan struct{}
 
 	deliverMu sync.Mutex // serializes delivery of incoming packets
 
@@ -71,15 +69,12 @@ type EngineIOSession struct {
 }
 
 func newSession(srv *Server, id string, transport string, req *HandshakeRequest) *EngineIOSession {
-	ctx, cancel := context.WithCancel(context.Background())
 	s := &EngineIOSession{
 		id:        id,
 		srv:       srv,
 		req:       req,
 		transport: transport,
 		done:      make(chan struct{}),
-		ioCtx:     ctx,
-		ioCancel:  cancel,
 	}
 	s.sock.s = s
 	return s
@@ -330,7 +325,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	default:
 		s.queue = nil
 	}
-	finalPoll, closeOnProbe := s.finalPoll, s.closeOnProbe
+	finalPoll := s.finalPoll
 	onClose := s.onClose
 	s.mu.Unlock()
 
@@ -339,10 +334,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	case closeWS != nil:
 		go closeWS()
 	case ws != nil && !graceful:
-		s.ioCancel()
 		_ = ws.CloseNow()
-	case ws == nil && !closeOnProbe:
-		s.ioCancel() // long-polling does no I/O under ioCtx
 	}
 	if !finalPoll {
 		s.srv.unregister(s)
@@ -356,7 +348,6 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 
 // abortIO ends every read and write of the session at once.
 func (s *EngineIOSession) abortIO() {
-	s.ioCancel()
 	s.mu.Lock()
 	ws, probe := s.ws, s.probe
 	s.mu.Unlock()
@@ -368,11 +359,10 @@ func (s *EngineIOSession) abortIO() {
 	}
 }
 
-// closeWebSocket performs the close handshake (bounded by coder/websocket's
-// own timeout) and then releases the session's I/O context.
+// closeWebSocket performs the close handshake, bounded by coder/websocket's
+// own timeout, which closes the connection in the end.
 func (s *EngineIOSession) closeWebSocket(ws *websocket.Conn, code websocket.StatusCode) {
 	_ = ws.Close(code, "")
-	s.ioCancel()
 }
 
 // writeLoop drains the queue onto the websocket, and ends when it is empty.

@@ -1,9 +1,13 @@
 package engineio
 
 import (
+	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/coder/websocket"
@@ -11,8 +15,9 @@ import (
 
 // EngineIOWebSocketConsumer is the websocket transport (protocol v4,
 // "Transports: WebSocket"): it opens websocket-only sessions and upgrades
-// long-polling ones ("Upgrade"). Each connection is served by the goroutine
-// of its HTTP handler, which stays on as the connection's one reader.
+// long-polling ones ("Upgrade"). Once the handshake (or the upgrade) is
+// done, the HTTP handler returns, so that net/http frees the request, and
+// one goroutine of the connection's own goes on reading it.
 type EngineIOWebSocketConsumer struct {
 	srv *Server
 }
@@ -46,7 +51,7 @@ func (c *EngineIOWebSocketConsumer) acceptOptions() *websocket.AcceptOptions {
 }
 
 func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	conn, err := websocket.Accept(w, r, c.acceptOptions())
+	conn, err := websocket.Accept(withSmallBuffers(w), r, c.acceptOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -74,7 +79,7 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		return
 	}
 	open := c.srv.openPacket(sess.id, TransportWebSocket)
-	if err := conn.Write(sess.ioCtx, websocket.MessageText, open.AppendText(nil)); err != nil {
+	if err := conn.Write(context.Background(), websocket.MessageText, open.AppendText(nil)); err != nil {
 		_ = conn.CloseNow()
 		sess.closeNow(ReasonTransportError, err)
 		return
@@ -83,7 +88,7 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 	sess.ws = conn
 	sess.mu.Unlock()
 	c.srv.open(sess)
-	sess.readLoop(conn)
+	sess.goReadLoop(conn)
 }
 
 // upgrade runs the upgrade of a long-polling session: it answers the probe,
@@ -142,14 +147,14 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 		_ = conn.CloseNow()
 		return
 	}
-	sess.readLoop(conn)
+	sess.goReadLoop(conn)
 }
 
 // probeLoop reads the probe connection until the upgrade packet moves the
 // session onto it (true), or the upgrade fails (false).
 func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 	for {
-		typ, data, err := conn.Read(s.ioCtx)
+		typ, data, err := conn.Read(context.Background())
 		if err != nil || typ != websocket.MessageText {
 			return false
 		}
@@ -165,7 +170,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 			s.probed = true
 			s.wakeLocked() // a waiting poll is answered with a noop
 			s.mu.Unlock()
-			if err := conn.Write(s.ioCtx, websocket.MessageText, []byte("3probe")); err != nil {
+			if err := conn.Write(context.Background(), websocket.MessageText, []byte("3probe")); err != nil {
 				return false
 			}
 		case "5":
@@ -202,10 +207,23 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 	}
 }
 
-// readLoop reads the session's websocket until it fails or closes.
+// goReadLoop hands the connection to a goroutine of its own that reads it
+// until it fails or closes; the caller, an HTTP handler, returns. The
+// goroutine is counted in the server's wait group.
+func (s *EngineIOSession) goReadLoop(conn *websocket.Conn) {
+	s.srv.wg.Add(1)
+	go func() {
+		defer s.srv.wg.Done()
+		s.readLoop(conn)
+	}()
+}
+
+// readLoop reads the session's websocket until it fails or closes. Reads
+// carry no context (coder/websocket would register a cancellation per
+// read): closing the connection ends a blocked read.
 func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 	for {
-		typ, data, err := conn.Read(s.ioCtx)
+		typ, data, err := readMessage(conn)
 		if err != nil {
 			if errors.Is(err, websocket.ErrMessageTooBig) {
 				err = fmt.Errorf("%w: %v", ErrPayloadTooLarge, err)
@@ -224,6 +242,41 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 		}
 		s.deliver(p)
 	}
+}
+
+// readPool holds the buffers messages are read into before they are copied
+// out at their exact size: the application may keep a message's bytes.
+var readPool = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// readMessage reads one whole message, returning it in memory of its own.
+func readMessage(conn *websocket.Conn) (websocket.MessageType, []byte, error) {
+	typ, r, err := conn.Reader(context.Background())
+	if err != nil {
+		return 0, nil, err
+	}
+	bp := readPool.Get().(*[]byte)
+	b := (*bp)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			*bp = b[:0]
+			readPool.Put(bp)
+			return 0, nil, err
+		}
+	}
+	data := bytes.Clone(b)
+	if cap(b) <= 64<<10 {
+		*bp = b[:0]
+		readPool.Put(bp)
+	}
+	return typ, data, nil
 }
 
 // readErrorReason maps a websocket read error to a close reason: a close
