@@ -272,7 +272,10 @@ func readMessage(conn *websocket.Conn) (websocket.MessageType, []byte, error) {
 		}
 	}
 	data := bytes.Clone(b)
-	if cap(b) <= 64<<10 {
+	// Kept whatever its size (up to the 1 MB default MaxPayload and a bit):
+	// a buffer regrown from 1 KiB for every large message costs more than
+	// the pool holding it until the next garbage collection.
+	if cap(b) <= 2<<20 {
 		*bp = b[:0]
 		readPool.Put(bp)
 	}
