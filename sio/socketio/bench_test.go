@@ -34,6 +34,15 @@ type leanWS struct {
 
 func dialLean(tb testing.TB, addr string) *leanWS {
 	tb.Helper()
+	return dialLeanBuffered(tb, addr, func(conn net.Conn) *leanWS {
+		return &leanWS{conn: conn, r: bufio.NewReaderSize(conn, 64<<10), buf: make([]byte, 0, 64<<10)}
+	})
+}
+
+// dialLeanBuffered opens a websocket session with a client made by mk
+// around the TCP connection, and reads the Engine.IO open packet.
+func dialLeanBuffered(tb testing.TB, addr string, mk func(net.Conn) *leanWS) *leanWS {
+	tb.Helper()
 	conn, err := net.DialTimeout("tcp", addr, waitFor)
 	if err != nil {
 		tb.Fatal(err)
@@ -43,7 +52,7 @@ func dialLean(tb testing.TB, addr string) *leanWS {
 	if _, err := io.WriteString(conn, req); err != nil {
 		tb.Fatal(err)
 	}
-	w := &leanWS{conn: conn, r: bufio.NewReaderSize(conn, 64<<10), buf: make([]byte, 0, 64<<10)}
+	w := mk(conn)
 	for {
 		line, err := w.r.ReadString('\n')
 		if err != nil {
