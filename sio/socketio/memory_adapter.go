@@ -15,9 +15,14 @@ import (
 type InMemoryAdapter struct {
 	nsp *Namespace
 
+	// The rooms index, under mu: sids has an entry for every socket added
+	// and not yet removed by DelAll (even one left in no room), rooms one
+	// for every room with a member. A socket's own room is only the own
+	// flag of its entry in sids, never an entry of rooms: it always has
+	// that one member, so a set for it would cost much and say little.
 	mu    sync.RWMutex
-	rooms map[Room]map[SocketID]struct{}
-	sids  map[SocketID]map[Room]struct{}
+	rooms map[Room]stringSet // members of each room, own rooms apart
+	sids  map[SocketID]socketRooms
 
 	recMu    sync.Mutex
 	sessions map[string]*persisted
@@ -26,6 +31,12 @@ type InMemoryAdapter struct {
 	closed   bool
 	offsets  atomic.Uint64
 	epoch    string
+}
+
+// socketRooms is the index's entry of one socket.
+type socketRooms struct {
+	own   bool      // in the room named by its id
+	rooms stringSet // its other rooms
 }
 
 type persisted struct {
@@ -39,8 +50,8 @@ var _ Adapter = (*InMemoryAdapter)(nil)
 func NewInMemoryAdapter(nsp *Namespace) Adapter {
 	return &InMemoryAdapter{
 		nsp:      nsp,
-		rooms:    make(map[Room]map[SocketID]struct{}),
-		sids:     make(map[SocketID]map[Room]struct{}),
+		rooms:    make(map[Room]stringSet),
+		sids:     make(map[SocketID]socketRooms),
 		sessions: make(map[string]*persisted),
 		epoch:    strconv.FormatInt(time.Now().UnixMilli(), 36),
 	}
@@ -66,19 +77,16 @@ func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	mine := a.sids[id]
-	if mine == nil {
-		mine = make(map[Room]struct{}, len(rooms))
-		a.sids[id] = mine
-	}
 	for _, r := range rooms {
-		mine[r] = struct{}{}
-		members := a.rooms[r]
-		if members == nil {
-			members = make(map[SocketID]struct{})
+		if r == id {
+			mine.own = true
+		} else if mine.rooms.add(r) {
+			members := a.rooms[r]
+			members.add(id)
 			a.rooms[r] = members
 		}
-		members[id] = struct{}{}
 	}
+	a.sids[id] = mine
 }
 
 // Del removes a socket from a room.
@@ -89,23 +97,50 @@ func (a *InMemoryAdapter) Del(id SocketID, room Room) {
 }
 
 func (a *InMemoryAdapter) delLocked(id SocketID, room Room) {
-	if mine := a.sids[id]; mine != nil {
-		delete(mine, room)
+	mine, ok := a.sids[id]
+	if !ok {
+		return
 	}
-	if members := a.rooms[room]; members != nil {
-		delete(members, id)
-		if len(members) == 0 {
-			delete(a.rooms, room)
-		}
+	if room == id {
+		mine.own = false
+	} else {
+		mine.rooms.del(room)
+		a.delMemberLocked(room, id)
 	}
+	a.sids[id] = mine
+}
+
+// delMemberLocked removes a socket from the members of a room that is not
+// its own, and the room once it is empty.
+func (a *InMemoryAdapter) delMemberLocked(room Room, id SocketID) {
+	members, ok := a.rooms[room]
+	if !ok {
+		return
+	}
+	members.del(id)
+	if members.len() == 0 {
+		delete(a.rooms, room)
+	} else {
+		a.rooms[room] = members
+	}
+}
+
+// inRoomLocked reports whether a socket is in a room.
+func (a *InMemoryAdapter) inRoomLocked(room Room, id SocketID) bool {
+	if room == id {
+		return a.sids[id].own
+	}
+	members := a.rooms[room]
+	return members.has(id)
 }
 
 // DelAll removes a socket from every room.
 func (a *InMemoryAdapter) DelAll(id SocketID) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	for r := range a.sids[id] {
-		a.delLocked(id, r)
+	mine := a.sids[id]
+	for r := range mine.rooms.all() {
+		a.delMemberLocked(r, id)
 	}
 	delete(a.sids, id)
 }
@@ -114,8 +149,12 @@ func (a *InMemoryAdapter) DelAll(id SocketID) {
 func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]Room, 0, len(a.sids[id]))
-	for r := range a.sids[id] {
+	mine := a.sids[id]
+	out := make([]Room, 0, mine.rooms.len()+1)
+	if mine.own {
+		out = append(out, id)
+	}
+	for r := range mine.rooms.all() {
 		out = append(out, r)
 	}
 	slices.Sort(out)
@@ -133,9 +172,14 @@ func (a *InMemoryAdapter) Sockets(rooms []Room) []SocketID {
 func (a *InMemoryAdapter) Rooms() []Room {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
-	out := make([]Room, 0, len(a.rooms))
+	out := make([]Room, 0, len(a.rooms)+len(a.sids))
 	for r := range a.rooms {
 		out = append(out, r)
+	}
+	for id, mine := range a.sids {
+		if _, listed := a.rooms[id]; mine.own && !listed {
+			out = append(out, id)
+		}
 	}
 	slices.Sort(out)
 	return out
@@ -147,7 +191,7 @@ func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) 
 	a.mu.RLock()
 	excluded := func(id SocketID) bool {
 		for _, r := range opts.Except {
-			if _, in := a.rooms[r][id]; in {
+			if a.inRoomLocked(r, id) {
 				return true
 			}
 		}
@@ -163,13 +207,20 @@ func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) 
 		}
 	} else {
 		seen := make(map[SocketID]struct{})
+		add := func(id SocketID) {
+			if _, dup := seen[id]; dup || excluded(id) {
+				return
+			}
+			seen[id] = struct{}{}
+			ids = append(ids, id)
+		}
 		for _, r := range opts.Rooms {
-			for id := range a.rooms[r] {
-				if _, dup := seen[id]; dup || excluded(id) {
-					continue
-				}
-				seen[id] = struct{}{}
-				ids = append(ids, id)
+			if a.sids[r].own {
+				add(r)
+			}
+			members := a.rooms[r]
+			for id := range members.all() {
+				add(id)
 			}
 		}
 	}
