@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime/debug"
-	"slices"
 	"sync"
 	"time"
 
 	"github.com/gosio/gosio/sio/engineio"
 )
 
-type socketState int
+type socketState uint8
 
 const (
 	stateConnecting socketState = iota
@@ -30,7 +29,6 @@ type NamespaceSocket struct {
 	nsp       *Namespace
 	client    *client
 	handshake *Handshake
-	recovered bool
 
 	// Data holds per-socket values; it is safe for concurrent use and is
 	// restored by connection state recovery.
@@ -42,19 +40,19 @@ type NamespaceSocket struct {
 	// is set, Join does nothing (Node's _cleanup sets join to a no-op), so
 	// a late Join cannot put a departed socket back in the index.
 	joinMu sync.Mutex
-	left   bool
 
-	mu              sync.Mutex
-	state           socketState
-	everConnected   bool // set once; events are dropped only for a socket that never connected
-	handlers        map[string]func(*Event)
-	anyHandlers     []func(*Event)
-	anyOutgoing     []func(event string, args Args)
-	middlewares     []func(*Event) error
-	onDisconnect    []func(DisconnectReason)
-	onDisconnecting []func(DisconnectReason)
-	onError         []func(error)
-	acks            map[int64]func(Args, error)
+	mu       sync.Mutex
+	handlers handlerTable
+	hooks    hookList // OnAny, OnAnyOutgoing, Use, OnError, OnDisconnect(ing)
+	acks     map[int64]func(Args, error)
+
+	// The flags share one word: state and everConnected are under mu, left
+	// under joinMu; recovered is set on the mailbox before the socket
+	// connects.
+	state         socketState
+	everConnected bool // set once; events are dropped only for a socket that never connected
+	left          bool
+	recovered     bool
 }
 
 func newNamespaceSocket(nsp *Namespace, c *client, auth json.RawMessage) *NamespaceSocket {
@@ -124,68 +122,6 @@ func (s *NamespaceSocket) Leave(room Room) { s.nsp.adapter.Del(s.id, room) }
 
 // LeaveAll removes the socket from every room, its own included.
 func (s *NamespaceSocket) LeaveAll() { s.nsp.adapter.DelAll(s.id) }
-
-// On sets the handler of an event, replacing any earlier one.
-func (s *NamespaceSocket) On(event string, fn func(e *Event)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.handlers == nil {
-		s.handlers = make(map[string]func(*Event))
-	}
-	s.handlers[event] = fn
-}
-
-// Off removes the handler of an event.
-func (s *NamespaceSocket) Off(event string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.handlers, event)
-}
-
-// OnAny adds a handler called for every incoming event, before its own
-// handler.
-func (s *NamespaceSocket) OnAny(fn func(e *Event)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.anyHandlers = append(s.anyHandlers, fn)
-}
-
-// OnAnyOutgoing adds a listener told of every event emitted to this socket.
-func (s *NamespaceSocket) OnAnyOutgoing(fn func(event string, args Args)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.anyOutgoing = append(s.anyOutgoing, fn)
-}
-
-// Use adds a per-packet middleware: it runs before the event's handlers,
-// and an error stops the event and is passed to the OnError handlers.
-func (s *NamespaceSocket) Use(fn func(e *Event) error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.middlewares = append(s.middlewares, fn)
-}
-
-// OnError adds a handler of the errors returned by per-packet middleware.
-func (s *NamespaceSocket) OnError(fn func(err error)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onError = append(s.onError, fn)
-}
-
-// OnDisconnecting adds a handler run when the socket is leaving, while its
-// rooms are still visible.
-func (s *NamespaceSocket) OnDisconnecting(fn func(reason DisconnectReason)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onDisconnecting = append(s.onDisconnecting, fn)
-}
-
-// OnDisconnect adds a handler run once the socket has left.
-func (s *NamespaceSocket) OnDisconnect(fn func(reason DisconnectReason)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.onDisconnect = append(s.onDisconnect, fn)
-}
 
 // Emit sends an event to this socket. It fails for reserved event names,
 // arguments that do not encode, and a disconnected socket.
@@ -408,25 +344,13 @@ func (s *NamespaceSocket) dispatchEvent(ev *Event) {
 		s.mu.Unlock()
 		return // the connection was rejected: its events are dropped
 	}
-	mws := slices.Clone(s.middlewares)
-	anys := slices.Clone(s.anyHandlers)
-	h := s.handlers[ev.Name]
-	errHandlers := slices.Clone(s.onError)
+	hooks := s.hooks
+	h := s.handlers.get(ev.Name)
 	s.mu.Unlock()
 	// As in the Node.js server, the catch-all listeners see every event,
 	// before the middlewares decide on its own handler.
-	for _, a := range anys {
-		a(ev)
-	}
-	for _, mw := range mws {
-		if err := mw(ev); err != nil {
-			for _, eh := range errHandlers {
-				eh(err)
-			}
-			return
-		}
-	}
-	if h != nil {
+	hooks.events(hookAny, ev)
+	if hooks.middlewares(ev) && h != nil {
 		h(ev)
 	}
 }
@@ -477,10 +401,8 @@ func (s *NamespaceSocket) sendAck(p *SocketIOPacket) error {
 
 // notifyOutgoing tells the OnAnyOutgoing listeners of an event.
 func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) {
-	s.mu.Lock()
-	ls := slices.Clone(s.anyOutgoing)
-	s.mu.Unlock()
-	if len(ls) == 0 {
+	hooks := s.hookSnapshot()
+	if !hooks.has(hookAnyOutgoing) {
 		return
 	}
 	raw, err := SplitArgs(p.Data)
@@ -489,9 +411,7 @@ func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) {
 	}
 	var name string
 	_ = json.Unmarshal(raw[0], &name)
-	for _, l := range ls {
-		l(name, newArgs(raw[1:], p.Attachments))
-	}
+	hooks.outgoing(name, newArgs(raw[1:], p.Attachments))
 }
 
 // onClose makes the socket leave: pending acks fail at once; the
@@ -517,22 +437,15 @@ func (s *NamespaceSocket) onClose(reason DisconnectReason) {
 	}
 	s.nsp.removeSocket(s)
 	s.post(func() {
-		s.mu.Lock()
-		disconnecting := slices.Clone(s.onDisconnecting)
-		disconnect := slices.Clone(s.onDisconnect)
-		s.mu.Unlock()
-		for _, h := range disconnecting {
-			h(reason)
-		}
+		hooks := s.hookSnapshot()
+		hooks.reasons(hookDisconnecting, reason)
 		if s.nsp.srv.recovery != nil && reason.recoverable() {
 			s.nsp.adapter.PersistSession(&PersistedSession{
 				SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data.snapshot(),
 			})
 		}
 		s.leaveRooms()
-		for _, h := range disconnect {
-			h(reason)
-		}
+		hooks.reasons(hookDisconnect, reason)
 	})
 }
 
