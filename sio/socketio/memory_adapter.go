@@ -22,7 +22,7 @@ type InMemoryAdapter struct {
 	// that one member, so a set for it would cost much and say little.
 	mu    sync.RWMutex
 	rooms map[Room]stringSet // members of each room, own rooms apart
-	sids  map[SocketID]socketRooms
+	sids  map[SocketID]*socketRooms
 
 	recMu    sync.Mutex
 	sessions map[string]*persisted
@@ -31,12 +31,6 @@ type InMemoryAdapter struct {
 	closed   bool
 	offsets  atomic.Uint64
 	epoch    string
-}
-
-// socketRooms is the index's entry of one socket.
-type socketRooms struct {
-	own   bool      // in the room named by its id
-	rooms stringSet // its other rooms
 }
 
 type persisted struct {
@@ -51,7 +45,7 @@ func NewInMemoryAdapter(nsp *Namespace) Adapter {
 	return &InMemoryAdapter{
 		nsp:      nsp,
 		rooms:    make(map[Room]stringSet),
-		sids:     make(map[SocketID]socketRooms),
+		sids:     make(map[SocketID]*socketRooms),
 		sessions: make(map[string]*persisted),
 		epoch:    strconv.FormatInt(time.Now().UnixMilli(), 36),
 	}
@@ -78,13 +72,27 @@ func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
 	defer a.mu.Unlock()
 	mine := a.sids[id]
 	for _, r := range rooms {
-		if r == id {
-			mine.own = true
-		} else if mine.rooms.add(r) {
-			members := a.rooms[r]
-			members.add(id)
-			a.rooms[r] = members
+		switch {
+		case r == id && mine == nil:
+			mine = ownRoomOnly
+		case r == id:
+			if !mine.own { // so never ownRoomOnly
+				mine.own = true
+			}
+		default:
+			mine = mine.writable()
+			if mine.rooms.add(r) {
+				members := a.rooms[r]
+				members.add(id)
+				a.rooms[r] = members
+			}
 		}
+	}
+	switch {
+	case mine == nil:
+		mine = &socketRooms{}
+	case mine.own && mine.rooms.len() == 0:
+		mine = ownRoomOnly
 	}
 	a.sids[id] = mine
 }
@@ -97,15 +105,23 @@ func (a *InMemoryAdapter) Del(id SocketID, room Room) {
 }
 
 func (a *InMemoryAdapter) delLocked(id SocketID, room Room) {
-	mine, ok := a.sids[id]
-	if !ok {
+	mine := a.sids[id]
+	switch {
+	case mine == nil:
 		return
-	}
-	if room == id {
-		mine.own = false
-	} else {
-		mine.rooms.del(room)
+	case room == id:
+		if mine.own {
+			mine = mine.writable()
+			mine.own = false
+		}
+	default:
+		if mine.rooms.has(room) { // so never ownRoomOnly
+			mine.rooms.del(room)
+		}
 		a.delMemberLocked(room, id)
+		if mine.own && mine.rooms.len() == 0 {
+			mine = ownRoomOnly
+		}
 	}
 	a.sids[id] = mine
 }
@@ -128,7 +144,7 @@ func (a *InMemoryAdapter) delMemberLocked(room Room, id SocketID) {
 // inRoomLocked reports whether a socket is in a room.
 func (a *InMemoryAdapter) inRoomLocked(room Room, id SocketID) bool {
 	if room == id {
-		return a.sids[id].own
+		return a.sids[id].isOwn()
 	}
 	members := a.rooms[room]
 	return members.has(id)
@@ -138,9 +154,10 @@ func (a *InMemoryAdapter) inRoomLocked(room Room, id SocketID) bool {
 func (a *InMemoryAdapter) DelAll(id SocketID) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	mine := a.sids[id]
-	for r := range mine.rooms.all() {
-		a.delMemberLocked(r, id)
+	if mine := a.sids[id]; mine != nil {
+		for r := range mine.rooms.all() {
+			a.delMemberLocked(r, id)
+		}
 	}
 	delete(a.sids, id)
 }
@@ -150,6 +167,9 @@ func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	mine := a.sids[id]
+	if mine == nil {
+		return []Room{}
+	}
 	out := make([]Room, 0, mine.rooms.len()+1)
 	if mine.own {
 		out = append(out, id)
@@ -215,7 +235,7 @@ func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) 
 			ids = append(ids, id)
 		}
 		for _, r := range opts.Rooms {
-			if a.sids[r].own {
+			if a.sids[r].isOwn() {
 				add(r)
 			}
 			members := a.rooms[r]

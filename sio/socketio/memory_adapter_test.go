@@ -77,6 +77,21 @@ func TestInMemoryAdapterIndex(t *testing.T) {
 	a.DelAll("C")
 	assert.Empty(t, a.Rooms())
 	assert.Empty(t, sockets())
+
+	// Leaving and joining the own room again, with other rooms or none.
+	a.AddAll("D", []Room{"D"})
+	a.Del("D", "D")
+	assert.Equal(t, []SocketID{"D"}, sockets())
+	assert.Empty(t, a.Rooms())
+	a.AddAll("D", []Room{"x", "D"})
+	a.Del("D", "x")
+	assert.Equal(t, []Room{"D"}, a.SocketRooms("D"))
+	a.Del("D", "D")
+	a.AddAll("D", []Room{"D"})
+	assert.Equal(t, []Room{"D"}, a.Rooms())
+	a.DelAll("D")
+	assert.Empty(t, a.SocketRooms("D"))
+	assert.Equal(t, socketRooms{own: true}, *ownRoomOnly, "the shared entry is never changed")
 }
 
 func TestStringSet(t *testing.T) {

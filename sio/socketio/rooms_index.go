@@ -1,5 +1,8 @@
 package socketio
 
+// This file owns the pieces of the in-memory adapter's rooms index, sized
+// for what most sockets are: in their own room and a few others.
+
 import (
 	"iter"
 	"slices"
@@ -89,3 +92,33 @@ func (s *stringSet) all() iter.Seq[string] {
 		}
 	}
 }
+
+// socketRooms is the rooms index's entry of one socket. The entry of a
+// socket in its own room and no other, the state of most sockets, is
+// ownRoomOnly, shared by all of them: such a socket costs the index its
+// map slot alone. An entry is changed in place only once writable made it
+// the socket's own.
+type socketRooms struct {
+	own   bool      // in the room named by its id
+	rooms stringSet // its other rooms
+}
+
+// ownRoomOnly is the shared entry of the sockets in their own room only.
+// It is never changed.
+var ownRoomOnly = &socketRooms{own: true}
+
+// writable returns m, or a copy of it that may be changed when m is nil
+// (an empty entry) or ownRoomOnly.
+func (m *socketRooms) writable() *socketRooms {
+	switch m {
+	case nil:
+		return &socketRooms{}
+	case ownRoomOnly:
+		return &socketRooms{own: true}
+	}
+	return m
+}
+
+// isOwn reports whether the entry puts the socket in its own room; a nil
+// entry (a socket not indexed) does not.
+func (m *socketRooms) isOwn() bool { return m != nil && m.own }
