@@ -10,7 +10,10 @@ package socketio
 // Engine.IO session and websocket, the Socket.IO client and socket, and
 // the test's own end of the TCP connection. sio-B/conn subtracts the same
 // measure taken with a bare Engine.IO server (no Socket.IO application),
-// leaving what the Socket.IO layer adds. GOSIO_IDLE_HEAPPROFILE=file
+// leaving what the Socket.IO layer adds (roughly: the two servers' engines
+// do not keep quite the same). sio-own-B/conn is exact: the live bytes
+// whose allocation site is code of this package, from the memory profile
+// (at a rate of 1 while the connections are made). GOSIO_IDLE_HEAPPROFILE=file
 // writes the live heap's profile while the connections are held (with
 // -memprofilerate 1, every allocation is in it).
 
@@ -24,6 +27,7 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -36,21 +40,25 @@ import (
 const idleConns = 2000
 
 func BenchmarkIdleSocketMemory(b *testing.B) {
-	var total, bare float64
+	var total, bare, own float64
 	for b.Loop() {
-		bare += idleHeapPerConn(b, false)
-		total += idleHeapPerConn(b, true)
+		heap, _ := idleHeapPerConn(b, false)
+		bare += heap
+		heap, sio := idleHeapPerConn(b, true)
+		total += heap
+		own += sio
 	}
 	n := float64(b.N)
 	b.ReportMetric(total/n, "B/conn")
 	b.ReportMetric((total-bare)/n, "sio-B/conn")
+	b.ReportMetric(own/n, "sio-own-B/conn")
 }
 
 // idleHeapPerConn connects idleConns clients to a fresh server and returns
-// the heap each keeps once they are idle. With sio the server is a
-// SocketIOServer and each client joins "/"; without, a bare Engine.IO
-// server.
-func idleHeapPerConn(b *testing.B, sio bool) float64 {
+// the heap each keeps once they are idle, and the part of it allocated by
+// this package's code. With sio the server is a SocketIOServer and each
+// client joins "/"; without, a bare Engine.IO server.
+func idleHeapPerConn(b *testing.B, sio bool) (heap, own float64) {
 	b.Helper()
 	opts := &engineio.Options{PingInterval: time.Hour, PingTimeout: time.Hour}
 	var handler http.Handler
@@ -77,7 +85,10 @@ func idleHeapPerConn(b *testing.B, sio bool) float64 {
 	addr := ts.Listener.Addr().String()
 	connect := leanFrame("40")
 
+	defer func(rate int) { runtime.MemProfileRate = rate }(runtime.MemProfileRate)
+	runtime.MemProfileRate = 1
 	before := liveHeap()
+	ownBefore := heapAllocatedHere()
 	conns := make([]net.Conn, idleConns)
 	ready.Add(idleConns * boolInt(sio))
 	for i := range conns {
@@ -95,6 +106,7 @@ func idleHeapPerConn(b *testing.B, sio bool) float64 {
 		srv.wg.Wait() // the mailboxes' goroutines are done
 	}
 	after := liveHeap()
+	ownAfter := heapAllocatedHere()
 	if path := os.Getenv("GOSIO_IDLE_HEAPPROFILE"); path != "" && sio {
 		writeHeapProfile(b, path)
 	}
@@ -111,7 +123,39 @@ func idleHeapPerConn(b *testing.B, sio bool) float64 {
 		_ = c.Close()
 	}
 	ts.Close()
-	return float64(after-before) / idleConns
+	return float64(after-before) / idleConns, float64(ownAfter-ownBefore) / idleConns
+}
+
+// heapAllocatedHere returns the live bytes, as of the last GC, that the
+// memory profile attributes to this package's non-test code: those whose
+// allocation's innermost frame from a github.com module is in it.
+func heapAllocatedHere() int64 {
+	var recs []runtime.MemProfileRecord
+	for n := 1024; ; n *= 2 {
+		recs = make([]runtime.MemProfileRecord, n)
+		if got, ok := runtime.MemProfile(recs, false); ok {
+			recs = recs[:got]
+			break
+		}
+	}
+	var total int64
+	for _, r := range recs {
+		frames := runtime.CallersFrames(r.Stack())
+		for {
+			f, more := frames.Next()
+			if strings.HasPrefix(f.Function, "github.com/") {
+				if strings.HasPrefix(f.Function, "github.com/gosio/gosio/sio/socketio.") &&
+					!strings.HasSuffix(f.File, "_test.go") {
+					total += r.InUseBytes()
+				}
+				break
+			}
+			if !more {
+				break
+			}
+		}
+	}
+	return total
 }
 
 // liveHeap returns the heap in use after a full collection.
