@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/gosio/sio/engineio"
@@ -50,7 +51,7 @@ func newHandshake(req *engineio.HandshakeRequest, rawAuth json.RawMessage) *Hand
 		Query:   req.Query,
 		RawAuth: rawAuth,
 		Address: req.RemoteIP(),
-		Time:    now.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)"),
+		Time:    handshakeTime(now),
 		Issued:  now.UnixMilli(),
 		URL:     req.URL,
 		Secure:  req.Secure,
@@ -63,4 +64,28 @@ func newHandshake(req *engineio.HandshakeRequest, rawAuth json.RawMessage) *Hand
 		h.Auth = map[string]any{}
 	}
 	return h
+}
+
+// formattedTime is a second in a location and its text as Node's
+// Date#toString.
+type formattedTime struct {
+	unix int64
+	loc  *time.Location
+	text string
+}
+
+// lastHandshakeTime is the text handshakeTime last made.
+var lastHandshakeTime atomic.Pointer[formattedTime]
+
+// handshakeTime formats now as Node's Date#toString does. The text has a
+// one-second resolution, so the sockets that connect within the same
+// second share one string rather than holding a copy each.
+func handshakeTime(now time.Time) string {
+	unix := now.Unix()
+	if last := lastHandshakeTime.Load(); last != nil && last.unix == unix && last.loc == now.Location() {
+		return last.text
+	}
+	text := now.Format("Mon Jan 02 2006 15:04:05 GMT-0700 (MST)")
+	lastHandshakeTime.Store(&formattedTime{unix, now.Location(), text})
+	return text
 }
