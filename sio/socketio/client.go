@@ -45,6 +45,7 @@ func (srv *SocketIOServer) OnOpen(conn *engineio.EngineIOSocket) {
 		parser:  NewSocketIOParser(srv.opts.Parser),
 		sockets: make(map[string]*NamespaceSocket, 1),
 	}
+	c.parser.ownsInput = true // the engine hands each message over
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
 	conn.OnMessage(c.onMessage)
 	conn.OnClose(c.onClose)

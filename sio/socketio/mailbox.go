@@ -20,7 +20,8 @@ const mailboxLimit = 1024
 type mailbox struct {
 	mu      sync.Mutex
 	room    *sync.Cond // on mu: signalled when the queue falls below the limit
-	tasks   []func()
+	tasks   []func() // tasks[head:] are waiting
+	head    int
 	running bool
 	owner   fmt.Stringer // named when a task panics
 
@@ -36,7 +37,7 @@ func (m *mailbox) post(wg *sync.WaitGroup, task func()) {
 // for room. It must not be called from the mailbox's own goroutine.
 func (m *mailbox) postBounded(wg *sync.WaitGroup, task func()) {
 	m.mu.Lock()
-	for len(m.tasks) >= mailboxLimit {
+	for m.queued() >= mailboxLimit {
 		if m.room == nil {
 			m.room = sync.NewCond(&m.mu)
 		}
@@ -48,6 +49,12 @@ func (m *mailbox) postBounded(wg *sync.WaitGroup, task func()) {
 // enqueueLocked appends the task and starts the goroutine if needed; it
 // releases mu.
 func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, task func()) {
+	if m.head > 0 && len(m.tasks) == cap(m.tasks) {
+		// Full: move the waiting tasks to the front rather than grow.
+		n := copy(m.tasks, m.tasks[m.head:])
+		clear(m.tasks[n:])
+		m.tasks, m.head = m.tasks[:n], 0
+	}
 	m.tasks = append(m.tasks, task)
 	if m.running {
 		m.mu.Unlock()
@@ -59,20 +66,28 @@ func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, task func()) {
 	go m.run(wg)
 }
 
+// queued is the number of tasks waiting. Called with mu held.
+func (m *mailbox) queued() int { return len(m.tasks) - m.head }
+
 func (m *mailbox) run(wg *sync.WaitGroup) {
 	defer wg.Done()
 	for {
 		m.mu.Lock()
-		if len(m.tasks) == 0 {
+		if m.head == len(m.tasks) {
 			m.running = false
-			m.tasks = nil
+			// A small array is kept for the next burst; a large one, left
+			// by a burst, is given back.
+			m.tasks, m.head = m.tasks[:0], 0
+			if cap(m.tasks) > 16 {
+				m.tasks = nil
+			}
 			m.mu.Unlock()
 			return
 		}
-		task := m.tasks[0]
-		m.tasks[0] = nil
-		m.tasks = m.tasks[1:]
-		if m.room != nil && len(m.tasks) < mailboxLimit {
+		task := m.tasks[m.head]
+		m.tasks[m.head] = nil
+		m.head++
+		if m.room != nil && m.queued() < mailboxLimit {
 			m.room.Broadcast()
 		}
 		m.mu.Unlock()

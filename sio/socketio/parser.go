@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -39,6 +40,11 @@ type SocketIOParser struct {
 	pending *SocketIOPacket // binary packet waiting for attachments
 	want    int             // attachments announced by pending
 	size    int64           // bytes received so far for pending
+
+	// ownsInput is set by the server's own clients, whose engine hands
+	// each message over: packets then keep the message's bytes instead of
+	// a copy. Add's callers otherwise keep their data.
+	ownsInput bool
 }
 
 // NewSocketIOParser returns a parser configured by opts (nil means the
@@ -75,7 +81,7 @@ func (p *SocketIOParser) Add(data []byte, binary bool) (*SocketIOPacket, error) 
 	if p.maxPayload > 0 && int64(len(data)) > p.maxPayload {
 		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrPayloadTooLarge, len(data), p.maxPayload)
 	}
-	pkt, n, err := decodeText(data, p.maxAttachments)
+	pkt, n, err := decodeText(data, p.maxAttachments, !p.ownsInput)
 	if err != nil {
 		return nil, err
 	}
@@ -110,8 +116,10 @@ func (p *SocketIOParser) addAttachment(data []byte) (*SocketIOPacket, error) {
 		p.Reset()
 		return nil, fmt.Errorf("%w: attachments exceed %d bytes", ErrPayloadTooLarge, p.maxPayload)
 	}
-	att := make([]byte, len(data))
-	copy(att, data)
+	att := data
+	if !p.ownsInput {
+		att = bytes.Clone(data)
+	}
 	pkt := p.pending
 	pkt.Attachments = append(pkt.Attachments, att)
 	if len(pkt.Attachments) < p.want {
@@ -122,13 +130,15 @@ func (p *SocketIOParser) addAttachment(data []byte) (*SocketIOPacket, error) {
 }
 
 // decodeText decodes the text frame of one packet and returns it with the
-// attachment count announced by its header (0 for non-binary types).
+// attachment count announced by its header (0 for non-binary types). The
+// packet's payload is a copy of data's when copyPayload is set, else a part
+// of data.
 //
 // The header is read the way the reference parser reads it: the namespace
 // starts with '/' and runs up to the first ',' or the end of the frame (so
 // "0/admin" is a CONNECT to "/admin"); the ack id is the run of digits that
 // follows; everything after it is the JSON payload.
-func decodeText(data []byte, maxAttachments int) (*SocketIOPacket, int, error) {
+func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPacket, int, error) {
 	if len(data) == 0 {
 		return nil, 0, ErrEmptyPacket
 	}
@@ -194,7 +204,10 @@ func decodeText(data []byte, maxAttachments int) (*SocketIOPacket, int, error) {
 		if !validJSON(payload) {
 			return nil, 0, fmt.Errorf("%w: payload of %s packet", ErrInvalidJSON, pkt.Type)
 		}
-		pkt.Data = append(json.RawMessage(nil), payload...)
+		pkt.Data = payload
+		if copyPayload {
+			pkt.Data = append(json.RawMessage(nil), payload...)
+		}
 	}
 	if err := checkPayloadShape(pkt.Type, pkt.Data); err != nil {
 		return nil, 0, err

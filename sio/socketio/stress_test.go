@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -40,6 +41,13 @@ func TestConcurrentOperations(t *testing.T) {
 				// time (DisconnectSockets below), which is no failure.
 				write := func(s string) { _ = c.conn.Write(context.Background(), websocket.MessageText, []byte(s)) }
 				write("40")
+				if j%2 == 0 {
+					// Half the time, wait for the connection: a client that
+					// closes right after its CONNECT may close before its
+					// socket connects, and then none of its events is
+					// handled (as with the Node.js server).
+					awaitConnect(c)
+				}
 				for k := range 5 {
 					write(fmt.Sprintf(`42%d["ev",%d]`, k, k))
 				}
@@ -201,5 +209,23 @@ func TestEventBacklogIsBounded(t *testing.T) {
 	eventually(t, "every event handled", func() bool { return handled.Load() == total })
 	if outOfOrder.Load() {
 		t.Fatal("events handled out of order")
+	}
+}
+
+// awaitConnect waits for c's CONNECT reply, for at most a second; the
+// connection may be closed by the server meanwhile, which is no failure.
+func awaitConnect(c *wsClient) {
+	timeout := time.After(time.Second)
+	for {
+		select {
+		case f := <-c.frames:
+			if strings.HasPrefix(f.text, "0") {
+				return
+			}
+		case <-c.done:
+			return
+		case <-timeout:
+			return
+		}
 	}
 }
