@@ -20,7 +20,7 @@ const mailboxLimit = 1024
 type mailbox struct {
 	mu      sync.Mutex
 	room    *sync.Cond // on mu: signalled when the queue falls below the limit
-	tasks   []func() // tasks[head:] are waiting
+	tasks   []func()   // tasks[head:] are waiting
 	head    int
 	running bool
 	owner   fmt.Stringer // named when a task panics
