@@ -208,7 +208,15 @@ func (a *InMemoryAdapter) Rooms() []Room {
 // forEach calls fn for each socket id opts selects. The index is read under
 // the lock into a list first, so fn may call back into the adapter.
 func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) {
+	for _, id := range a.selectIDs(opts) {
+		fn(id)
+	}
+}
+
+// selectIDs returns the ids of the sockets opts selects, each once.
+func (a *InMemoryAdapter) selectIDs(opts *BroadcastOptions) []SocketID {
 	a.mu.RLock()
+	defer a.mu.RUnlock()
 	excluded := func(id SocketID) bool {
 		for _, r := range opts.Except {
 			if a.inRoomLocked(r, id) {
@@ -218,14 +226,33 @@ func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) 
 		return false
 	}
 	var ids []SocketID
-	if len(opts.Rooms) == 0 {
+	switch {
+	case len(opts.Rooms) == 0:
 		ids = make([]SocketID, 0, len(a.sids))
 		for id := range a.sids {
 			if !excluded(id) {
 				ids = append(ids, id)
 			}
 		}
-	} else {
+	case len(opts.Rooms) == 1:
+		// One room: its members are distinct already; only the socket
+		// whose own room it is could come twice (as its own room and as
+		// a member, when it joined the room of its own name).
+		r := opts.Rooms[0]
+		members := a.rooms[r] // a copy of the set's header: it is not changed
+		own := a.sids[r].isOwn()
+		ids = make([]SocketID, 0, members.len()+1)
+		if own && !excluded(r) {
+			ids = append(ids, r)
+		}
+		noExcept := len(opts.Except) == 0
+		for id := range members.all() {
+			if (own && id == r) || (!noExcept && excluded(id)) {
+				continue
+			}
+			ids = append(ids, id)
+		}
+	default:
 		seen := make(map[SocketID]struct{})
 		add := func(id SocketID) {
 			if _, dup := seen[id]; dup || excluded(id) {
@@ -244,9 +271,14 @@ func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) 
 			}
 		}
 	}
-	a.mu.RUnlock()
-	for _, id := range ids {
-		fn(id)
+	return ids
+}
+
+// forEachSocket calls fn with each local socket opts selects, looking them
+// all up under one hold of the namespace's lock.
+func (a *InMemoryAdapter) forEachSocket(opts *BroadcastOptions, fn func(s *NamespaceSocket)) {
+	for _, s := range a.nsp.localSockets(a.selectIDs(opts)) {
+		fn(s)
 	}
 }
 
@@ -260,11 +292,9 @@ func (a *InMemoryAdapter) Broadcast(p *SocketIOPacket, opts *BroadcastOptions) {
 		p = a.store(p, opts)
 	}
 	enc := encodePacket(p)
-	a.forEach(opts, func(id SocketID) {
-		if s := a.nsp.localSocket(id); s != nil {
-			s.notifyOutgoing(p)
-			s.client.write(enc, opts.Flags.Volatile)
-		}
+	a.forEachSocket(opts, func(s *NamespaceSocket) {
+		s.notifyOutgoing(p)
+		s.client.write(enc, opts.Flags.Volatile)
 	})
 }
 
@@ -273,9 +303,8 @@ func (a *InMemoryAdapter) Broadcast(p *SocketIOPacket, opts *BroadcastOptions) {
 func (a *InMemoryAdapter) BroadcastWithAck(p *SocketIOPacket, opts *BroadcastOptions, clientCount func(n int), ack func(args Args)) {
 	enc := encodePacket(p)
 	n := 0
-	a.forEach(opts, func(id SocketID) {
-		s := a.nsp.localSocket(id)
-		if s == nil || !s.registerAck(p.ID, func(args Args, err error) {
+	a.forEachSocket(opts, func(s *NamespaceSocket) {
+		if !s.registerAck(p.ID, func(args Args, err error) {
 			if err == nil {
 				ack(args)
 			}
@@ -295,40 +324,32 @@ func (a *InMemoryAdapter) BroadcastWithAck(p *SocketIOPacket, opts *BroadcastOpt
 // FetchSockets returns views of the selected sockets.
 func (a *InMemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) ([]*RemoteSocket, error) {
 	var out []*RemoteSocket
-	a.forEach(opts, func(id SocketID) {
-		if s := a.nsp.localSocket(id); s != nil {
-			out = append(out, s.remoteView())
-		}
+	a.forEachSocket(opts, func(s *NamespaceSocket) {
+		out = append(out, s.remoteView())
 	})
 	return out, nil
 }
 
 // AddSockets makes the selected sockets join rooms.
 func (a *InMemoryAdapter) AddSockets(opts *BroadcastOptions, rooms []Room) {
-	a.forEach(opts, func(id SocketID) {
-		if s := a.nsp.localSocket(id); s != nil {
-			s.Join(rooms...)
-		}
+	a.forEachSocket(opts, func(s *NamespaceSocket) {
+		s.Join(rooms...)
 	})
 }
 
 // DelSockets makes the selected sockets leave rooms.
 func (a *InMemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []Room) {
-	a.forEach(opts, func(id SocketID) {
-		if s := a.nsp.localSocket(id); s != nil {
-			for _, r := range rooms {
-				s.Leave(r)
-			}
+	a.forEachSocket(opts, func(s *NamespaceSocket) {
+		for _, r := range rooms {
+			s.Leave(r)
 		}
 	})
 }
 
 // DisconnectSockets disconnects the selected sockets.
 func (a *InMemoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) {
-	a.forEach(opts, func(id SocketID) {
-		if s := a.nsp.localSocket(id); s != nil {
-			s.Disconnect(close)
-		}
+	a.forEachSocket(opts, func(s *NamespaceSocket) {
+		s.Disconnect(close)
 	})
 }
 

@@ -91,6 +91,20 @@ func (n *Namespace) localSocket(id SocketID) *NamespaceSocket {
 	return n.sockets[id]
 }
 
+// localSockets returns the sockets of ids that are connected here, in
+// order, under one hold of the lock.
+func (n *Namespace) localSockets(ids []SocketID) []*NamespaceSocket {
+	out := make([]*NamespaceSocket, 0, len(ids))
+	n.mu.RLock()
+	for _, id := range ids {
+		if s := n.sockets[id]; s != nil {
+			out = append(out, s)
+		}
+	}
+	n.mu.RUnlock()
+	return out
+}
+
 func (n *Namespace) addSocket(s *NamespaceSocket) {
 	n.mu.Lock()
 	n.sockets[s.id] = s
