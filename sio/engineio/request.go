@@ -12,8 +12,8 @@ import (
 // once the handshake is done.
 type HandshakeRequest struct {
 	// Header is the request's headers. It must not be modified: it is the
-	// request's own map (the websocket library keeps the request's
-	// connection state alive anyway, so a copy would only add to it).
+	// request's own map, kept instead of a copy (the rest of the request
+	// is freed once the handshake's HTTP handler returns).
 	Header http.Header
 	// Query is the parsed query string.
 	Query url.Values
