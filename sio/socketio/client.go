@@ -25,13 +25,20 @@ func encodePacket(p *SocketIOPacket) *encodedPacket {
 //
 // parser is owned by the engine's delivery (one message at a time); the
 // fields under mu by whoever holds it.
+//
+// The sockets, one per namespace joined, are kept as first and more, so
+// that the usual client, in a single namespace, needs no map: a namespace
+// is in at most one of them, and more is made only when a second namespace
+// is joined while first is taken (see socketLocked, addSocketLocked,
+// removeSocketLocked and socketsLocked).
 type client struct {
 	srv    *SocketIOServer
 	conn   *engineio.EngineIOSocket
-	parser *SocketIOParser
+	parser SocketIOParser
 
 	mu           sync.Mutex
-	sockets      map[string]*NamespaceSocket // by namespace name
+	first        *NamespaceSocket            // a joined namespace's socket, or nil
+	more         map[string]*NamespaceSocket // the others, by namespace name; nil while none
 	connectTimer *time.Timer
 	closed       bool
 }
@@ -39,12 +46,7 @@ type client struct {
 // OnOpen makes a client of a new Engine.IO session: it is the server's
 // engineio.Application.
 func (srv *SocketIOServer) OnOpen(conn *engineio.EngineIOSocket) {
-	c := &client{
-		srv:     srv,
-		conn:    conn,
-		parser:  NewSocketIOParser(srv.opts.Parser),
-		sockets: make(map[string]*NamespaceSocket, 1),
-	}
+	c := &client{srv: srv, conn: conn, parser: makeParser(srv.opts.Parser)}
 	c.parser.ownsInput = true // the engine hands each message over
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
 	conn.OnMessage(c.onMessage)
@@ -54,7 +56,7 @@ func (srv *SocketIOServer) OnOpen(conn *engineio.EngineIOSocket) {
 // onConnectTimeout closes a connection that joined no namespace in time.
 func (c *client) onConnectTimeout() {
 	c.mu.Lock()
-	idle := len(c.sockets) == 0 && !c.closed
+	idle := c.first == nil && len(c.more) == 0 && !c.closed
 	c.mu.Unlock()
 	if idle {
 		c.conn.Close()
@@ -77,7 +79,7 @@ func (c *client) onMessage(data []byte, binary bool) {
 
 func (c *client) dispatch(p *SocketIOPacket) {
 	c.mu.Lock()
-	s := c.sockets[p.Namespace]
+	s := c.socketLocked(p.Namespace)
 	c.mu.Unlock()
 	switch {
 	case s == nil && p.Type == PacketConnect:
@@ -108,7 +110,7 @@ func (c *client) connect(name string, auth json.RawMessage) {
 		c.mu.Unlock()
 		return
 	}
-	c.sockets[name] = s
+	c.addSocketLocked(name, s)
 	c.mu.Unlock()
 	s.post(func() { s.runConnect(auth) })
 }
@@ -116,9 +118,7 @@ func (c *client) connect(name string, auth json.RawMessage) {
 // forget removes a socket that left its namespace.
 func (c *client) forget(s *NamespaceSocket) {
 	c.mu.Lock()
-	if c.sockets[s.nsp.name] == s {
-		delete(c.sockets, s.nsp.name)
-	}
+	c.removeSocketLocked(s)
 	c.mu.Unlock()
 }
 
@@ -128,10 +128,7 @@ func (c *client) onClose(reason engineio.CloseReason, _ error) {
 	c.mu.Lock()
 	c.closed = true
 	c.stopConnectTimerLocked()
-	socks := make([]*NamespaceSocket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := c.socketsLocked()
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.onClose(DisconnectReason(reason))
@@ -156,10 +153,7 @@ func (c *client) write(enc *encodedPacket, volatile bool) bool {
 // client._disconnect).
 func (c *client) close() {
 	c.mu.Lock()
-	socks := make([]*NamespaceSocket, 0, len(c.sockets))
-	for _, s := range c.sockets {
-		socks = append(socks, s)
-	}
+	socks := c.socketsLocked()
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.Disconnect(false)
@@ -188,4 +182,61 @@ func (c *client) stopConnectTimerLocked() {
 		c.connectTimer.Stop()
 		c.connectTimer = nil
 	}
+}
+
+// socketLocked returns the client's socket in the namespace name, or nil.
+// Called with mu held.
+func (c *client) socketLocked(name string) *NamespaceSocket {
+	if c.first != nil && c.first.nsp.name == name {
+		return c.first
+	}
+	return c.more[name]
+}
+
+// addSocketLocked records s as the client's socket in the namespace name,
+// in first when it is free or holds the same namespace, in more
+// otherwise. Called with mu held.
+func (c *client) addSocketLocked(name string, s *NamespaceSocket) {
+	if c.first == nil || c.first.nsp.name == name {
+		if c.more != nil { // a namespace is in first or more, never both
+			delete(c.more, name)
+			if len(c.more) == 0 {
+				c.more = nil
+			}
+		}
+		c.first = s
+		return
+	}
+	if c.more == nil {
+		c.more = make(map[string]*NamespaceSocket, 1)
+	}
+	c.more[name] = s
+}
+
+// removeSocketLocked forgets s if it is still the client's socket in its
+// namespace; more is dropped once empty. Called with mu held.
+func (c *client) removeSocketLocked(s *NamespaceSocket) {
+	if c.first == s {
+		c.first = nil
+		return
+	}
+	if c.more[s.nsp.name] == s {
+		delete(c.more, s.nsp.name)
+		if len(c.more) == 0 {
+			c.more = nil
+		}
+	}
+}
+
+// socketsLocked returns the client's sockets, in no particular order.
+// Called with mu held.
+func (c *client) socketsLocked() []*NamespaceSocket {
+	socks := make([]*NamespaceSocket, 0, 1+len(c.more))
+	if c.first != nil {
+		socks = append(socks, c.first)
+	}
+	for _, s := range c.more {
+		socks = append(socks, s)
+	}
+	return socks
 }

@@ -492,8 +492,8 @@ func TestHandlerPanicDoesNotKillTheServer(t *testing.T) {
 	eventually(t, "the connection handler's panic logged", func() bool {
 		return strings.Contains(buf.String(), "connection handler exploded")
 	})
-	if !strings.Contains(buf.String(), "panic in a handler") {
-		t.Fatalf("the panic was not logged: %q", buf.String())
+	if !strings.Contains(buf.String(), "panic in a handler of socket "+s.String()+": handler exploded") {
+		t.Fatalf("the panic was not logged with its socket: %q", buf.String())
 	}
 	if !s.Connected() {
 		t.Fatal("the socket whose handler panicked was disconnected")

@@ -17,25 +17,28 @@ const mailboxLimit = 1024
 // while there is work: it is started by the post that finds the mailbox
 // idle and ends when the mailbox is empty, so an idle socket costs no
 // goroutine. Its goroutines are counted in wg, the server's.
+//
+// The mailbox does not keep its owner (the socket, named in the log when a
+// task panics): the owner is passed with each post and handed to the
+// goroutine a post starts, which saves an idle socket the field.
 type mailbox struct {
 	mu      sync.Mutex
 	room    *sync.Cond // on mu: signalled when the queue falls below the limit
 	tasks   []func()   // tasks[head:] are waiting
-	head    int
+	head    int32      // shares a word with running; 2^31 queued tasks would take 16 GiB first
 	running bool
-	owner   fmt.Stringer // named when a task panics
-
 }
 
-// post queues a task, whatever the queue's length.
-func (m *mailbox) post(wg *sync.WaitGroup, task func()) {
+// post queues a task, whatever the queue's length. owner names the mailbox
+// in the log if a task panics.
+func (m *mailbox) post(wg *sync.WaitGroup, owner fmt.Stringer, task func()) {
 	m.mu.Lock()
-	m.enqueueLocked(wg, task)
+	m.enqueueLocked(wg, owner, task)
 }
 
 // postBounded queues a task once the queue is below mailboxLimit, waiting
 // for room. It must not be called from the mailbox's own goroutine.
-func (m *mailbox) postBounded(wg *sync.WaitGroup, task func()) {
+func (m *mailbox) postBounded(wg *sync.WaitGroup, owner fmt.Stringer, task func()) {
 	m.mu.Lock()
 	for m.queued() >= mailboxLimit {
 		if m.room == nil {
@@ -43,12 +46,12 @@ func (m *mailbox) postBounded(wg *sync.WaitGroup, task func()) {
 		}
 		m.room.Wait()
 	}
-	m.enqueueLocked(wg, task)
+	m.enqueueLocked(wg, owner, task)
 }
 
 // enqueueLocked appends the task and starts the goroutine if needed; it
 // releases mu.
-func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, task func()) {
+func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, owner fmt.Stringer, task func()) {
 	if m.head > 0 && len(m.tasks) == cap(m.tasks) {
 		// Full: move the waiting tasks to the front rather than grow.
 		n := copy(m.tasks, m.tasks[m.head:])
@@ -63,17 +66,17 @@ func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, task func()) {
 	m.running = true
 	m.mu.Unlock()
 	wg.Add(1)
-	go m.run(wg)
+	go m.run(wg, owner)
 }
 
 // queued is the number of tasks waiting. Called with mu held.
-func (m *mailbox) queued() int { return len(m.tasks) - m.head }
+func (m *mailbox) queued() int { return len(m.tasks) - int(m.head) }
 
-func (m *mailbox) run(wg *sync.WaitGroup) {
+func (m *mailbox) run(wg *sync.WaitGroup, owner fmt.Stringer) {
 	defer wg.Done()
 	for {
 		m.mu.Lock()
-		if m.head == len(m.tasks) {
+		if m.queued() == 0 {
 			m.running = false
 			// A small array is kept for the next burst; a large one, left
 			// by a burst, is given back.
@@ -91,16 +94,16 @@ func (m *mailbox) run(wg *sync.WaitGroup) {
 			m.room.Broadcast()
 		}
 		m.mu.Unlock()
-		m.runTask(task)
+		runTask(owner, task)
 	}
 }
 
 // runTask runs one task; a panicking handler is logged, as net/http logs a
 // panicking request handler, and the mailbox goes on.
-func (m *mailbox) runTask(task func()) {
+func runTask(owner fmt.Stringer, task func()) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("panic in a handler of socket %v: %v\n%s", m.owner, r, debug.Stack())
+			logf("panic in a handler of socket %v: %v\n%s", owner, r, debug.Stack())
 		}
 	}()
 	task()

@@ -18,7 +18,7 @@ func TestMailboxRunsTasksInOrderUnderASteadyStream(t *testing.T) {
 	var mu sync.Mutex
 	done := make(chan struct{})
 	for i := range n {
-		m.postBounded(&wg, func() {
+		m.postBounded(&wg, nil, func() {
 			mu.Lock()
 			if running {
 				overlapped = true
@@ -70,11 +70,11 @@ func TestMailboxQueueStaysBounded(t *testing.T) {
 	var m mailbox
 	var wg sync.WaitGroup
 	release := make(chan struct{})
-	m.post(&wg, func() { <-release })
+	m.post(&wg, nil, func() { <-release })
 	posted := make(chan struct{})
 	go func() {
 		for range 5 * mailboxLimit {
-			m.postBounded(&wg, func() {})
+			m.postBounded(&wg, nil, func() {})
 		}
 		close(posted)
 	}()

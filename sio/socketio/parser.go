@@ -50,7 +50,14 @@ type SocketIOParser struct {
 // NewSocketIOParser returns a parser configured by opts (nil means the
 // defaults).
 func NewSocketIOParser(opts *ParserOptions) *SocketIOParser {
-	p := &SocketIOParser{maxAttachments: defaultMaxAttachments}
+	p := makeParser(opts)
+	return &p
+}
+
+// makeParser returns a parser configured by opts as a value, for a holder
+// that keeps it inline (the server's client) rather than behind a pointer.
+func makeParser(opts *ParserOptions) SocketIOParser {
+	p := SocketIOParser{maxAttachments: defaultMaxAttachments}
 	if opts != nil {
 		switch {
 		case opts.MaxAttachments > 0:

@@ -56,15 +56,13 @@ type NamespaceSocket struct {
 }
 
 func newNamespaceSocket(nsp *Namespace, c *client, auth json.RawMessage) *NamespaceSocket {
-	s := &NamespaceSocket{
+	return &NamespaceSocket{
 		id:        newID(),
 		nsp:       nsp,
 		client:    c,
 		handshake: newHandshake(c.conn.Request(), auth),
 		Data:      &SocketData{},
 	}
-	s.box.owner = s
-	return s
 }
 
 // ID returns the socket's id: 20 URL-safe characters, distinct from the
@@ -199,14 +197,14 @@ func (s *NamespaceSocket) Disconnect(close bool) {
 
 // post queues a task on the socket's mailbox.
 func (s *NamespaceSocket) post(task func()) {
-	s.box.post(&s.nsp.srv.wg, task)
+	s.box.post(&s.nsp.srv.wg, s, task)
 }
 
 // postEvent queues an incoming event's dispatch, waiting while the socket
 // already has mailboxLimit tasks queued: called from the connection's
 // delivery, it holds the client back.
 func (s *NamespaceSocket) postEvent(task func()) {
-	s.box.postBounded(&s.nsp.srv.wg, task)
+	s.box.postBounded(&s.nsp.srv.wg, s, task)
 }
 
 // runConnect completes a namespace connection: recovery, middlewares, the
