@@ -39,7 +39,7 @@ type EngineIOSession struct {
 	queue     []Packet        // outbound packets not yet handed to a transport
 	spare     []Packet        // a drained queue kept for reuse
 	ws        *websocket.Conn // the websocket, once on websocket
-	writing   bool            // a websocket writer goroutine is running
+	writing   bool            // the session has, or is in, a turn with the websocket writers
 
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
@@ -199,8 +199,7 @@ func (s *EngineIOSession) wakeLocked() {
 	case s.transport == TransportWebSocket:
 		if !s.writing && s.ws != nil {
 			s.writing = true
-			s.srv.wg.Add(1)
-			go s.writeLoop(s.ws)
+			s.srv.writers.push(s, s.ws)
 		}
 	case s.pollWake != nil:
 		select {
@@ -365,62 +364,73 @@ func (s *EngineIOSession) closeWebSocket(ws *websocket.Conn, code websocket.Stat
 	_ = ws.Close(code, "")
 }
 
-// writeLoop drains the queue onto the websocket, and ends when it is empty.
-// It is started by wakeLocked and owned by the server's wait group.
-func (s *EngineIOSession) writeLoop(ws *websocket.Conn) {
-	defer s.srv.wg.Done()
-	if s.drain(ws) {
-		s.closeWebSocket(ws, websocket.StatusNormalClosure)
+// writeTurn is a session's turn with one of the server's writers
+// (writerPool): it writes what the queue holds onto the websocket. When
+// more was queued meanwhile, the session queues for another turn, so that
+// a session that is sent to without pause does not keep a writer from the
+// others; else s.writing, set by whoever queued the first turn, is cleared.
+// A session closed gracefully has its websocket closed once the queue is
+// written.
+func (s *EngineIOSession) writeTurn(ws *websocket.Conn) {
+	s.mu.Lock()
+	batch := s.takeQueueLocked()
+	s.mu.Unlock()
+	if len(batch) > 0 && !s.writeBatch(ws, batch) {
+		return
+	}
+	s.mu.Lock()
+	s.recycleLocked(batch)
+	if len(s.queue) > 0 {
+		s.mu.Unlock()
+		s.srv.writers.push(s, ws)
+		return
+	}
+	s.writing = false
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		// The close handshake waits for the client's answer: not on a
+		// writer, which other sessions wait for.
+		s.srv.wg.Add(1)
+		go func() {
+			defer s.srv.wg.Done()
+			s.closeWebSocket(ws, websocket.StatusNormalClosure)
+		}()
 	}
 }
 
 // scratchPool holds the buffers in which text frames are assembled.
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// drain writes the queue onto the websocket until it is empty, then clears
-// s.writing, which its caller had set. It reports whether the session was
-// closed gracefully meanwhile, in which case the caller closes the
-// websocket now that the queue is written.
-func (s *EngineIOSession) drain(ws *websocket.Conn) (closeNow bool) {
+// writeBatch writes packets onto the websocket. On a failed write it
+// clears s.writing, closes the session and reports false.
+func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet) bool {
 	bufp := scratchPool.Get().(*[]byte)
 	defer func() {
 		if cap(*bufp) <= 64<<10 {
 			scratchPool.Put(bufp)
 		}
 	}()
-	for {
-		s.mu.Lock()
-		batch := s.takeQueueLocked()
-		if len(batch) == 0 {
+	for _, p := range batch {
+		// Written without a context, as the reader reads: coder/websocket
+		// would register a cancellation per write. Closing the connection
+		// (closeNow, abortIO) ends a blocked write instead.
+		var err error
+		if p.Binary {
+			err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
+		} else {
+			*bufp = p.AppendText((*bufp)[:0])
+			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
+		}
+		if err != nil {
+			s.mu.Lock()
 			s.writing = false
-			closed := s.closed
 			s.mu.Unlock()
-			return closed
+			s.closeNow(ReasonTransportError, err)
+			return false
 		}
-		s.mu.Unlock()
-		for _, p := range batch {
-			// Written without a context, as the reader reads: coder/websocket
-			// would register a cancellation per write. Closing the
-			// connection (closeNow, abortIO) ends a blocked write instead.
-			var err error
-			if p.Binary {
-				err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
-			} else {
-				*bufp = p.AppendText((*bufp)[:0])
-				err = ws.Write(context.Background(), websocket.MessageText, *bufp)
-			}
-			if err != nil {
-				s.mu.Lock()
-				s.writing = false
-				s.mu.Unlock()
-				s.closeNow(ReasonTransportError, err)
-				return false
-			}
-		}
-		s.mu.Lock()
-		s.recycleLocked(batch)
-		s.mu.Unlock()
 	}
+	return true
 }
 
 // cancelUpgradeLocked abandons an upgrade in progress.

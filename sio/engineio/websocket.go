@@ -193,8 +193,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 				// closed during the upgrade: the writer drains the queue
 				// onto the websocket, then closes it
 				s.writing = true
-				s.srv.wg.Add(1)
-				go s.writeLoop(conn)
+				s.srv.writers.push(s, conn)
 			} else if len(s.queue) > 0 {
 				s.wakeLocked()
 			}
