@@ -15,8 +15,9 @@ import (
 // drain, the heartbeat timer, the upgrade state and the close reason.
 //
 // An idle session holds no goroutine of its own but the websocket reader
-// (when on websocket): the heartbeat is one timer, and a writer goroutine
-// exists only while there is something to write.
+// (when on websocket): the heartbeat is one timer, and the server's writer
+// pool writes the queue onto the websocket when there is something to
+// write.
 //
 // Concurrency: id, srv, sock and req are set at creation and read-only;
 // every field under mu is owned by whoever holds mu. Incoming packets are
