@@ -35,12 +35,14 @@ type EngineIOSession struct {
 
 	deliverMu sync.Mutex // serializes delivery of incoming packets
 
-	mu        sync.Mutex
-	transport string          // TransportPolling or TransportWebSocket
-	queue     []Packet        // outbound packets not yet handed to a transport
-	spare     []Packet        // a drained queue kept for reuse
-	ws        *websocket.Conn // the websocket, once on websocket
-	writing   bool            // the session has, or is in, a turn with the websocket writers
+	mu         sync.Mutex
+	transport  string          // TransportPolling or TransportWebSocket
+	queue      []Packet        // outbound packets not yet handed to a transport
+	spare      []Packet        // a drained queue kept for reuse
+	ws         *websocket.Conn // the websocket, once on websocket
+	writing    bool            // the session has, or is in, a turn with the websocket writers
+	queuedTurn bool            // a turn of the session waits in the writer pool, not yet claimed
+	holds      int32           // BeginBatch calls not yet ended: a writer is not started for the session
 
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
@@ -200,7 +202,7 @@ func (s *EngineIOSession) wakeLocked() {
 	case s.transport == TransportWebSocket:
 		if !s.writing && s.ws != nil {
 			s.writing = true
-			s.srv.writers.push(s, s.ws)
+			s.queueTurnLocked(s.ws)
 		}
 	case s.pollWake != nil:
 		select {
@@ -374,6 +376,11 @@ func (s *EngineIOSession) closeWebSocket(ws *websocket.Conn, code websocket.Stat
 // written.
 func (s *EngineIOSession) writeTurn(ws *websocket.Conn) {
 	s.mu.Lock()
+	if !s.queuedTurn {
+		s.mu.Unlock() // claimed already, by EndBatch
+		return
+	}
+	s.queuedTurn = false
 	batch := s.takeQueueLocked()
 	s.mu.Unlock()
 	if len(batch) > 0 && !s.writeBatch(ws, batch) {
@@ -382,8 +389,8 @@ func (s *EngineIOSession) writeTurn(ws *websocket.Conn) {
 	s.mu.Lock()
 	s.recycleLocked(batch)
 	if len(s.queue) > 0 {
+		s.queueTurnLocked(ws)
 		s.mu.Unlock()
-		s.srv.writers.push(s, ws)
 		return
 	}
 	s.writing = false
@@ -397,6 +404,44 @@ func (s *EngineIOSession) writeTurn(ws *websocket.Conn) {
 			defer s.srv.wg.Done()
 			s.closeWebSocket(ws, websocket.StatusNormalClosure)
 		}()
+	}
+}
+
+// queueTurnLocked queues a turn of the session with the writer pool. While
+// a BeginBatch holds the session, no writer is started for it: the
+// EndBatch to come writes, or the pool's stall timer starts a writer if it
+// does not come soon.
+func (s *EngineIOSession) queueTurnLocked(ws *websocket.Conn) {
+	s.queuedTurn = true
+	s.srv.writers.push(s, ws, s.holds == 0)
+}
+
+// beginBatch and endBatch implement EngineIOSocket.BeginBatch and
+// EndBatch.
+func (s *EngineIOSession) beginBatch() {
+	s.mu.Lock()
+	s.holds++
+	s.mu.Unlock()
+}
+
+// The caller is not one of the server's goroutines, so the write it does
+// is counted in the server's wait group, from under mu while the session
+// is open: Shutdown waits only after it has closed every session, so the
+// count cannot be added while it waits. A closed session's turn is left
+// to a writer, which the stall timer (counted too while it is set) starts.
+func (s *EngineIOSession) endBatch() {
+	s.mu.Lock()
+	s.holds--
+	claim := s.holds == 0 && s.queuedTurn && !s.closed
+	if claim {
+		s.srv.wg.Add(1)
+	}
+	ws := s.ws
+	s.mu.Unlock()
+	if claim {
+		defer s.srv.wg.Done()
+		s.srv.writers.unpush(s)
+		s.writeTurn(ws) // checks the claim again: a writer may have come first
 	}
 }
 

@@ -193,7 +193,8 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 				// closed during the upgrade: the writer drains the queue
 				// onto the websocket, then closes it
 				s.writing = true
-				s.srv.writers.push(s, conn)
+				s.queuedTurn = true
+				s.srv.writers.push(s, conn, true)
 			} else if len(s.queue) > 0 {
 				s.wakeLocked()
 			}

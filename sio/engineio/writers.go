@@ -52,10 +52,12 @@ func newWriterPool(srv *Server) *writerPool {
 	return &writerPool{srv: srv, perProc: runtime.GOMAXPROCS(0)}
 }
 
-// push queues a session's turn and starts a writer when none is running,
-// or when more turns wait than there are writers and fewer writers run
-// than there are processors.
-func (p *writerPool) push(s *EngineIOSession, ws *websocket.Conn) {
+// push queues a session's turn and, when mayStart, starts a writer when
+// none is running, or when more turns wait than there are writers and
+// fewer writers run than there are processors. A turn pushed without
+// mayStart is expected to be claimed by its session's EndBatch; if it is
+// not, the stall timer starts a writer.
+func (p *writerPool) push(s *EngineIOSession, ws *websocket.Conn, mayStart bool) {
 	p.mu.Lock()
 	if p.head > 0 && len(p.turns) == cap(p.turns) {
 		n := copy(p.turns, p.turns[p.head:])
@@ -63,7 +65,7 @@ func (p *writerPool) push(s *EngineIOSession, ws *websocket.Conn) {
 		p.turns, p.head = p.turns[:n], 0
 	}
 	p.turns = append(p.turns, writeTurn{s, ws})
-	start := p.writers == 0 || (p.writers < p.perProc && len(p.turns)-p.head > p.writers)
+	start := mayStart && (p.writers == 0 || (p.writers < p.perProc && len(p.turns)-p.head > p.writers))
 	if start {
 		p.writers++
 		p.srv.wg.Add(1)
@@ -74,6 +76,18 @@ func (p *writerPool) push(s *EngineIOSession, ws *websocket.Conn) {
 	if start {
 		go p.work()
 	}
+}
+
+// unpush takes back s's turn when it is the last one queued, as it is when
+// an EndBatch claims the turn its batch queued: the turn is written by the
+// claimer, and an entry left behind would only cost a writer a visit.
+func (p *writerPool) unpush(s *EngineIOSession) {
+	p.mu.Lock()
+	if n := len(p.turns); n > p.head && p.turns[n-1].s == s {
+		p.turns[n-1] = writeTurn{}
+		p.turns = p.turns[:n-1]
+	}
+	p.mu.Unlock()
 }
 
 // work takes turns until none is left.
@@ -99,8 +113,12 @@ func (p *writerPool) work() {
 	}
 }
 
+// armStallLocked sets the stall timer. While set, it counts in the
+// server's wait group as a goroutine would: a turn that waits for a writer
+// is never left behind by Shutdown.
 func (p *writerPool) armStallLocked() {
 	p.armed = true
+	p.srv.wg.Add(1)
 	p.seen = p.started
 	if p.stall == nil {
 		p.stall = time.AfterFunc(writerStallPeriod, p.onStall)
@@ -116,11 +134,9 @@ func (p *writerPool) onStall() {
 	if p.head == len(p.turns) {
 		p.armed = false
 		p.mu.Unlock()
+		p.srv.wg.Done()
 		return
 	}
-	// Turns wait, so a writer runs (push starts one when none does, and
-	// the last writer ends only on an empty queue): the wait group is not
-	// at zero, and adding to it is safe even during Shutdown.
 	start := p.started == p.seen
 	if start {
 		p.writers++

@@ -1,7 +1,6 @@
 package socketio
 
 import (
-	"fmt"
 	"runtime/debug"
 	"sync"
 )
@@ -29,16 +28,27 @@ type mailbox struct {
 	running bool
 }
 
+// mailboxOwner is the socket a mailbox runs the tasks of.
+type mailboxOwner interface {
+	// String names the socket in the log when a task panics.
+	String() string
+	// beginTask and endTask bracket each task: the socket's connection
+	// writes what the task sent when it ends, on the mailbox's goroutine
+	// (engineio's BeginBatch and EndBatch).
+	beginTask()
+	endTask()
+}
+
 // post queues a task, whatever the queue's length. owner names the mailbox
 // in the log if a task panics.
-func (m *mailbox) post(wg *sync.WaitGroup, owner fmt.Stringer, task func()) {
+func (m *mailbox) post(wg *sync.WaitGroup, owner mailboxOwner, task func()) {
 	m.mu.Lock()
 	m.enqueueLocked(wg, owner, task)
 }
 
 // postBounded queues a task once the queue is below mailboxLimit, waiting
 // for room. It must not be called from the mailbox's own goroutine.
-func (m *mailbox) postBounded(wg *sync.WaitGroup, owner fmt.Stringer, task func()) {
+func (m *mailbox) postBounded(wg *sync.WaitGroup, owner mailboxOwner, task func()) {
 	m.mu.Lock()
 	for m.queued() >= mailboxLimit {
 		if m.room == nil {
@@ -51,7 +61,7 @@ func (m *mailbox) postBounded(wg *sync.WaitGroup, owner fmt.Stringer, task func(
 
 // enqueueLocked appends the task and starts the goroutine if needed; it
 // releases mu.
-func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, owner fmt.Stringer, task func()) {
+func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, owner mailboxOwner, task func()) {
 	if m.head > 0 && len(m.tasks) == cap(m.tasks) {
 		// Full: move the waiting tasks to the front rather than grow.
 		n := copy(m.tasks, m.tasks[m.head:])
@@ -72,7 +82,7 @@ func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, owner fmt.Stringer, task fun
 // queued is the number of tasks waiting. Called with mu held.
 func (m *mailbox) queued() int { return len(m.tasks) - int(m.head) }
 
-func (m *mailbox) run(wg *sync.WaitGroup, owner fmt.Stringer) {
+func (m *mailbox) run(wg *sync.WaitGroup, owner mailboxOwner) {
 	defer wg.Done()
 	for {
 		m.mu.Lock()
@@ -100,7 +110,11 @@ func (m *mailbox) run(wg *sync.WaitGroup, owner fmt.Stringer) {
 
 // runTask runs one task; a panicking handler is logged, as net/http logs a
 // panicking request handler, and the mailbox goes on.
-func runTask(owner fmt.Stringer, task func()) {
+func runTask(owner mailboxOwner, task func()) {
+	if owner != nil {
+		owner.beginTask()
+		defer owner.endTask()
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			logf("panic in a handler of socket %v: %v\n%s", owner, r, debug.Stack())
