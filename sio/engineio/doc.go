@@ -12,7 +12,10 @@
 // reader; the HTTP handler that accepted it returns, so that net/http frees
 // the request. Writes go through the server's writer pool: one writer per
 // processor takes the sessions that have something to send in turn, and a
-// stall timer adds a writer when a client that stops reading blocks one. A
+// stall timer adds a writer when a client that stops reading blocks one.
+// A caller that brackets its sends with BeginBatch and EndBatch (the
+// Socket.IO layer does, around each handler) writes them itself at
+// EndBatch, and no writer is started for them unless EndBatch is late. A
 // long-polling session has no goroutine between requests. The heartbeat of
 // every session is one timer. Every goroutine is counted by the server, and
 // Shutdown waits for them.

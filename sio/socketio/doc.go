@@ -14,6 +14,9 @@
 // database, or on EmitWithAck waiting for the same client) without holding
 // up the connection's reads or other sockets. The mailbox is bounded; a
 // client that sends faster than its handlers run has its reads paused.
+// What a handler sends is written by the mailbox's goroutine when the
+// handler returns, or, if the handler blocks, by the engine's writers after
+// a few milliseconds.
 //
 // A broadcast is encoded once, and the same bytes are queued for every
 // recipient.
