@@ -48,9 +48,7 @@ func TestWebSocketFramesSentWithTheUpgradeRequest(t *testing.T) {
 	require.NoError(t, conn.SetDeadline(time.Now().Add(waitTimeout)))
 
 	var req bytes.Buffer
-	req.WriteString("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n" +
-		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+	req.WriteString(upgradeRequest(u))
 	for _, m := range []string{"4first", "4second"} {
 		req.Write(maskedTextFrame(m))
 	}
@@ -64,6 +62,14 @@ func TestWebSocketFramesSentWithTheUpgradeRequest(t *testing.T) {
 	require.True(t, strings.HasPrefix(readServerTextFrame(t, br), "0{"), "the open packet comes first")
 	require.Equal(t, "4first", readServerTextFrame(t, br))
 	require.Equal(t, "4second", readServerTextFrame(t, br))
+}
+
+// upgradeRequest is a websocket upgrade request for u, as a client writes
+// it on the wire.
+func upgradeRequest(u *url.URL) string {
+	return "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n" +
+		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
+		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
 }
 
 // maskedTextFrame is a client's unfragmented text frame (payload < 126

@@ -51,9 +51,7 @@ func dialWithoutReading(t *testing.T, s *testServer) (string, net.Conn) {
 	require.NoError(t, err)
 	conn, err := net.Dial("tcp", u.Host)
 	require.NoError(t, err)
-	_, err = conn.Write([]byte("GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n" +
-		"Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n" +
-		"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"))
+	_, err = conn.Write([]byte(upgradeRequest(u)))
 	require.NoError(t, err)
 	require.NoError(t, conn.SetReadDeadline(time.Now().Add(waitTimeout)))
 	br := bufio.NewReaderSize(conn, 512)
