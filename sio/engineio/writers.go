@@ -14,8 +14,8 @@ import (
 // one more.
 const writerStallPeriod = 2 * time.Millisecond
 
-// writeTurn is a session waiting for its turn to write to its websocket.
-type writeTurn struct {
+// turn is a session waiting for its turn to write to its websocket.
+type turn struct {
 	s  *EngineIOSession
 	ws *websocket.Conn
 }
@@ -39,7 +39,7 @@ type writerPool struct {
 	perProc int // writers started on demand, beyond those the stall timer adds
 
 	mu      sync.Mutex
-	turns   []writeTurn // waiting: turns[head:]
+	turns   []turn // waiting: turns[head:]
 	head    int
 	writers int    // goroutines running work
 	started uint64 // turns started, for the stall timer
@@ -64,7 +64,7 @@ func (p *writerPool) push(s *EngineIOSession, ws *websocket.Conn, mayStart bool)
 		clear(p.turns[n:])
 		p.turns, p.head = p.turns[:n], 0
 	}
-	p.turns = append(p.turns, writeTurn{s, ws})
+	p.turns = append(p.turns, turn{s, ws})
 	start := mayStart && (p.writers == 0 || (p.writers < p.perProc && len(p.turns)-p.head > p.writers))
 	if start {
 		p.writers++
@@ -84,7 +84,7 @@ func (p *writerPool) push(s *EngineIOSession, ws *websocket.Conn, mayStart bool)
 func (p *writerPool) unpush(s *EngineIOSession) {
 	p.mu.Lock()
 	if n := len(p.turns); n > p.head && p.turns[n-1].s == s {
-		p.turns[n-1] = writeTurn{}
+		p.turns[n-1] = turn{}
 		p.turns = p.turns[:n-1]
 	}
 	p.mu.Unlock()
@@ -105,7 +105,7 @@ func (p *writerPool) work() {
 			return
 		}
 		t := p.turns[p.head]
-		p.turns[p.head] = writeTurn{}
+		p.turns[p.head] = turn{}
 		p.head++
 		p.started++
 		p.mu.Unlock()
