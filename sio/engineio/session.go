@@ -193,8 +193,17 @@ func (s *EngineIOSession) enqueueLocked(p Packet) error {
 	}
 	s.queue = append(s.queue, p)
 	s.wakeLocked()
+	if s.holds > 0 && s.queuedTurn && len(s.queue) == heldQueueKick {
+		// A batch that sends this much is not about to end: write while
+		// it goes on rather than let the queue fill up to its limit.
+		s.srv.writers.kick()
+	}
 	return nil
 }
+
+// heldQueueKick is the queue length at which a session held by BeginBatch
+// gets a writer without waiting for EndBatch or the stall timer.
+const heldQueueKick = 256
 
 // wakeLocked tells the current transport that the queue has packets.
 func (s *EngineIOSession) wakeLocked() {

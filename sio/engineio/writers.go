@@ -78,6 +78,20 @@ func (p *writerPool) push(s *EngineIOSession, ws *websocket.Conn, mayStart bool)
 	}
 }
 
+// kick starts a writer if turns wait and none runs.
+func (p *writerPool) kick() {
+	p.mu.Lock()
+	start := p.writers == 0 && p.head < len(p.turns)
+	if start {
+		p.writers++
+		p.srv.wg.Add(1)
+	}
+	p.mu.Unlock()
+	if start {
+		go p.work()
+	}
+}
+
 // unpush takes back s's turn when it is the last one queued, as it is when
 // an EndBatch claims the turn its batch queued: the turn is written by the
 // claimer, and an entry left behind would only cost a writer a visit.

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -63,4 +64,31 @@ func TestEmitFromElsewhereWhileTheHandlerBlocks(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.expect(`2["news",1]`)
+}
+
+// A handler that emits a long burst (below the engine's MaxQueuedPackets,
+// past which the connection is closed as a client that does not keep up)
+// has all of it written, in order.
+func TestHandlerEmittingALongBurst(t *testing.T) {
+	e := newTestEnv(t, nil)
+	socks := socketCh(e.srv)
+	const n = 3000
+	e.srv.OnConnection(func(s *NamespaceSocket) {
+		s.On("burst", func(*Event) {
+			for i := range n {
+				if err := s.Emit("n", i); err != nil {
+					t.Errorf("emit %d: %v", i, err)
+					return
+				}
+			}
+		})
+	})
+	c, _ := e.connected(socks)
+	c.send(`2["burst"]`)
+	for i := range n {
+		c.expect(fmt.Sprintf(`2["n",%d]`, i))
+	}
+	if c.isClosed() {
+		t.Fatal("the connection closed")
+	}
 }
