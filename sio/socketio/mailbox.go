@@ -23,7 +23,7 @@ const mailboxLimit = 1024
 type mailbox struct {
 	mu      sync.Mutex
 	room    *sync.Cond // on mu: signalled when the queue falls below the limit
-	tasks   []func()   // tasks[head:] are waiting
+	tasks   []task     // tasks[head:] are waiting
 	head    int32      // shares a word with running; 2^31 queued tasks would take 16 GiB first
 	running bool
 }
@@ -32,6 +32,8 @@ type mailbox struct {
 type mailboxOwner interface {
 	// String names the socket in the log when a task panics.
 	String() string
+	// dispatchEvent runs the socket's handlers for an incoming event.
+	dispatchEvent(ev *Event)
 	// beginTask and endTask bracket each task: the socket's connection
 	// writes what the task sent when it ends, on the mailbox's goroutine
 	// (engineio's BeginBatch and EndBatch).
@@ -39,16 +41,23 @@ type mailboxOwner interface {
 	endTask()
 }
 
+// task is one unit of a mailbox's work: an incoming event to dispatch
+// (ev, which saves a closure per event), or a function.
+type task struct {
+	ev *Event
+	fn func()
+}
+
 // post queues a task, whatever the queue's length. owner names the mailbox
 // in the log if a task panics.
-func (m *mailbox) post(wg *sync.WaitGroup, owner mailboxOwner, task func()) {
+func (m *mailbox) post(wg *sync.WaitGroup, owner mailboxOwner, fn func()) {
 	m.mu.Lock()
-	m.enqueueLocked(wg, owner, task)
+	m.enqueueLocked(wg, owner, task{fn: fn})
 }
 
 // postBounded queues a task once the queue is below mailboxLimit, waiting
 // for room. It must not be called from the mailbox's own goroutine.
-func (m *mailbox) postBounded(wg *sync.WaitGroup, owner mailboxOwner, task func()) {
+func (m *mailbox) postBounded(wg *sync.WaitGroup, owner mailboxOwner, t task) {
 	m.mu.Lock()
 	for m.queued() >= mailboxLimit {
 		if m.room == nil {
@@ -56,19 +65,19 @@ func (m *mailbox) postBounded(wg *sync.WaitGroup, owner mailboxOwner, task func(
 		}
 		m.room.Wait()
 	}
-	m.enqueueLocked(wg, owner, task)
+	m.enqueueLocked(wg, owner, t)
 }
 
 // enqueueLocked appends the task and starts the goroutine if needed; it
 // releases mu.
-func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, owner mailboxOwner, task func()) {
+func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, owner mailboxOwner, t task) {
 	if m.head > 0 && len(m.tasks) == cap(m.tasks) {
 		// Full: move the waiting tasks to the front rather than grow.
 		n := copy(m.tasks, m.tasks[m.head:])
 		clear(m.tasks[n:])
 		m.tasks, m.head = m.tasks[:n], 0
 	}
-	m.tasks = append(m.tasks, task)
+	m.tasks = append(m.tasks, t)
 	if m.running {
 		m.mu.Unlock()
 		return
@@ -97,20 +106,20 @@ func (m *mailbox) run(wg *sync.WaitGroup, owner mailboxOwner) {
 			m.mu.Unlock()
 			return
 		}
-		task := m.tasks[m.head]
-		m.tasks[m.head] = nil
+		t := m.tasks[m.head]
+		m.tasks[m.head] = task{}
 		m.head++
 		if m.room != nil && m.queued() < mailboxLimit {
 			m.room.Broadcast()
 		}
 		m.mu.Unlock()
-		runTask(owner, task)
+		runTask(owner, t)
 	}
 }
 
 // runTask runs one task; a panicking handler is logged, as net/http logs a
 // panicking request handler, and the mailbox goes on.
-func runTask(owner mailboxOwner, task func()) {
+func runTask(owner mailboxOwner, t task) {
 	if owner != nil {
 		owner.beginTask()
 		defer owner.endTask()
@@ -120,5 +129,9 @@ func runTask(owner mailboxOwner, task func()) {
 			logf("panic in a handler of socket %v: %v\n%s", owner, r, debug.Stack())
 		}
 	}()
-	task()
+	if t.ev != nil {
+		owner.dispatchEvent(t.ev)
+		return
+	}
+	t.fn()
 }

@@ -18,7 +18,7 @@ func TestMailboxRunsTasksInOrderUnderASteadyStream(t *testing.T) {
 	var mu sync.Mutex
 	done := make(chan struct{})
 	for i := range n {
-		m.postBounded(&wg, nil, func() {
+		m.postBounded(&wg, nil, task{fn: func() {
 			mu.Lock()
 			if running {
 				overlapped = true
@@ -35,7 +35,7 @@ func TestMailboxRunsTasksInOrderUnderASteadyStream(t *testing.T) {
 			if i == n-1 {
 				close(done)
 			}
-		})
+		}})
 	}
 	<-done
 	wg.Wait()
@@ -74,7 +74,7 @@ func TestMailboxQueueStaysBounded(t *testing.T) {
 	posted := make(chan struct{})
 	go func() {
 		for range 5 * mailboxLimit {
-			m.postBounded(&wg, nil, func() {})
+			m.postBounded(&wg, nil, task{fn: func() {}})
 		}
 		close(posted)
 	}()

@@ -203,8 +203,8 @@ func (s *NamespaceSocket) post(task func()) {
 // postEvent queues an incoming event's dispatch, waiting while the socket
 // already has mailboxLimit tasks queued: called from the connection's
 // delivery, it holds the client back.
-func (s *NamespaceSocket) postEvent(task func()) {
-	s.box.postBounded(&s.nsp.srv.wg, s, task)
+func (s *NamespaceSocket) postEvent(ev *Event) {
+	s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev})
 }
 
 // runConnect completes a namespace connection: recovery, middlewares, the
@@ -319,7 +319,7 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 			}
 		}
 		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
-		s.postEvent(func() { s.dispatchEvent(ev) })
+		s.postEvent(ev)
 	case PacketAck, PacketBinaryAck:
 		raw, err := SplitArgs(p.Data)
 		if err != nil {
