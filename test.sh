@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # test.sh runs every test of gosio: go vet, the race-enabled Go tests of the
 # library (unit, raw-wire, interop with the official npm clients, the browser
-# test of the chat example) and the bench module's build and unit tests.
+# test of the chat example), the bench module's build and unit tests, and the
+# official Engine.IO v4 and Socket.IO v5 protocol suites (conformance/).
 #
 # It installs what the tests need when it is missing: the npm packages of
 # package-lock.json (npm ci) and, when run as root, Debian's chromium. With
@@ -30,3 +31,24 @@ go vet ./...
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...
 (cd bench && go test -count=1 ./...)
+
+# The official protocol suites live outside the repository (../shared/protocol-suites
+# beside the clone, or GOSIO_PROTOCOL_SUITES); they are read-only there, so each
+# run works on a copy in a temporary folder.
+suites=${GOSIO_PROTOCOL_SUITES:-$(pwd)/../shared/protocol-suites}
+if [ -d "$suites/engine.io-protocol/v4-test-suite" ] && [ -d "$suites/socket.io-protocol/v5-test-suite" ]; then
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  cp -r "$suites/engine.io-protocol/v4-test-suite" "$tmp/eio"
+  cp -r "$suites/socket.io-protocol/v5-test-suite" "$tmp/sio"
+  chmod -R u+w "$tmp"
+  echo "== official Engine.IO v4 suite"
+  conformance/run-official.sh engine.io "$tmp/eio"
+  echo "== official Socket.IO v5 suite"
+  conformance/run-official.sh socket.io "$tmp/sio"
+elif [ "${CI:-}" = true ]; then
+  echo "official protocol suites not found in $suites (set GOSIO_PROTOCOL_SUITES)" >&2
+  exit 1
+else
+  echo "official protocol suites not found in $suites: skipped (set GOSIO_PROTOCOL_SUITES)" >&2
+fi

@@ -30,6 +30,15 @@ for _ in $(seq 1 100); do
   if (exec 3<>/dev/tcp/127.0.0.1/3000) 2>/dev/null; then break; fi
   sleep 0.1
 done
+# A fixture that could not listen (port 3000 taken by another server) must
+# not let the suite run against whatever holds the port.
+sleep 0.3
+if ! kill -0 "$pid" 2>/dev/null; then
+  echo "the fixture server did not start:" >&2
+  cat "$bin/fixture.log" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
 
 cd "$dir"
 [ -d node_modules ] || npm ci --no-audit --no-fund >/dev/null
