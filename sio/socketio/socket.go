@@ -200,11 +200,17 @@ func (s *NamespaceSocket) post(task func()) {
 	s.box.post(&s.nsp.srv.wg, s, task)
 }
 
-// postEvent queues an incoming event's dispatch, waiting while the socket
-// already has mailboxLimit tasks queued: called from the connection's
-// delivery, it holds the client back.
+// postEvent queues an incoming event's dispatch. Called from the
+// connection's delivery, it holds the client back while the socket already
+// has mailboxLimit tasks queued, as the mailbox's doc describes; a client
+// that floods past mailboxFloodLimit is closed.
 func (s *NamespaceSocket) postEvent(ev *Event) {
-	s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev})
+	c := s.client
+	h := holdback{done: c.conn.Done(), hold: s.nsp.srv.readerHold, owed: &c.acksOwed, parked: &c.parked}
+	if s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev}, h) == flooded {
+		logf("socket %v: more than %d events waiting for its handlers: closing the connection", s, mailboxFloodLimit)
+		c.conn.Close()
+	}
 }
 
 // runConnect completes a namespace connection: recovery, middlewares, the
@@ -365,14 +371,18 @@ func (s *NamespaceSocket) registerAck(id int64, fn func(Args, error)) bool {
 		s.acks = make(map[int64]func(Args, error))
 	}
 	s.acks[id] = fn
+	s.client.owe(1)
 	return true
 }
 
 func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fn := s.acks[id]
-	delete(s.acks, id)
+	fn, ok := s.acks[id]
+	if ok {
+		delete(s.acks, id)
+		s.client.owe(-1)
+	}
 	return fn
 }
 
@@ -425,7 +435,9 @@ func (s *NamespaceSocket) onClose(reason DisconnectReason) {
 	s.state = stateDisconnected
 	acks := s.acks
 	s.acks = nil
+	s.client.owe(-len(acks))
 	s.mu.Unlock()
+	s.box.leave()
 	s.client.forget(s)
 	for _, fn := range acks {
 		fn(Args{}, ErrSocketDisconnected)
