@@ -137,6 +137,14 @@ func (s *NamespaceSocket) EmitWithAck(ctx context.Context, event string, args ..
 	return s.emitter().EmitWithAck(ctx, event, args...)
 }
 
+// EmitWithAckFunc sends an event and returns at once; cb gets the client's
+// acknowledgement later, on the socket's mailbox (see
+// SocketEmitter.EmitWithAckFunc). It is Node's socket.emit(event, ...args,
+// cb); use Timeout(d).EmitWithAckFunc for socket.timeout(ms).emit.
+func (s *NamespaceSocket) EmitWithAckFunc(event string, cb func(Args, error), args ...any) error {
+	return s.emitter().EmitWithAckFunc(event, cb, args...)
+}
+
 // Timeout returns an emitter whose EmitWithAck waits at most d.
 func (s *NamespaceSocket) Timeout(d time.Duration) SocketEmitter {
 	e := s.emitter()
