@@ -41,7 +41,8 @@ func newEventPacket(nsp string, event string, args []any, ackID int64) (*SocketI
 	return &SocketIOPacket{Type: t, Namespace: nsp, ID: ackID, Data: data, Attachments: atts}, nil
 }
 
-// Emit sends an event to the socket.
+// Emit sends an event to the socket. It fails for a socket that is not
+// connected; from OnDisconnecting handlers it succeeds, as in Node.js.
 func (e SocketEmitter) Emit(event string, args ...any) error {
 	s := e.s
 	p, err := newEventPacket(s.nsp.name, event, args, NoAckID)
@@ -58,7 +59,10 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 		return nil
 	}
 	s.notifyOutgoing(p)
-	if !s.client.writePacket(p, e.volatile) && !e.volatile {
+	if !s.client.writePacket(p, e.volatile) && !e.volatile && !s.disconnecting() {
+		// While the socket is disconnecting, an event the closed transport
+		// cannot take is dropped without an error, as Node's client._packet
+		// drops it.
 		return ErrSocketDisconnected
 	}
 	return nil
