@@ -51,3 +51,22 @@ func TestBroadcastAckTimeoutForgetsItsAcks(t *testing.T) {
 	}
 	_ = clients
 }
+
+// The same for a broadcast to a room: its recipients lose the ack.
+func TestRoomBroadcastAckTimeoutForgetsItsAcks(t *testing.T) {
+	e := newTestEnv(t, nil)
+	socks := socketCh(e.srv)
+	var all []*NamespaceSocket
+	for range 2 {
+		c := e.dialWS()
+		c.connect("/", "")
+		all = append(all, waitChan(t, socks, "connection"))
+	}
+	all[0].Join("r")
+	if _, err := e.srv.To("r").Timeout(time.Millisecond).EmitWithAck(context.Background(), "q"); !errors.Is(err, ErrAckTimeout) {
+		t.Fatalf("%v, want ErrAckTimeout", err)
+	}
+	if n := pendingAcks(all[0]) + pendingAcks(all[1]); n != 0 {
+		t.Fatalf("%d acks left", n)
+	}
+}

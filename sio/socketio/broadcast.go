@@ -205,7 +205,9 @@ func (w *broadcastAcks) wait(ctx context.Context) ([]Args, error) {
 		return responses, nil
 	}
 	// The ack ids of a namespace are unique: the sockets that hold this
-	// one are the recipients that have not answered.
+	// one are the recipients that have not answered. They are looked for
+	// among all the namespace's sockets, not the broadcast's rooms, which
+	// a recipient may have left since.
 	for _, s := range w.nsp.Sockets() {
 		s.takeAck(w.id)
 	}

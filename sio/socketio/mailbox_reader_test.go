@@ -226,3 +226,24 @@ func waitGroup(t *testing.T, wg *sync.WaitGroup, what string) {
 	go func() { wg.Wait(); close(done) }()
 	waitChan(t, done, what)
 }
+
+// A reader waiting for room stops waiting when the session ends, though
+// the handler holding the mailbox never returns.
+func TestMailboxWaitEndsWithTheSession(t *testing.T) {
+	e := newTestEnv(t, nil)
+	release := make(chan struct{})
+	defer close(release)
+	socks := socketCh(e.srv)
+	e.srv.OnConnection(func(s *NamespaceSocket) {
+		s.On("ev", func(*Event) { <-release })
+	})
+	c := e.dialWS()
+	c.connect("/", "")
+	s := waitChan(t, socks, "connection")
+	written := floodEvents(c, "", mailboxLimit+2)
+	eventually(t, "the reader to wait for room", func() bool { return s.client.parked.Load() != nil })
+	s.Conn().Close()
+	eventually(t, "the reader to stop waiting", func() bool { return s.client.parked.Load() == nil })
+	c.waitClosed()
+	<-written
+}
