@@ -3,8 +3,13 @@ package socketio
 import (
 	"context"
 	"errors"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/coder/websocket"
 )
 
 // pendingAcks is the number of acknowledgements s still waits for.
@@ -69,4 +74,54 @@ func TestRoomBroadcastAckTimeoutForgetsItsAcks(t *testing.T) {
 	if n := pendingAcks(all[0]) + pendingAcks(all[1]); n != 0 {
 		t.Fatalf("%d acks left", n)
 	}
+}
+
+// EmitWithAckFunc's callback runs exactly once when answers and timeouts
+// race, and nothing is left owed.
+func TestEmitWithAckFuncCallsBackOnceUnderRaces(t *testing.T) {
+	e := newTestEnv(t, nil)
+	c, s := e.connected(socketCh(e.srv))
+	stop := make(chan struct{})
+	answered := make(chan struct{})
+	go func() { // the client answers every question at once
+		defer close(answered)
+		for {
+			select {
+			case f := <-c.frames:
+				id, _, ok := strings.Cut(strings.TrimPrefix(f.text, "2"), "[")
+				if ok && id != "" {
+					ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+					_ = c.conn.Write(ctx, websocket.MessageText, []byte("43"+id+"[]"))
+					cancel()
+				}
+			case <-stop:
+				return
+			}
+		}
+	}()
+	const n = 500
+	var calls sync.WaitGroup
+	calls.Add(n)
+	var extra atomic.Int32
+	for i := range n {
+		var once atomic.Bool
+		err := s.Timeout(time.Duration(i%5)*time.Millisecond+time.Microsecond).EmitWithAckFunc("q", func(_ Args, err error) {
+			if once.Swap(true) {
+				extra.Add(1)
+				return
+			}
+			calls.Done()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitGroup(t, &calls, "every callback")
+	time.Sleep(50 * time.Millisecond) // late answers, late timers
+	close(stop)
+	<-answered
+	if extra.Load() != 0 {
+		t.Fatalf("%d callbacks ran twice", extra.Load())
+	}
+	eventually(t, "no acks left", func() bool { return pendingAcks(s) == 0 && s.client.acksOwed.Load() == 0 })
 }
