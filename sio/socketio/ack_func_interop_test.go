@@ -1,8 +1,10 @@
 package socketio
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -105,4 +107,44 @@ func TestInteropBroadcastEmitWithAckFunc(t *testing.T) {
 	if pendingAcks(a)+pendingAcks(b) != 0 {
 		t.Fatalf("acks left: %d, %d", pendingAcks(a), pendingAcks(b))
 	}
+}
+
+// The issue's deadlock with the official client: it sends 1,074 events;
+// the handler of the first, once the mailbox is full, asks the client a
+// question with EmitWithAck and gets the answer, and every event is then
+// handled.
+func TestInteropEmitWithAckFromAHandlerWhileTheMailboxIsFull(t *testing.T) {
+	e := newTestEnv(t, nil)
+	socks := socketCh(e.srv)
+	full := make(chan struct{})
+	answer := make(chan string, 1)
+	var handled atomic.Int32
+	e.srv.OnConnection(func(s *NamespaceSocket) {
+		s.On("ev", func(ev *Event) {
+			if handled.Add(1) == 1 {
+				<-full
+				ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+				defer cancel()
+				a, err := s.EmitWithAck(ctx, "question")
+				var v string
+				_ = a.Decode(&v)
+				answer <- fmt.Sprintf("%q %v", v, err)
+			}
+		})
+	})
+	n := newNodeClient(t, e)
+	n.connect("a", "/", wsOnly, nil)
+	s := waitChan(t, socks, "connection")
+	const total = mailboxLimit + 50
+	for i := range total {
+		n.emit("a", "ev", i)
+	}
+	eventually(t, "the mailbox to fill", func() bool { return queuedTasks(s) >= mailboxLimit })
+	close(full)
+	q := n.recv("a", "question")
+	n.send(map[string]any{"cmd": "ack", "id": "a", "key": q["ackKey"], "args": []any{"yes"}})
+	if got := waitChan(t, answer, "the answer"); got != `"yes" <nil>` {
+		t.Fatalf("EmitWithAck returned %s", got)
+	}
+	eventually(t, "every event handled", func() bool { return handled.Load() == total })
 }
