@@ -85,7 +85,7 @@ func TestMailboxFullLetsAnAwaitedAckThrough(t *testing.T) {
 // timeout", and every event is handled, in order, once the handler returns.
 func TestMailboxFullStillReadsPongs(t *testing.T) {
 	e := newTestEnv(t, &ServerOptions{Engine: &engineio.Options{
-		PingInterval: 500 * time.Millisecond, PingTimeout: 2 * time.Second,
+		PingInterval: 500 * time.Millisecond, PingTimeout: 3 * time.Second,
 	}})
 	release := make(chan struct{})
 	socks := socketCh(e.srv)
