@@ -118,9 +118,9 @@ func NewServer(opts *ServerOptions) *SocketIOServer {
 		recovery: o.ConnectionStateRecovery,
 		nsps:     make(map[string]*Namespace),
 	}
-	srv.readerHold = srv.engine.Options().PingTimeout / 2
 	srv.nsps["/"] = newNamespace(srv, "/")
 	srv.engine.SetEngineIOApp(srv)
+	srv.readerHold = srv.engine.Options().PingTimeout / 2 // before any connection: NewServer has not returned
 	return srv
 }
 
