@@ -74,50 +74,91 @@ func (b BroadcastOperator) Send(args ...any) error { return b.Emit("message", ar
 // EmitWithAck sends an event to every selected socket and collects their
 // acknowledgements until all have answered, or the operator's Timeout or
 // ctx ends it; it then returns what arrived with ErrAckTimeout. This is
-// Node's io.timeout(ms).emit(event, (err, responses) => ...).
+// Node's io.timeout(ms).emit(event, (err, responses) => ...), blocking.
 func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args ...any) ([]Args, error) {
-	id := b.nsp.nextAckID()
-	p, err := newEventPacket(b.nsp.name, event, args, id)
-	if err != nil {
-		return nil, err
-	}
 	if b.flags.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
 		defer cancel()
 	}
-	// As Node's BroadcastOperator does, the result is complete once every
-	// server of the cluster (ServerCount; just this one for Local) has
-	// reported how many clients it sent the packet to, and that many
-	// responses arrived.
-	var (
-		mu              sync.Mutex
-		responses       []Args
-		expectedClients int
-		reported        int // servers that reported their client count
-		expectedServers = -1
-		done            = make(chan struct{})
-		closed          bool
-	)
-	check := func() {
-		if !closed && expectedServers >= 0 && reported >= expectedServers && len(responses) >= expectedClients {
-			closed = true
-			close(done)
-		}
+	w, err := b.startWithAck(ctx, event, args)
+	if err != nil {
+		return nil, err
 	}
+	return w.wait(ctx)
+}
+
+// EmitWithAckFunc sends an event to every selected socket and returns at
+// once, without waiting for their acknowledgements: cb is called once,
+// with every response when all have answered, or with those that arrived
+// and ErrAckTimeout when the operator's Timeout passes. This is Node's
+// io.timeout(ms).emit(event, ...args, (err, responses) => ...): set a
+// Timeout, as there, or cb waits for every recipient. cb runs on a
+// goroutine of its own, which Shutdown waits for. The error returned is
+// for an event that cannot be encoded; cb is then not called.
+func (b BroadcastOperator) EmitWithAckFunc(event string, cb func([]Args, error), args ...any) error {
+	ctx, cancel := context.Background(), context.CancelFunc(func() {})
+	if b.flags.Timeout > 0 {
+		ctx, cancel = context.WithTimeout(ctx, b.flags.Timeout)
+	}
+	w, err := b.startWithAck(ctx, event, args)
+	if err != nil {
+		cancel()
+		return err
+	}
+	wg := &b.nsp.srv.wg
+	wg.Add(1)
+	go func() { // ends when the acks are in or the timeout passes
+		defer wg.Done()
+		defer cancel()
+		cb(w.wait(ctx))
+	}()
+	return nil
+}
+
+// broadcastAcks collects the acknowledgements of one broadcast.
+//
+// As Node's BroadcastOperator does, the result is complete once every
+// server of the cluster (ServerCount; just this one for Local) has reported
+// how many clients it sent the packet to, and that many responses arrived.
+type broadcastAcks struct {
+	nsp  *Namespace
+	id   int64
+	done chan struct{} // closed once complete, or once given up
+
+	mu              sync.Mutex
+	responses       []Args
+	expectedClients int
+	reported        int // servers that reported their client count
+	expectedServers int // -1 until ServerCount answered
+	closed          bool
+}
+
+// startWithAck sends the packet (before it returns, so that it keeps its
+// place among the caller's emits) and starts collecting the answers; ctx
+// bounds the cluster's ServerCount.
+func (b BroadcastOperator) startWithAck(ctx context.Context, event string, args []any) (*broadcastAcks, error) {
+	id := b.nsp.nextAckID()
+	p, err := newEventPacket(b.nsp.name, event, args, id)
+	if err != nil {
+		return nil, err
+	}
+	w := &broadcastAcks{nsp: b.nsp, id: id, done: make(chan struct{}), expectedServers: -1}
 	b.nsp.adapter.BroadcastWithAck(p, b.opts(),
 		func(n int) {
-			mu.Lock()
-			reported++
-			expectedClients += n
-			check()
-			mu.Unlock()
+			w.mu.Lock()
+			w.reported++
+			w.expectedClients += n
+			w.checkLocked()
+			w.mu.Unlock()
 		},
 		func(a Args) {
-			mu.Lock()
-			responses = append(responses, a)
-			check()
-			mu.Unlock()
+			w.mu.Lock()
+			if !w.closed {
+				w.responses = append(w.responses, a)
+				w.checkLocked()
+			}
+			w.mu.Unlock()
 		})
 	servers := 1
 	if !b.flags.Local {
@@ -125,21 +166,52 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 			servers = n
 		}
 	}
-	mu.Lock()
-	expectedServers = servers
-	check()
-	mu.Unlock()
-	select {
-	case <-done:
-		mu.Lock()
-		defer mu.Unlock()
-		return slices.Clone(responses), nil
-	case <-ctx.Done():
-		mu.Lock()
-		defer mu.Unlock()
-		closed = true
-		return slices.Clone(responses), fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
+	w.mu.Lock()
+	w.expectedServers = servers
+	w.checkLocked()
+	w.mu.Unlock()
+	return w, nil
+}
+
+// checkLocked closes done once the result is complete. Called with mu
+// held.
+func (w *broadcastAcks) checkLocked() {
+	if !w.closed && w.expectedServers >= 0 && w.reported >= w.expectedServers && len(w.responses) >= w.expectedClients {
+		w.closed = true
+		close(w.done)
 	}
+}
+
+// wait returns the responses once complete, or, when ctx ends first, those
+// that arrived with ErrAckTimeout, having removed the broadcast's ack from
+// the sockets of this server that have not answered.
+func (w *broadcastAcks) wait(ctx context.Context) ([]Args, error) {
+	select {
+	case <-w.done:
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		return slices.Clone(w.responses), nil
+	case <-ctx.Done():
+	}
+	w.mu.Lock()
+	complete := w.closed
+	if !complete {
+		w.closed = true
+		close(w.done)
+	}
+	responses := slices.Clone(w.responses)
+	w.mu.Unlock()
+	if complete { // completed as ctx ended
+		return responses, nil
+	}
+	// The ack ids of a namespace are unique: the sockets that hold this
+	// one are the recipients that have not answered. They are looked for
+	// among all the namespace's sockets, not the broadcast's rooms, which
+	// a recipient may have left since.
+	for _, s := range w.nsp.Sockets() {
+		s.takeAck(w.id)
+	}
+	return responses, fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
 }
 
 // FetchSockets returns views of the selected sockets, across the cluster.

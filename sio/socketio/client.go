@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"log"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/gosio/sio/engineio"
@@ -41,6 +42,28 @@ type client struct {
 	more         map[string]*NamespaceSocket // the others, by namespace name; nil while none
 	connectTimer *time.Timer
 	closed       bool
+
+	// acksOwed counts the acknowledgements awaited from this client, on all
+	// its sockets; parked is the mailbox the reader waits on for room, if
+	// any. Together they let an awaited ack stop the reader's wait (see the
+	// mailbox's doc): owe writes acksOwed then reads parked, the reader
+	// writes parked then reads acksOwed.
+	acksOwed atomic.Int32
+	parked   atomic.Pointer[mailbox]
+}
+
+// owe records n more (or, negative, fewer) acknowledgements awaited from
+// the client; a new one makes a reader waiting for room go on.
+func (c *client) owe(n int) {
+	if n == 0 {
+		return
+	}
+	c.acksOwed.Add(int32(n))
+	if n > 0 {
+		if m := c.parked.Load(); m != nil {
+			m.stopHolding()
+		}
+	}
 }
 
 // OnOpen makes a client of a new Engine.IO session: it is the server's

@@ -12,8 +12,23 @@
 // packets arrived, on the socket's mailbox: a goroutine that exists only
 // while the socket has work queued, so that a handler may block (on a
 // database, or on EmitWithAck waiting for the same client) without holding
-// up the connection's reads or other sockets. The mailbox is bounded; a
-// client that sends faster than its handlers run has its reads paused.
+// up the connection's reads or other sockets. EmitWithAckFunc is the form
+// that does not block: its callback runs later on the same mailbox, one at
+// a time with the handlers.
+//
+// The mailbox's rules. The connection's reader (one per connection) hands
+// each event to its socket's mailbox; acknowledgements from the client are
+// handled on the reader itself, never queued behind events, and pongs by
+// the engine. Below 1,024 queued events the reader goes on at once. At
+// 1,024 it holds the client back, reading nothing more, until the mailbox
+// has room; that wait also ends when the session ends or the socket leaves
+// its namespace (the event is then dropped), and it is not kept while an
+// acknowledgement is awaited from that connection (only the reader can read
+// it), nor longer than half the engine's PingTimeout (its pongs must be
+// read). Then the reader reads on, queueing up to 4,096 events, and closes
+// the connection ("forced close") of a client that floods past that. No
+// wait of the reader can be ended by the client alone; Shutdown waits for
+// running handlers until its context ends.
 // What a handler sends is written by the mailbox's goroutine when the
 // handler returns, or, if the handler blocks, by the engine's writers after
 // a few milliseconds.

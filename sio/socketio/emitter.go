@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"time"
 )
 
@@ -40,7 +41,8 @@ func newEventPacket(nsp string, event string, args []any, ackID int64) (*SocketI
 	return &SocketIOPacket{Type: t, Namespace: nsp, ID: ackID, Data: data, Attachments: atts}, nil
 }
 
-// Emit sends an event to the socket.
+// Emit sends an event to the socket. It fails for a socket that is not
+// connected; from OnDisconnecting handlers it succeeds, as in Node.js.
 func (e SocketEmitter) Emit(event string, args ...any) error {
 	s := e.s
 	p, err := newEventPacket(s.nsp.name, event, args, NoAckID)
@@ -57,7 +59,10 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 		return nil
 	}
 	s.notifyOutgoing(p)
-	if !s.client.writePacket(p, e.volatile) && !e.volatile {
+	if !s.client.writePacket(p, e.volatile) && !e.volatile && !s.disconnecting() {
+		// While the socket is disconnecting, an event the closed transport
+		// cannot take is dropped without an error, as Node's client._packet
+		// drops it.
 		return ErrSocketDisconnected
 	}
 	return nil
@@ -96,4 +101,53 @@ func (e SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...an
 		s.takeAck(id)
 		return Args{}, fmt.Errorf("%w: %w", ErrAckTimeout, ctx.Err())
 	}
+}
+
+// EmitWithAckFunc sends an event and returns at once, without waiting for
+// the client's acknowledgement: cb is called once, with the
+// acknowledgement's arguments, or with ErrAckTimeout when the emitter's
+// Timeout passes first, or ErrSocketDisconnected when the socket leaves
+// first. This is Node's socket.timeout(ms).emit(event, ...args, (err,
+// ...res) => ...); without a Timeout cb waits until the socket leaves.
+//
+// cb runs on the socket's mailbox, one at a time with its handlers (after
+// the events already queued), so it may touch what they touch; a handler
+// may call EmitWithAckFunc and return, and the client's later events are
+// handled meanwhile. The error returned is for an event that was not sent
+// (reserved name, arguments that do not encode, a disconnected socket);
+// cb is then not called.
+func (e SocketEmitter) EmitWithAckFunc(event string, cb func(Args, error), args ...any) error {
+	s := e.s
+	id := s.nsp.nextAckID()
+	p, err := newEventPacket(s.nsp.name, event, args, id)
+	if err != nil {
+		return err
+	}
+	// Whoever takes the ack from the socket (the client's answer, the
+	// socket's leaving, the timer) calls cb: exactly once.
+	var timer atomic.Pointer[time.Timer]
+	answered := func(a Args, err error) {
+		if t := timer.Load(); t != nil {
+			t.Stop()
+		}
+		s.post(func() { cb(a, err) })
+	}
+	if !s.registerAck(id, answered) {
+		return ErrSocketDisconnected
+	}
+	s.notifyOutgoing(p)
+	if !s.client.writePacket(p, e.volatile) {
+		if s.takeAck(id) != nil {
+			return ErrSocketDisconnected
+		}
+		return nil // taken by the socket's leaving, which calls cb
+	}
+	if e.timeout > 0 {
+		timer.Store(time.AfterFunc(e.timeout, func() {
+			if fn := s.takeAck(id); fn != nil {
+				fn(Args{}, fmt.Errorf("%w: %w", ErrAckTimeout, context.DeadlineExceeded))
+			}
+		}))
+	}
+	return nil
 }

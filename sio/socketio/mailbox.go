@@ -3,13 +3,21 @@ package socketio
 import (
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
+	"time"
 )
 
-// mailboxLimit bounds the events a socket's mailbox holds: a client that
-// sends events faster than its handlers run is held back, its connection's
-// reads waiting for room (as a Node.js server's single thread leaves them
-// in the socket's buffers), instead of queueing without limit in memory.
+// mailboxLimit bounds the events a socket's mailbox holds while it holds
+// the client back: a client that sends events faster than its handlers run
+// has its connection's reads wait for room (as a Node.js server's single
+// thread leaves them in the socket's buffers), instead of queueing without
+// limit in memory.
 const mailboxLimit = 1024
+
+// mailboxFloodLimit bounds the events a mailbox holds once it has stopped
+// holding the client back (see "The reader's wait" below): a client past
+// it is closed as one that floods.
+const mailboxFloodLimit = 4 * mailboxLimit
 
 // mailbox runs a socket's handlers one at a time, in the order they were
 // posted, as Channels runs a consumer's handlers. A goroutine exists only
@@ -20,13 +28,57 @@ const mailboxLimit = 1024
 // The mailbox does not keep its owner (the socket, named in the log when a
 // task panics): the owner is passed with each post and handed to the
 // goroutine a post starts, which saves an idle socket the field.
+//
+// The reader's wait. Incoming events are posted by the connection's reader
+// (the engine's delivery, one message at a time), with postBounded; every
+// other task (connect, disconnect) with post, which never waits. Below
+// mailboxLimit queued tasks an event is queued at once. At the limit the
+// reader holds the client back: it reads nothing more until the mailbox
+// has room. That wait never depends on the client alone, and ends on the
+// first of:
+//   - room: the mailbox's goroutine took a task and fewer than
+//     mailboxLimit wait;
+//   - the session's end (holdback.done) or the socket leaving its
+//     namespace (leave): the event is dropped, as for a departed socket;
+//   - an acknowledgement awaited from the connection (holdback.owed, or one
+//     registered during the wait, which calls stopHolding): only the
+//     reader can read it;
+//   - holdback.hold passing (half the engine's ping timeout): the reader
+//     must read the client's pongs.
+//
+// In the last two cases the mailbox stops holding the client back
+// (overflow) until its queue falls below mailboxLimit again: events are
+// queued as they come, acks and pongs with them, up to mailboxFloodLimit,
+// past which postBounded reports a flood and the socket closes the
+// connection. So a handler that blocks, even on its own client, strands
+// neither the reader nor the acks and pongs behind it.
 type mailbox struct {
-	mu      sync.Mutex
-	room    *sync.Cond // on mu: signalled when the queue falls below the limit
-	tasks   []task     // tasks[head:] are waiting
-	head    int32      // shares a word with running; 2^31 queued tasks would take 16 GiB first
-	running bool
+	mu       sync.Mutex
+	room     chan struct{} // made by a reader that waits for room, closed (and cleared) to wake it
+	tasks    []task        // tasks[head:] are waiting
+	head     int32         // shares a word with the flags; 2^31 queued tasks would take 16 GiB first
+	running  bool
+	overflow bool // the reader no longer waits for room, until the queue falls below mailboxLimit
+	left     bool // the socket left its namespace: events posted from now on are dropped
 }
+
+// holdback is what a reader's wait for room may end on besides room (see
+// the mailbox's doc). Its zero value waits for room alone.
+type holdback struct {
+	done   <-chan struct{}          // the session's end
+	hold   time.Duration            // the longest wait; 0 for no limit
+	owed   *atomic.Int32            // acks awaited from the connection, or nil
+	parked *atomic.Pointer[mailbox] // set to the mailbox while the reader waits on it, or nil
+}
+
+// postResult is what became of an event given to postBounded.
+type postResult uint8
+
+const (
+	posted  postResult = iota
+	dropped            // the session ended or the socket left
+	flooded            // mailboxFloodLimit tasks were already queued
+)
 
 // mailboxOwner is the socket a mailbox runs the tasks of.
 type mailboxOwner interface {
@@ -55,17 +107,92 @@ func (m *mailbox) post(wg *sync.WaitGroup, owner mailboxOwner, fn func()) {
 	m.enqueueLocked(wg, owner, task{fn: fn})
 }
 
-// postBounded queues a task once the queue is below mailboxLimit, waiting
-// for room. It must not be called from the mailbox's own goroutine.
-func (m *mailbox) postBounded(wg *sync.WaitGroup, owner mailboxOwner, t task) {
+// postBounded queues an event's task, holding the caller (the
+// connection's reader) back while mailboxLimit tasks wait, until one of
+// the ends described in the mailbox's doc. It must not be called from the
+// mailbox's own goroutine.
+func (m *mailbox) postBounded(wg *sync.WaitGroup, owner mailboxOwner, t task, h holdback) postResult {
 	m.mu.Lock()
-	for m.queued() >= mailboxLimit {
-		if m.room == nil {
-			m.room = sync.NewCond(&m.mu)
+	var timeout <-chan time.Time
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
 		}
-		m.room.Wait()
+		if h.parked != nil && h.parked.Load() == m {
+			h.parked.Store(nil)
+		}
+	}()
+	for !m.left && m.queued() >= mailboxLimit {
+		if m.overflow {
+			if m.queued() < mailboxFloodLimit {
+				break
+			}
+			m.mu.Unlock()
+			return flooded
+		}
+		if h.parked != nil {
+			h.parked.Store(m) // before owed is read: registerAck reads them the other way round
+		}
+		if h.owed != nil && h.owed.Load() > 0 {
+			m.overflow = true
+			continue
+		}
+		if m.room == nil {
+			m.room = make(chan struct{})
+		}
+		room := m.room
+		m.mu.Unlock()
+		if timer == nil && h.hold > 0 {
+			timer = time.NewTimer(h.hold)
+			timeout = timer.C
+		}
+		select {
+		case <-room:
+			m.mu.Lock()
+		case <-h.done:
+			return dropped
+		case <-timeout:
+			timeout = nil
+			m.mu.Lock()
+			m.overflow = true
+		}
+	}
+	if m.left {
+		m.mu.Unlock()
+		return dropped
 	}
 	m.enqueueLocked(wg, owner, t)
+	return posted
+}
+
+// stopHolding makes a reader that waits for room go on, queueing beyond
+// mailboxLimit: an acknowledgement is awaited from its client.
+func (m *mailbox) stopHolding() {
+	m.mu.Lock()
+	if m.queued() >= mailboxLimit {
+		m.overflow = true
+	}
+	m.wakeLocked()
+	m.mu.Unlock()
+}
+
+// leave drops the events posted from now on, a waiting reader's included:
+// the socket left its namespace. Tasks already queued still run.
+func (m *mailbox) leave() {
+	m.mu.Lock()
+	m.left = true
+	m.wakeLocked()
+	m.mu.Unlock()
+}
+
+// wakeLocked wakes the reader waiting for room, if any. Called with mu
+// held.
+func (m *mailbox) wakeLocked() {
+	if m.room != nil {
+		close(m.room)
+		m.room = nil
+	}
 }
 
 // enqueueLocked appends the task and starts the goroutine if needed; it
@@ -109,8 +236,9 @@ func (m *mailbox) run(wg *sync.WaitGroup, owner mailboxOwner) {
 		t := m.tasks[m.head]
 		m.tasks[m.head] = task{}
 		m.head++
-		if m.room != nil && m.queued() < mailboxLimit {
-			m.room.Broadcast()
+		if m.queued() < mailboxLimit {
+			m.overflow = false
+			m.wakeLocked()
 		}
 		m.mu.Unlock()
 		runTask(owner, t)

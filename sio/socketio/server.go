@@ -96,6 +96,11 @@ type SocketIOServer struct {
 	parents []*ParentNamespace
 
 	wg sync.WaitGroup // handler goroutines of the sockets' mailboxes
+
+	// readerHold is the longest a connection's reader waits for room in a
+	// full mailbox before it reads on (half the engine's PingTimeout, so
+	// that pongs are read in time).
+	readerHold time.Duration
 }
 
 var (
@@ -115,6 +120,7 @@ func NewServer(opts *ServerOptions) *SocketIOServer {
 	}
 	srv.nsps["/"] = newNamespace(srv, "/")
 	srv.engine.SetEngineIOApp(srv)
+	srv.readerHold = srv.engine.Options().PingTimeout / 2 // before any connection: NewServer has not returned
 	return srv
 }
 

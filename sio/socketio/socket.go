@@ -13,9 +13,16 @@ import (
 
 type socketState uint8
 
+// A socket is connecting until its CONNECT reply, then connected, then
+// disconnecting from the moment it starts leaving (Disconnect, the
+// client's DISCONNECT, the connection's end) until its disconnecting
+// handlers have run, then disconnected. As Node's socket.connected, it
+// counts as connected while disconnecting, so that those handlers may
+// still emit.
 const (
 	stateConnecting socketState = iota
 	stateConnected
+	stateDisconnecting
 	stateDisconnected
 )
 
@@ -79,11 +86,21 @@ func (s *NamespaceSocket) Handshake() *Handshake { return s.handshake }
 // socket's id, rooms and data from an earlier connection.
 func (s *NamespaceSocket) Recovered() bool { return s.recovered }
 
-// Connected reports whether the socket is connected to its namespace.
+// Connected reports whether the socket is connected to its namespace. As
+// in the Node.js server, it still is while its OnDisconnecting handlers
+// run.
 func (s *NamespaceSocket) Connected() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.state == stateConnected
+	return s.state == stateConnected || s.state == stateDisconnecting
+}
+
+// disconnecting reports whether the socket is leaving and its
+// OnDisconnecting handlers have not all run.
+func (s *NamespaceSocket) disconnecting() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state == stateDisconnecting
 }
 
 // Transport returns the name of the underlying Engine.IO transport.
@@ -137,6 +154,14 @@ func (s *NamespaceSocket) EmitWithAck(ctx context.Context, event string, args ..
 	return s.emitter().EmitWithAck(ctx, event, args...)
 }
 
+// EmitWithAckFunc sends an event and returns at once; cb gets the client's
+// acknowledgement later, on the socket's mailbox (see
+// SocketEmitter.EmitWithAckFunc). It is Node's socket.emit(event, ...args,
+// cb); use Timeout(d).EmitWithAckFunc for socket.timeout(ms).emit.
+func (s *NamespaceSocket) EmitWithAckFunc(event string, cb func(Args, error), args ...any) error {
+	return s.emitter().EmitWithAckFunc(event, cb, args...)
+}
+
 // Timeout returns an emitter whose EmitWithAck waits at most d.
 func (s *NamespaceSocket) Timeout(d time.Duration) SocketEmitter {
 	e := s.emitter()
@@ -183,16 +208,25 @@ func (s *NamespaceSocket) Broadcast() BroadcastOperator {
 // Disconnect makes the socket leave its namespace with reason "server
 // namespace disconnect"; with close, the whole connection is closed, every
 // namespace of it included.
+//
+// As Node's disconnect(), it writes the DISCONNECT packet, then starts the
+// leaving (see onClose); of concurrent calls, one does.
 func (s *NamespaceSocket) Disconnect(close bool) {
-	if !s.Connected() {
-		return
-	}
 	if close {
-		s.client.close()
+		if s.Connected() {
+			s.client.close()
+		}
 		return
 	}
+	s.mu.Lock()
+	if s.state != stateConnected {
+		s.mu.Unlock()
+		return
+	}
+	s.state = stateDisconnecting // this call, and no other, leaves
+	s.mu.Unlock()
 	s.client.writePacket(&SocketIOPacket{Type: PacketDisconnect, Namespace: s.nsp.name, ID: NoAckID}, false)
-	s.onClose(ReasonServerNamespaceDisconnect)
+	s.leave(ReasonServerNamespaceDisconnect, true)
 }
 
 // post queues a task on the socket's mailbox.
@@ -200,11 +234,17 @@ func (s *NamespaceSocket) post(task func()) {
 	s.box.post(&s.nsp.srv.wg, s, task)
 }
 
-// postEvent queues an incoming event's dispatch, waiting while the socket
-// already has mailboxLimit tasks queued: called from the connection's
-// delivery, it holds the client back.
+// postEvent queues an incoming event's dispatch. Called from the
+// connection's delivery, it holds the client back while the socket already
+// has mailboxLimit tasks queued, as the mailbox's doc describes; a client
+// that floods past mailboxFloodLimit is closed.
 func (s *NamespaceSocket) postEvent(ev *Event) {
-	s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev})
+	c := s.client
+	h := holdback{done: c.conn.Done(), hold: s.nsp.srv.readerHold, owed: &c.acksOwed, parked: &c.parked}
+	if s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev}, h) == flooded {
+		logf("socket %v: more than %d events waiting for its handlers: closing the connection", s, mailboxFloodLimit)
+		c.conn.Close()
+	}
 }
 
 // runConnect completes a namespace connection: recovery, middlewares, the
@@ -365,14 +405,18 @@ func (s *NamespaceSocket) registerAck(id int64, fn func(Args, error)) bool {
 		s.acks = make(map[int64]func(Args, error))
 	}
 	s.acks[id] = fn
+	s.client.owe(1)
 	return true
 }
 
 func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	fn := s.acks[id]
-	delete(s.acks, id)
+	fn, ok := s.acks[id]
+	if ok {
+		delete(s.acks, id)
+		s.client.owe(-1)
+	}
 	return fn
 }
 
@@ -412,20 +456,37 @@ func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) {
 	hooks.outgoing(name, newArgs(raw[1:], p.Attachments))
 }
 
-// onClose makes the socket leave: pending acks fail at once; the
-// disconnecting handlers, the leaving of rooms and the disconnect handlers
-// run in order on the mailbox, after the events already queued.
+// onClose makes the socket leave with reason, once: see leave.
 func (s *NamespaceSocket) onClose(reason DisconnectReason) {
 	s.mu.Lock()
-	if s.state == stateDisconnected {
+	wasConnected := s.state == stateConnected
+	switch s.state {
+	case stateDisconnecting, stateDisconnected:
 		s.mu.Unlock()
 		return
+	case stateConnected:
+		s.state = stateDisconnecting
+	default: // still connecting: runConnect sees it and stops
+		s.state = stateDisconnected
 	}
-	wasConnected := s.state == stateConnected
-	s.state = stateDisconnected
+	s.mu.Unlock()
+	s.leave(reason, wasConnected)
+}
+
+// leave completes the leaving that its caller started (the state set to
+// disconnecting, or to disconnected for a socket that never connected):
+// pending acks fail at once and the connection's reader stops waiting on
+// the mailbox; then, on the mailbox after the events already queued, the
+// disconnecting handlers run with the socket still connected (as in
+// Node's _onclose), the session is persisted for recovery, the socket
+// leaves its namespace and rooms, and the disconnect handlers run.
+func (s *NamespaceSocket) leave(reason DisconnectReason, wasConnected bool) {
+	s.mu.Lock()
 	acks := s.acks
 	s.acks = nil
+	s.client.owe(-len(acks))
 	s.mu.Unlock()
+	s.box.leave()
 	s.client.forget(s)
 	for _, fn := range acks {
 		fn(Args{}, ErrSocketDisconnected)
@@ -433,7 +494,6 @@ func (s *NamespaceSocket) onClose(reason DisconnectReason) {
 	if !wasConnected {
 		return
 	}
-	s.nsp.removeSocket(s)
 	s.post(func() {
 		hooks := s.hookSnapshot()
 		hooks.reasons(hookDisconnecting, reason)
@@ -442,6 +502,10 @@ func (s *NamespaceSocket) onClose(reason DisconnectReason) {
 				SID: s.id, PID: s.pid, Rooms: s.Rooms(), Data: s.Data.snapshot(),
 			})
 		}
+		s.mu.Lock()
+		s.state = stateDisconnected // registerAck refused the leaving socket: no acks
+		s.mu.Unlock()
+		s.nsp.removeSocket(s)
 		s.leaveRooms()
 		hooks.reasons(hookDisconnect, reason)
 	})
