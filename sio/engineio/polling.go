@@ -202,6 +202,7 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 		c.tooLarge(w, sess)
 		return
 	}
+	body = toValidUTF8(body)
 	for {
 		rec := body
 		i := bytes.IndexByte(body, recordSeparator)
