@@ -71,11 +71,15 @@ type Options struct {
 // that the Node.js server uses.
 type CORSOptions struct {
 	// Origins allowed; "*" allows any. Ignored when OriginFunc is set.
+	// An origin that only "*" allows is answered with a literal "*" and
+	// never with credentials, whatever Credentials says: list origins by
+	// name (or use OriginFunc) to allow credentialed requests from them.
 	Origins []string
 	// OriginFunc decides for each origin, when set.
 	OriginFunc func(origin string) bool
-	// Credentials sets Access-Control-Allow-Credentials; the request's origin
-	// is then echoed instead of "*".
+	// Credentials sets Access-Control-Allow-Credentials for origins listed
+	// by name or allowed by OriginFunc, whose origin is then echoed. It is
+	// not sent to origins allowed by "*" alone (fail safe, CWE-942).
 	Credentials bool
 	// Methods allowed in preflight. Default GET, HEAD, PUT, PATCH, POST, DELETE.
 	Methods []string
