@@ -65,6 +65,14 @@ type Options struct {
 	// PerMessageDeflate enables the websocket permessage-deflate extension
 	// for messages of at least Threshold bytes. Default nil: off.
 	PerMessageDeflate *CompressionOptions
+
+	// MaxHeaderBytes bounds a request's line and headers, counted as on
+	// the wire; a request over it is answered 431, as the Node.js http
+	// server answers past its maxHeaderSize. It also bounds the headers a
+	// session keeps for its Handshake. Default 16384 (16 KiB, Node's
+	// default). http.Server.MaxHeaderBytes (default 1 MB) applies first:
+	// set it near this value so that net/http does not read more.
+	MaxHeaderBytes int
 }
 
 // CORSOptions is a cross-origin policy, with the fields of the cors package
@@ -135,6 +143,9 @@ func (o *Options) withDefaults() *Options {
 	}
 	if c.MaxQueuedPackets <= 0 {
 		c.MaxQueuedPackets = 4096
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = 16 << 10
 	}
 	if len(c.Transports) == 0 {
 		c.Transports = []string{TransportPolling, TransportWebSocket}
