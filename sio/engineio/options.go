@@ -73,6 +73,16 @@ type Options struct {
 	// default). http.Server.MaxHeaderBytes (default 1 MB) applies first:
 	// set it near this value so that net/http does not read more.
 	MaxHeaderBytes int
+
+	// BodyTimeout bounds how long a long-polling POST may take to send its
+	// body; past it the POST is answered 408 and the session closed with
+	// "transport error". Whatever it is, a body still being read when its
+	// session closes is cut at once. Default 60s: the Node.js server has
+	// no such bound of its own, but its http server ends a request after
+	// requestTimeout (300s) and gives headers headersTimeout (60s); a
+	// session whose POST takes longer than PingInterval+PingTimeout has
+	// missed its pong anyway.
+	BodyTimeout time.Duration
 }
 
 // CORSOptions is a cross-origin policy, with the fields of the cors package
@@ -143,6 +153,9 @@ func (o *Options) withDefaults() *Options {
 	}
 	if c.MaxQueuedPackets <= 0 {
 		c.MaxQueuedPackets = 4096
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 60 * time.Second
 	}
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = 16 << 10
