@@ -47,8 +47,10 @@ func newHandshakeRequest(r *http.Request) *HandshakeRequest {
 // slice for the value lists, rather than keeping the request's map, whose
 // every name and value is an allocation of its own.
 func compactHeader(h http.Header) http.Header {
+	keys := make([]string, 0, len(h))
 	size, nvals := 0, 0
 	for k, vs := range h {
+		keys = append(keys, k)
 		size += len(k)
 		for _, v := range vs {
 			size += len(v)
@@ -57,9 +59,9 @@ func compactHeader(h http.Header) http.Header {
 	}
 	var sb strings.Builder
 	sb.Grow(size)
-	for k, vs := range h {
+	for _, k := range keys {
 		sb.WriteString(k)
-		for _, v := range vs {
+		for _, v := range h[k] {
 			sb.WriteString(v)
 		}
 	}
@@ -67,11 +69,11 @@ func compactHeader(h http.Header) http.Header {
 	vals := make([]string, 0, nvals)
 	out := make(http.Header, len(h))
 	i := 0
-	for k, vs := range h { // the same order: the map is not modified between the loops
+	for _, k := range keys {
 		key := all[i : i+len(k)]
 		i += len(k)
 		start := len(vals)
-		for _, v := range vs {
+		for _, v := range h[k] {
 			vals = append(vals, all[i:i+len(v)])
 			i += len(v)
 		}
