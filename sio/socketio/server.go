@@ -30,6 +30,16 @@ type ServerOptions struct {
 	// connection get its id, rooms, data and missed events back. Default
 	// nil: off.
 	ConnectionStateRecovery *RecoveryOptions
+	// CleanupEmptyChildNamespaces releases a child namespace of a parent
+	// (OfRegexp, OfFunc) once its last socket has left, closing its
+	// adapter (Node's cleanupEmptyChildNamespaces); a child whose only
+	// connection was refused is released too. The next CONNECT to the name
+	// creates it afresh, with the parent's middlewares and handlers, but
+	// what was set on the child itself, and the sessions it kept for
+	// recovery, are gone. Default false: children are kept for the life of
+	// the server, as with the Node.js server, which lets a client that
+	// connects to many names grow the server's memory without bound.
+	CleanupEmptyChildNamespaces bool
 }
 
 // RecoveryOptions configures connection state recovery.
@@ -175,11 +185,15 @@ func (srv *SocketIOServer) OfRegexp(re *regexp.Regexp) *ParentNamespace {
 }
 
 // lookupNamespace finds the namespace a CONNECT names, creating it from a
-// parent namespace that accepts it; nil when there is none.
+// parent namespace that accepts it; nil when there is none. A namespace
+// returned counts the join until its endJoin (runConnect's end).
 func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *Namespace {
 	srv.mu.RLock()
 	n := srv.nsps[name]
 	parents := srv.parents
+	if n != nil {
+		n.beginJoin() // under mu: a release cannot come between
+	}
 	srv.mu.RUnlock()
 	if n != nil {
 		return n
@@ -194,6 +208,7 @@ func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *N
 			p.adopt(n)
 			srv.nsps[name] = n
 		}
+		n.beginJoin()
 		srv.mu.Unlock()
 		return n
 	}

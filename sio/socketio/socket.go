@@ -210,6 +210,7 @@ func (s *NamespaceSocket) postEvent(ev *Event) {
 // runConnect completes a namespace connection: recovery, middlewares, the
 // CONNECT reply, then the connection handlers. It runs on the mailbox.
 func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
+	defer s.nsp.endJoin()
 	var restored *PersistedSession
 	if rec := s.nsp.srv.recovery; rec != nil {
 		var ids struct {
