@@ -50,6 +50,15 @@ type RecoveryOptions struct {
 	// RunMiddlewares runs the namespace middlewares for recovered sockets
 	// too. Default false (Node's skipMiddlewares: true).
 	RunMiddlewares bool
+	// MaxMissedPackets bounds the replay of a recovery: a client that
+	// missed more Engine.IO packets than this (an event with attachments
+	// counts one per attachment and one for itself) is not recovered, but
+	// gets a new session (Recovered false, the client's socket.recovered
+	// false) and none of them, rather than a replay that could overflow its
+	// outbound queue (engineio.Options.MaxQueuedPackets, default 4096) and
+	// be closed halfway. The Node.js server has no such limit. Default
+	// 1000; a negative value removes the limit, which is then the queue's.
+	MaxMissedPackets int
 }
 
 func (o *ServerOptions) withDefaults() *ServerOptions {
@@ -86,6 +95,9 @@ func (o *ServerOptions) withDefaults() *ServerOptions {
 		r := *c.ConnectionStateRecovery
 		if r.MaxDisconnectionDuration <= 0 {
 			r.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		if r.MaxMissedPackets == 0 {
+			r.MaxMissedPackets = 1000
 		}
 		c.ConnectionStateRecovery = &r
 	}
