@@ -2,8 +2,11 @@ package engineio_test
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -180,4 +183,41 @@ func TestPollingInvalidUTF8BecomesReplacementCharacters(t *testing.T) {
 		t.Fatalf("message %q", m.Data)
 	}
 	s.expectOpen(sid)
+}
+
+// A websocket outlives the http.Server's ReadTimeout and WriteTimeout
+// (net/http clears their deadlines when the connection is hijacked), as
+// the timeouts the example and routing's doc recommend rely on: the
+// heartbeat bounds a websocket instead.
+func TestWebSocketOutlivesServerTimeouts(t *testing.T) {
+	t.Parallel()
+	srv := engineio.NewServer(nil)
+	mux := http.NewServeMux()
+	mux.Handle("/engine.io/", srv)
+	ts := httptest.NewUnstartedServer(mux)
+	ts.Config.ReadTimeout = 300 * time.Millisecond
+	ts.Config.WriteTimeout = 300 * time.Millisecond
+	ts.Start()
+	defer ts.Close()
+	defer srv.Close()
+	srv.OnConnection(func(sock *engineio.EngineIOSocket) {
+		sock.OnMessage(func(data []byte, binary bool) { _ = sock.Send(data, binary) })
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http")+"/engine.io/?EIO=4&transport=websocket", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	if _, _, err := c.Read(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	if err := c.Write(ctx, websocket.MessageText, []byte("4still")); err != nil {
+		t.Fatal(err)
+	}
+	if _, data, err := c.Read(ctx); err != nil || string(data) != "4still" {
+		t.Fatalf("echo after the server's timeouts: %q %v", data, err)
+	}
 }
