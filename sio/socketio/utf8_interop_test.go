@@ -2,8 +2,10 @@ package socketio
 
 import (
 	"context"
+	"encoding/json"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -62,5 +64,20 @@ func TestInteropInvalidUTF8NeverReachesOtherClients(t *testing.T) {
 				t.Fatalf("peer: %v", ev)
 			}
 		})
+	}
+}
+
+// What the server writes in a text frame is valid UTF-8 whatever its
+// arguments: a json.RawMessage with invalid bytes in a string has them
+// replaced by U+FFFD, as encoding/json does for a Go string.
+func TestEncodeArgsNeverWritesInvalidUTF8(t *testing.T) {
+	for _, arg := range []any{json.RawMessage("\"a\xffb\""), "a\xffb", map[string]any{"k\xff": "v\xfe"}} {
+		data, _, err := EncodeArgs(arg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !utf8.Valid(data) {
+			t.Errorf("%q encoded as %q", arg, data)
+		}
 	}
 }
