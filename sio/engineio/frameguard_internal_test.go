@@ -26,9 +26,9 @@ func TestFrameGuardAcrossReadBoundaries(t *testing.T) {
 	const limit = 300
 	var stream []byte
 	stream = append(stream, maskedFrame(0x81, bytes.Repeat([]byte("a"), 300))...) // at the limit
-	stream = append(stream, maskedFrame(0x89, []byte("ping"))...)                // control
+	stream = append(stream, maskedFrame(0x89, []byte("ping"))...)                 // control
 	stream = append(stream, maskedFrame(0x02, bytes.Repeat([]byte("b"), 200))...) // first fragment
-	stream = append(stream, maskedFrame(0x8a, nil)...)                           // control between fragments
+	stream = append(stream, maskedFrame(0x8a, nil)...)                            // control between fragments
 	stream = append(stream, maskedFrame(0x80, bytes.Repeat([]byte("c"), 100))...) // last: 300 in all
 	good := len(stream)
 	stream = append(stream, maskedFrame(0x02, bytes.Repeat([]byte("d"), 250))...)
