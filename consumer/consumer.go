@@ -52,7 +52,7 @@ func (c *conn) emit(event string, args []any) error {
 	defer c.mu.Unlock()
 	if c.connecting {
 		// Fail now for what the later Emit would fail for.
-		if reservedEvents[event] {
+		if reservedEvents(event) {
 			return fmt.Errorf("%w: %q", socketio.ErrReservedEvent, event)
 		}
 		if _, _, err := socketio.EncodeEvent(event, args...); err != nil {

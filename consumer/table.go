@@ -39,12 +39,10 @@ const (
 	methodNamespace  = "Namespace"
 )
 
-// reservedEvents are the event names a client cannot send (socket.io's
-// RESERVED_EVENTS): no handler may claim them.
-var reservedEvents = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true,
-	"disconnecting": true, "newListener": true, "removeListener": true,
-}
+// reservedEvents reports the event names a client cannot send (socket.io's
+// RESERVED_EVENTS, declared once by socketio.IsReservedEvent): no handler
+// may claim them.
+var reservedEvents = socketio.IsReservedEvent
 
 // method is one handler: an event handler, the catch-all, Connect or
 // Disconnect.
@@ -130,7 +128,7 @@ func newTable(prototype any, log *slog.Logger) *table {
 			panic(setupError(pt, "method Event: an event handler needs a name after \"Event\", as EventChatMessage"))
 		}
 		event := snakeCase(suffix)
-		if reservedEvents[event] {
+		if reservedEvents(event) {
 			panic(setupError(pt, "method %s: event %q is reserved; define %s instead", m.Name, event, reservedAlternative(event)))
 		}
 		claim(event, eventMethod(pt, m))
@@ -147,7 +145,7 @@ func newTable(prototype any, log *slog.Logger) *table {
 		switch {
 		case w == "":
 			panic(setupError(pt, "method Events: empty event name for method %s", name))
-		case reservedEvents[w]:
+		case reservedEvents(w):
 			panic(setupError(pt, "method Events: event %q is reserved; define %s instead", w, reservedAlternative(w)))
 		}
 		if special(name) {

@@ -7,7 +7,15 @@
 //	r.Use(middleware.RequestID, middleware.RealIP, middleware.Logger, middleware.Recoverer)
 //	r.Get("/", index)
 //	routing.Mount(r, "/socket.io/", &Chat{Rooms: rooms}, &Admin{})
-//	http.ListenAndServe(":8080", r)
+//	srv := &http.Server{
+//		Addr:              ":8080",
+//		Handler:           r,
+//		ReadHeaderTimeout: 10 * time.Second,
+//		WriteTimeout:      45 * time.Second, // above the ping interval: see Server timeouts
+//		IdleTimeout:       60 * time.Second,
+//		MaxHeaderBytes:    16 << 10,
+//	}
+//	log.Fatal(srv.ListenAndServe())
 //
 // Mount registers the consumers on the process-wide
 // socketio.GetSocketIOServer(); MountServer takes a server of the
@@ -17,6 +25,32 @@
 // ("/socket.io", "/socket.io/", "/socket.io/?EIO=4&transport=polling").
 // The path is "/socket.io/" by default, the socket.io client's; any other
 // works when the client's path option says the same.
+//
+// # Server timeouts
+//
+// http.ListenAndServe sets no timeout at all: a client that sends its
+// headers a byte at a time, or keeps idle keep-alive connections (frozen
+// polling clients leave many), holds a goroutine and a descriptor each for
+// as long as it likes. Serve with an http.Server that sets:
+//
+//   - ReadHeaderTimeout (10s): bounds the request line and headers.
+//   - IdleTimeout (60s): closes keep-alive connections left idle.
+//   - MaxHeaderBytes (16 KiB): what net/http reads of the headers; the
+//     engine refuses more than engineio.Options.MaxHeaderBytes (16 KiB, as
+//     the Node.js server) with 431 itself, and keeps a compact copy of what
+//     it accepts for Handshake().Headers.
+//   - WriteTimeout, if any, above the ping interval (25s by default) with
+//     a margin, 45s say, and ReadTimeout likewise or zero: a long-polling
+//     GET waits up to the ping interval before it answers, and a timeout
+//     below that cuts every waiting poll and drops its session ("transport
+//     error"). Websockets are hijacked: net/http clears these deadlines on
+//     them, and the heartbeat bounds them instead.
+//
+// Request bodies need no http.MaxBytesHandler on the Socket.IO path: the
+// engine reads at most MaxPayload bytes of a polling POST (413 past it),
+// within engineio.Options.BodyTimeout (60s, 408 past it), and cuts the
+// body as soon as its session closes. The application's own routes that
+// read bodies want a MaxBytesHandler of their own.
 //
 // # Middlewares
 //

@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log"
 	"net"
-	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
@@ -51,7 +50,7 @@ func run(addr, nodeModules string, quiet bool) error {
 		log.Printf("no node_modules/socket.io-client found: the page loads the client from %s", cdnClient)
 	}
 	log.Printf("chat on http://%s", ln.Addr())
-	hs := &http.Server{Handler: a, ReadHeaderTimeout: 10 * time.Second}
+	hs := newHTTPServer(a)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	errc := make(chan error, 1)

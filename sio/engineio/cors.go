@@ -16,15 +16,28 @@ func (c *CORSOptions) originAllowed(origin string) bool {
 }
 
 // allowOriginValue is the Access-Control-Allow-Origin value for a request,
-// or "" when the origin is not allowed.
-func (c *CORSOptions) allowOriginValue(origin string) string {
-	if c.OriginFunc == nil && slices.Contains(c.Origins, "*") && !c.Credentials {
-		return "*"
+// or "" when the origin is not allowed, and whether the response may carry
+// Access-Control-Allow-Credentials.
+//
+// "*" in Origins is answered with a literal "*", never with the request's
+// origin echoed, even with Credentials: echoing any origin with credentials
+// would let every site make credentialed requests (CWE-942). Browsers
+// refuse credentials with "*", so the combination fails safe; an origin
+// listed by name, or allowed by OriginFunc, is echoed with credentials.
+func (c *CORSOptions) allowOriginValue(origin string) (value string, credentials bool) {
+	if c.OriginFunc != nil {
+		if origin != "" && c.OriginFunc(origin) {
+			return origin, c.Credentials
+		}
+		return "", false
 	}
-	if origin != "" && c.originAllowed(origin) {
-		return origin
+	if origin != "" && slices.Contains(c.Origins, origin) {
+		return origin, c.Credentials
 	}
-	return ""
+	if slices.Contains(c.Origins, "*") {
+		return "*", false
+	}
+	return "", false
 }
 
 // applyCORS answers a preflight request (returning true) or, for others,
@@ -68,13 +81,14 @@ func (s *Server) writeCORSHeaders(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h := w.Header()
-	if v := c.allowOriginValue(r.Header.Get("Origin")); v != "" {
+	v, credentials := c.allowOriginValue(r.Header.Get("Origin"))
+	if v != "" {
 		h.Set("Access-Control-Allow-Origin", v)
-		if v != "*" {
-			h.Add("Vary", "Origin")
-		}
 	}
-	if c.Credentials {
+	if c.OriginFunc != nil || len(c.Origins) != 1 || c.Origins[0] != "*" {
+		h.Add("Vary", "Origin") // the answer depends on the origin
+	}
+	if credentials {
 		h.Set("Access-Control-Allow-Credentials", "true")
 	}
 	if len(c.ExposedHeaders) > 0 {

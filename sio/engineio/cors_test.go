@@ -114,14 +114,28 @@ func TestCORSAnyOriginAndCredentials(t *testing.T) {
 	if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Access-Control-Allow-Credentials") != "" {
 		t.Fatalf("headers %v", r.header)
 	}
-	cred := newTestServer(t, &engineio.Options{CORS: &engineio.CORSOptions{Origins: []string{"*"}, Credentials: true}})
-	r = cred.do(http.MethodGet, cred.url("EIO", "4", "transport", "polling"), nil, http.Header{"Origin": {"https://x.example"}})
-	if r.header.Get("Access-Control-Allow-Origin") != "https://x.example" || r.header.Get("Access-Control-Allow-Credentials") != "true" {
-		t.Fatalf("credentials headers %v", r.header)
-	}
-	r = preflight(cred, "https://x.example", "")
-	if r.header.Get("Access-Control-Allow-Origin") != "https://x.example" || r.header.Get("Access-Control-Allow-Credentials") != "true" {
-		t.Fatalf("credentials preflight headers %v", r.header)
+	// "*" with Credentials fails safe (CWE-942): any origin gets a literal
+	// "*" and no Allow-Credentials, which browsers refuse for credentialed
+	// requests, rather than its own origin echoed with credentials.
+	cred := newTestServer(t, &engineio.Options{CORS: &engineio.CORSOptions{Origins: []string{"*", "https://good.example"}, Credentials: true}})
+	for _, pre := range []bool{false, true} {
+		if pre {
+			r = preflight(cred, "https://evil.example", "")
+		} else {
+			r = cred.do(http.MethodGet, cred.url("EIO", "4", "transport", "polling"), nil, http.Header{"Origin": {"https://evil.example"}})
+		}
+		if r.header.Get("Access-Control-Allow-Origin") != "*" || r.header.Get("Access-Control-Allow-Credentials") != "" {
+			t.Fatalf("preflight %v: headers %v", pre, r.header)
+		}
+		// An origin listed by name gets its credentials.
+		if pre {
+			r = preflight(cred, "https://good.example", "")
+		} else {
+			r = cred.do(http.MethodGet, cred.url("EIO", "4", "transport", "polling"), nil, http.Header{"Origin": {"https://good.example"}})
+		}
+		if r.header.Get("Access-Control-Allow-Origin") != "https://good.example" || r.header.Get("Access-Control-Allow-Credentials") != "true" {
+			t.Fatalf("preflight %v: listed origin headers %v", pre, r.header)
+		}
 	}
 }
 

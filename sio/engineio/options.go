@@ -65,17 +65,39 @@ type Options struct {
 	// PerMessageDeflate enables the websocket permessage-deflate extension
 	// for messages of at least Threshold bytes. Default nil: off.
 	PerMessageDeflate *CompressionOptions
+
+	// MaxHeaderBytes bounds a request's line and headers, counted as on
+	// the wire; a request over it is answered 431, as the Node.js http
+	// server answers past its maxHeaderSize. It also bounds the headers a
+	// session keeps for its Handshake. Default 16384 (16 KiB, Node's
+	// default). http.Server.MaxHeaderBytes (default 1 MB) applies first:
+	// set it near this value so that net/http does not read more.
+	MaxHeaderBytes int
+
+	// BodyTimeout bounds how long a long-polling POST may take to send its
+	// body; past it the POST is answered 408 and the session closed with
+	// "transport error". Whatever it is, a body still being read when its
+	// session closes is cut at once. Default 60s: the Node.js server has
+	// no such bound of its own, but its http server ends a request after
+	// requestTimeout (300s) and gives headers headersTimeout (60s); a
+	// session whose POST takes longer than PingInterval+PingTimeout has
+	// missed its pong anyway.
+	BodyTimeout time.Duration
 }
 
 // CORSOptions is a cross-origin policy, with the fields of the cors package
 // that the Node.js server uses.
 type CORSOptions struct {
 	// Origins allowed; "*" allows any. Ignored when OriginFunc is set.
+	// An origin that only "*" allows is answered with a literal "*" and
+	// never with credentials, whatever Credentials says: list origins by
+	// name (or use OriginFunc) to allow credentialed requests from them.
 	Origins []string
 	// OriginFunc decides for each origin, when set.
 	OriginFunc func(origin string) bool
-	// Credentials sets Access-Control-Allow-Credentials; the request's origin
-	// is then echoed instead of "*".
+	// Credentials sets Access-Control-Allow-Credentials for origins listed
+	// by name or allowed by OriginFunc, whose origin is then echoed. It is
+	// not sent to origins allowed by "*" alone (fail safe, CWE-942).
 	Credentials bool
 	// Methods allowed in preflight. Default GET, HEAD, PUT, PATCH, POST, DELETE.
 	Methods []string
@@ -131,6 +153,12 @@ func (o *Options) withDefaults() *Options {
 	}
 	if c.MaxQueuedPackets <= 0 {
 		c.MaxQueuedPackets = 4096
+	}
+	if c.BodyTimeout <= 0 {
+		c.BodyTimeout = 60 * time.Second
+	}
+	if c.MaxHeaderBytes <= 0 {
+		c.MaxHeaderBytes = 16 << 10
 	}
 	if len(c.Transports) == 0 {
 		c.Transports = []string{TransportPolling, TransportWebSocket}

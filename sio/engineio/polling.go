@@ -192,9 +192,13 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 		c.tooLarge(w, sess)
 		return
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, max+1))
+	body, err := c.readBody(w, r, sess, max+1)
 	if err != nil {
 		sess.closeNow(ReasonTransportError, err)
+		if errors.Is(err, errBodyTimeout) {
+			http.Error(w, "request timeout", http.StatusRequestTimeout)
+			return
+		}
 		protocolError(CodeBadRequest).writeTo(w)
 		return
 	}
@@ -202,6 +206,7 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 		c.tooLarge(w, sess)
 		return
 	}
+	body = toValidUTF8(body)
 	for {
 		rec := body
 		i := bytes.IndexByte(body, recordSeparator)

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 )
 
@@ -11,9 +12,10 @@ import (
 // it. The *http.Request itself is not kept, so that its buffers can be freed
 // once the handshake is done.
 type HandshakeRequest struct {
-	// Header is the request's headers. It must not be modified: it is the
-	// request's own map, kept instead of a copy (the rest of the request
-	// is freed once the handshake's HTTP handler returns).
+	// Header is the request's headers: a compact copy (all the names and
+	// values in one string), at most Options.MaxHeaderBytes of them, since
+	// larger requests are refused. It must not be modified: it may be
+	// shared by whoever reads the handshake.
 	Header http.Header
 	// Query is the parsed query string.
 	Query url.Values
@@ -31,7 +33,7 @@ type HandshakeRequest struct {
 
 func newHandshakeRequest(r *http.Request) *HandshakeRequest {
 	return &HandshakeRequest{
-		Header:     r.Header,
+		Header:     compactHeader(r.Header),
 		Query:      r.URL.Query(),
 		RemoteAddr: r.RemoteAddr,
 		Host:       r.Host,
@@ -39,6 +41,69 @@ func newHandshakeRequest(r *http.Request) *HandshakeRequest {
 		Secure:     r.TLS != nil,
 		Time:       time.Now(),
 	}
+}
+
+// compactHeader copies h into one string for the names and values and one
+// slice for the value lists, rather than keeping the request's map, whose
+// every name and value is an allocation of its own.
+func compactHeader(h http.Header) http.Header {
+	keys := make([]string, 0, len(h))
+	size, nvals := 0, 0
+	for k, vs := range h {
+		keys = append(keys, k)
+		size += len(k)
+		for _, v := range vs {
+			size += len(v)
+		}
+		nvals += len(vs)
+	}
+	var sb strings.Builder
+	sb.Grow(size)
+	for _, k := range keys {
+		sb.WriteString(k)
+		for _, v := range h[k] {
+			sb.WriteString(v)
+		}
+	}
+	all := sb.String()
+	vals := make([]string, 0, nvals)
+	out := make(http.Header, len(h))
+	i := 0
+	for _, k := range keys {
+		key := all[i : i+len(k)]
+		i += len(k)
+		start := len(vals)
+		for _, v := range h[k] {
+			vals = append(vals, all[i:i+len(v)])
+			i += len(v)
+		}
+		out[key] = vals[start:len(vals):len(vals)]
+	}
+	return out
+}
+
+// headerBytes is the size of r's request line and headers as they were on
+// the wire (HTTP/1.1 framing: "Name: value\r\n" for each value).
+func headerBytes(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + len(" HTTP/1.1\r\n") + len("Host: \r\n") + len(r.Host) + 2
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + 2 + len(v) + 2
+		}
+	}
+	return n
+}
+
+// refuseLargeHeaders answers 431 to a request whose line and headers are
+// over MaxHeaderBytes, as the Node.js http server does past its
+// maxHeaderSize, and reports whether it did.
+func (s *Server) refuseLargeHeaders(w http.ResponseWriter, r *http.Request) bool {
+	if headerBytes(r) <= s.opts.MaxHeaderBytes {
+		return false
+	}
+	w.Header().Set("Connection", "close")
+	http.Error(w, "request header fields too large", http.StatusRequestHeaderFieldsTooLarge)
+	return true
 }
 
 // RemoteIP returns the host part of RemoteAddr.

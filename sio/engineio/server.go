@@ -90,6 +90,9 @@ func (s *Server) Session(id string) *EngineIOSession {
 // ServeHTTP verifies the request as the Node.js server does and hands it to
 // the transport it names.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.refuseLargeHeaders(w, r) {
+		return
+	}
 	if s.opts.CORS != nil {
 		if handled := s.applyCORS(w, r); handled {
 			return

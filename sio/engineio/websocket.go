@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 )
@@ -51,7 +52,7 @@ func (c *EngineIOWebSocketConsumer) acceptOptions() *websocket.AcceptOptions {
 }
 
 func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	conn, err := websocket.Accept(withSmallBuffers(w), r, c.acceptOptions())
+	conn, err := websocket.Accept(withFrameGuard(withSmallBuffers(w), c.srv.opts.MaxPayload), r, c.acceptOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -221,11 +222,20 @@ func (s *EngineIOSession) goReadLoop(conn *websocket.Conn) {
 // readLoop reads the session's websocket until it fails or closes. Reads
 // carry no context (coder/websocket would register a cancellation per
 // read): closing the connection ends a blocked read.
+//
+// A frame header announcing a message over MaxPayload closes the
+// connection with 1009 (frameGuard), a text message that is not UTF-8 with
+// 1007 (RFC 6455 8.1), as ws does for the Node.js server: such a message
+// is never delivered, so it cannot reach other clients' text frames.
 func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 	for {
 		typ, data, err := readMessage(conn)
 		if err != nil {
 			if errors.Is(err, websocket.ErrMessageTooBig) {
+				err = fmt.Errorf("%w: %v", ErrPayloadTooLarge, err)
+			}
+			if errors.Is(err, errFrameTooBig) {
+				_ = conn.Close(websocket.StatusMessageTooBig, "message too big")
 				err = fmt.Errorf("%w: %v", ErrPayloadTooLarge, err)
 			}
 			s.closeNow(readErrorReason(err), err)
@@ -234,6 +244,13 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 		if typ == websocket.MessageBinary {
 			s.deliver(DecodeBinary(data))
 			continue
+		}
+		if !utf8.Valid(data) {
+			// The close handshake first: closeNow would cut the
+			// connection without a close frame.
+			_ = conn.Close(websocket.StatusInvalidFramePayloadData, "invalid UTF-8")
+			s.closeNow(ReasonTransportError, ErrInvalidUTF8)
+			return
 		}
 		p, err := DecodeText(data)
 		if err != nil {

@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file owns the conversion between Go values and the JSON array of an
@@ -159,6 +161,13 @@ func (e *argEncoder) raw(r json.RawMessage) error {
 	}
 	if !validJSON(r) {
 		return fmt.Errorf("%w: json.RawMessage argument", ErrInvalidJSON)
+	}
+	if !utf8.Valid(r) {
+		// Text frames carry UTF-8 only: a client would drop the whole
+		// connection. Invalid bytes become U+FFFD, as encoding/json
+		// writes them for a Go string.
+		e.buf = append(e.buf, bytes.ToValidUTF8(r, []byte("\uFFFD"))...)
+		return nil
 	}
 	e.buf = append(e.buf, r...)
 	return nil

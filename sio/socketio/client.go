@@ -131,6 +131,7 @@ func (c *client) connect(name string, auth json.RawMessage) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
+		nsp.endJoin()
 		return
 	}
 	c.addSocketLocked(name, s)

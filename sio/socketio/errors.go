@@ -78,13 +78,23 @@ func (r DisconnectReason) recoverable() bool {
 	return false
 }
 
-var reservedEvents = map[string]bool{
-	"connect": true, "connect_error": true, "disconnect": true,
-	"disconnecting": true, "newListener": true, "removeListener": true,
+// IsReservedEvent reports whether event is one of the names socket.io
+// keeps for itself (its RESERVED_EVENTS): connect, connect_error,
+// disconnect, disconnecting, newListener and removeListener. No Emit may
+// send them, no client may send them (the parser refuses such an EVENT, as
+// socket.io-parser's isPayloadValid does), and no consumer method may
+// claim them. It is the one declaration of these names.
+func IsReservedEvent(event string) bool {
+	switch event {
+	case "connect", "connect_error", "disconnect",
+		"disconnecting", "newListener", "removeListener":
+		return true
+	}
+	return false
 }
 
 func checkEventName(event string) error {
-	if reservedEvents[event] {
+	if IsReservedEvent(event) {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	return nil

@@ -18,6 +18,15 @@ type Namespace struct {
 	adapter Adapter
 	ackIDs  atomic.Int64
 
+	// parent is the parent namespace of a child, set before the child is
+	// published and read-only after; nil for the others.
+	parent *ParentNamespace
+	// joins counts the connections lookupNamespace found this namespace
+	// for that have not yet been through runConnect: a child with joins in
+	// flight is not released. Incremented under srv.mu (read or write
+	// lock), checked under its write lock.
+	joins atomic.Int64
+
 	mu           sync.RWMutex
 	sockets      map[SocketID]*NamespaceSocket
 	middlewares  []func(*NamespaceSocket) error
@@ -117,6 +126,49 @@ func (n *Namespace) removeSocket(s *NamespaceSocket) {
 		delete(n.sockets, s.id)
 	}
 	n.mu.Unlock()
+	n.releaseIfEmpty()
+}
+
+// beginJoin counts a connection on its way in; the caller holds srv.mu.
+func (n *Namespace) beginJoin() {
+	if n.parent != nil {
+		n.joins.Add(1)
+	}
+}
+
+// endJoin ends what beginJoin counted, once the connection has joined
+// (or was refused).
+func (n *Namespace) endJoin() {
+	if n.parent != nil {
+		n.joins.Add(-1)
+		n.releaseIfEmpty()
+	}
+}
+
+// releaseIfEmpty removes a child namespace from the server and its parent
+// and closes its adapter, when CleanupEmptyChildNamespaces is set and it
+// has neither sockets nor joins in flight. Lock order: srv.mu, n.mu, the
+// parent's mu.
+func (n *Namespace) releaseIfEmpty() {
+	if n.parent == nil || !n.srv.opts.CleanupEmptyChildNamespaces {
+		return
+	}
+	srv := n.srv
+	srv.mu.Lock()
+	n.mu.RLock()
+	empty := len(n.sockets) == 0 && n.joins.Load() == 0
+	n.mu.RUnlock()
+	release := empty && srv.nsps[n.name] == n
+	if release {
+		delete(srv.nsps, n.name)
+		n.parent.forget(n)
+	}
+	srv.mu.Unlock()
+	if release {
+		if err := n.adapter.Close(); err != nil {
+			logf("adapter of namespace %s: %v", n.name, err)
+		}
+	}
 }
 
 func (n *Namespace) nextAckID() int64 { return n.ackIDs.Add(1) - 1 }
@@ -240,7 +292,17 @@ func (p *ParentNamespace) adopt(n *Namespace) {
 	defer p.mu.Unlock()
 	n.middlewares = slices.Clone(p.middlewares)
 	n.connHandlers = slices.Clone(p.connHandlers)
+	n.parent = p
 	p.children = append(p.children, n)
+}
+
+// forget removes a released child.
+func (p *ParentNamespace) forget(n *Namespace) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if i := slices.Index(p.children, n); i >= 0 {
+		p.children = slices.Delete(p.children, i, i+1)
+	}
 }
 
 func regexpMatcher(re *regexp.Regexp) func(string, json.RawMessage) bool {

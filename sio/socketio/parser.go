@@ -248,6 +248,11 @@ func checkPayloadShape(t PacketType, data json.RawMessage) error {
 		if first == '[' {
 			j := skipJSONSpace(data, i+1)
 			ok = j < len(data) && data[j] == '"'
+			if ok {
+				if name, reserved := reservedEventAt(data, j); reserved {
+					return fmt.Errorf("%w: %w %q", ErrInvalidPayload, ErrReservedEvent, name)
+				}
+			}
 		}
 	case PacketAck, PacketBinaryAck:
 		ok = first == '['
@@ -258,6 +263,38 @@ func checkPayloadShape(t PacketType, data json.RawMessage) error {
 		return fmt.Errorf("%w: %s payload must be %s", ErrInvalidPayload, t, payloadShapes[t])
 	}
 	return nil
+}
+
+// reservedEventAt reports whether the JSON string starting at data[j] (its
+// opening quote; data is valid JSON) is a reserved event name, and returns
+// the name. socket.io-parser refuses an EVENT so named (isPayloadValid), so
+// that a client cannot reach the "connect" or "disconnect" listeners.
+func reservedEventAt(data []byte, j int) (string, bool) {
+	escaped := false
+	end := -1
+	for k := j + 1; k < len(data); k++ {
+		if data[k] == '\\' {
+			escaped = true
+			k++
+			continue
+		}
+		if data[k] == '"' {
+			end = k
+			break
+		}
+	}
+	// The longest reserved name, "removeListener", has 14 bytes; written
+	// with escapes it takes at most six bytes a character.
+	if end < 0 || end-j-1 > 6*len("removeListener") {
+		return "", false
+	}
+	name := string(data[j+1 : end])
+	if escaped {
+		if err := json.Unmarshal(data[j:end+1], &name); err != nil {
+			return "", false
+		}
+	}
+	return name, IsReservedEvent(name)
 }
 
 var payloadShapes = [packetTypeCount]string{

@@ -30,6 +30,16 @@ type ServerOptions struct {
 	// connection get its id, rooms, data and missed events back. Default
 	// nil: off.
 	ConnectionStateRecovery *RecoveryOptions
+	// CleanupEmptyChildNamespaces releases a child namespace of a parent
+	// (OfRegexp, OfFunc) once its last socket has left, closing its
+	// adapter (Node's cleanupEmptyChildNamespaces); a child whose only
+	// connection was refused is released too. The next CONNECT to the name
+	// creates it afresh, with the parent's middlewares and handlers, but
+	// what was set on the child itself, and the sessions it kept for
+	// recovery, are gone. Default false: children are kept for the life of
+	// the server, as with the Node.js server, which lets a client that
+	// connects to many names grow the server's memory without bound.
+	CleanupEmptyChildNamespaces bool
 }
 
 // RecoveryOptions configures connection state recovery.
@@ -40,6 +50,15 @@ type RecoveryOptions struct {
 	// RunMiddlewares runs the namespace middlewares for recovered sockets
 	// too. Default false (Node's skipMiddlewares: true).
 	RunMiddlewares bool
+	// MaxMissedPackets bounds the replay of a recovery: a client that
+	// missed more Engine.IO packets than this (an event with attachments
+	// counts one per attachment and one for itself) is not recovered, but
+	// gets a new session (Recovered false, the client's socket.recovered
+	// false) and none of them, rather than a replay that could overflow its
+	// outbound queue (engineio.Options.MaxQueuedPackets, default 4096) and
+	// be closed halfway. The Node.js server has no such limit. Default
+	// 1000; a negative value removes the limit, which is then the queue's.
+	MaxMissedPackets int
 }
 
 func (o *ServerOptions) withDefaults() *ServerOptions {
@@ -76,6 +95,9 @@ func (o *ServerOptions) withDefaults() *ServerOptions {
 		r := *c.ConnectionStateRecovery
 		if r.MaxDisconnectionDuration <= 0 {
 			r.MaxDisconnectionDuration = 2 * time.Minute
+		}
+		if r.MaxMissedPackets == 0 {
+			r.MaxMissedPackets = 1000
 		}
 		c.ConnectionStateRecovery = &r
 	}
@@ -181,11 +203,15 @@ func (srv *SocketIOServer) OfRegexp(re *regexp.Regexp) *ParentNamespace {
 }
 
 // lookupNamespace finds the namespace a CONNECT names, creating it from a
-// parent namespace that accepts it; nil when there is none.
+// parent namespace that accepts it; nil when there is none. A namespace
+// returned counts the join until its endJoin (runConnect's end).
 func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *Namespace {
 	srv.mu.RLock()
 	n := srv.nsps[name]
 	parents := srv.parents
+	if n != nil {
+		n.beginJoin() // under mu: a release cannot come between
+	}
 	srv.mu.RUnlock()
 	if n != nil {
 		return n
@@ -200,6 +226,7 @@ func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *N
 			p.adopt(n)
 			srv.nsps[name] = n
 		}
+		n.beginJoin()
 		srv.mu.Unlock()
 		return n
 	}

@@ -250,6 +250,7 @@ func (s *NamespaceSocket) postEvent(ev *Event) {
 // runConnect completes a namespace connection: recovery, middlewares, the
 // CONNECT reply, then the connection handlers. It runs on the mailbox.
 func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
+	defer s.nsp.endJoin()
 	var restored *PersistedSession
 	if rec := s.nsp.srv.recovery; rec != nil {
 		var ids struct {
@@ -258,6 +259,10 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 		}
 		if len(auth) > 0 && json.Unmarshal(auth, &ids) == nil && ids.PID != "" {
 			restored, _ = s.nsp.adapter.RestoreSession(ids.PID, ids.Offset)
+		}
+		if restored != nil && tooManyMissed(restored.MissedPackets, rec.MaxMissedPackets) {
+			// Refused whole rather than replayed by half: a new session.
+			restored = nil
 		}
 		if restored != nil {
 			s.id, s.pid, s.recovered = restored.SID, restored.PID, true
@@ -310,6 +315,26 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 	for _, h := range s.nsp.connectionHandlers() {
 		h(s)
 	}
+}
+
+// tooManyMissed reports whether replaying missed, counted in Engine.IO
+// packets (one per event and one per attachment), would exceed limit
+// (RecoveryOptions.MaxMissedPackets; negative for none).
+func tooManyMissed(missed []*StoredPacket, limit int) bool {
+	if limit < 0 {
+		return false
+	}
+	if len(missed) > limit {
+		return true
+	}
+	n := 0
+	for _, p := range missed {
+		n += 1 + len(p.Packet.Attachments)
+		if n > limit {
+			return true
+		}
+	}
+	return false
 }
 
 // runMiddleware runs a connection middleware; a panic in it rejects the
