@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"embed"
-	"html/template"
 	"io/fs"
 	"net/http"
 	"os"
@@ -22,10 +20,6 @@ import (
 
 //go:embed static
 var staticFiles embed.FS
-
-// cdnClient is where the page loads the official client from when no npm
-// copy is at hand.
-const cdnClient = "https://cdn.socket.io/4.8.1/socket.io.min.js"
 
 // clientDist is where the socket.io-client npm package keeps its browser
 // bundles, under node_modules.
@@ -54,7 +48,15 @@ func (a *app) Shutdown(ctx context.Context) error { return a.sio.Shutdown(ctx) }
 // /chat, and a chi router serving the page and, through routing, the
 // server at /socket.io/.
 func newServer(cfg config) (*app, error) {
+	// The page loads socket.io-client from the server, as a Node.js
+	// server's page loads /socket.io/socket.io.min.js (serveClient), out of
+	// the npm package that `npm ci` installs.
+	var clientFiles fs.FS
+	if dist := findClientDist(cfg.NodeModules); dist != "" {
+		clientFiles = os.DirFS(dist)
+	}
 	srv := socketio.NewServer(&socketio.ServerOptions{
+		ClientFiles: clientFiles,
 		// Images travel as binary attachments of up to maxImageBytes.
 		Engine: &engineio.Options{MaxPayload: maxImageBytes + 1<<20},
 		// A client that reconnects within two minutes gets its socket id,
@@ -65,7 +67,7 @@ func newServer(cfg config) (*app, error) {
 	})
 	prototype := &Chat{Namespace: chatNamespace, hub: newHub(srv.Of(chatNamespace), 200, 16<<20)}
 
-	page, err := renderIndex(cfg)
+	page, err := staticFiles.ReadFile("static/index.html")
 	if err != nil {
 		return nil, err
 	}
@@ -81,14 +83,6 @@ func newServer(cfg config) (*app, error) {
 	})
 	static, _ := fs.Sub(staticFiles, "static")
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(static)))
-	if dist := findClientDist(cfg.NodeModules); dist != "" {
-		for _, name := range []string{"socket.io.min.js", "socket.io.min.js.map"} {
-			file := filepath.Join(dist, name)
-			r.Get("/vendor/"+name, func(w http.ResponseWriter, req *http.Request) {
-				http.ServeFile(w, req, file)
-			})
-		}
-	}
 	routing.MountServer(r, "/socket.io/", srv, prototype)
 	return &app{Handler: r, sio: srv}, nil
 }
@@ -123,24 +117,6 @@ func findClientDist(nodeModules string) string {
 		}
 		dir = parent
 	}
-}
-
-// renderIndex fills in the page's client script: the npm copy when there
-// is one, the CDN's otherwise.
-func renderIndex(cfg config) ([]byte, error) {
-	src := cdnClient
-	if findClientDist(cfg.NodeModules) != "" {
-		src = "/vendor/socket.io.min.js"
-	}
-	t, err := template.ParseFS(staticFiles, "static/index.html")
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, struct{ ClientSrc string }{src}); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 // requestLogger logs each request but the Socket.IO transports' (one

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"regexp"
 	"sync"
@@ -30,6 +31,17 @@ type ServerOptions struct {
 	// connection get its id, rooms, data and missed events back. Default
 	// nil: off.
 	ConnectionStateRecovery *RecoveryOptions
+	// ClientFiles, when set, is served beside the transports as the Node.js
+	// server's serveClient does: the browser bundles of socket.io-client
+	// (socket.io.js, socket.io.min.js, socket.io.esm.min.js,
+	// socket.io.msgpack.min.js and their .map files) at the server's path,
+	// as /socket.io/socket.io.min.js. Give it the npm package's dist folder:
+	// os.DirFS("node_modules/socket.io-client/dist"). The ETag is the
+	// client's version, read from the bundle's banner; a matching
+	// If-None-Match gets 304; Cache-Control is "public, max-age=0".
+	// Default nil: no client files (Node serves them by default, from its
+	// own dependency; a Go server has none to serve).
+	ClientFiles fs.FS
 }
 
 // RecoveryOptions configures connection state recovery.
@@ -90,6 +102,7 @@ type SocketIOServer struct {
 	opts     *ServerOptions
 	engine   *engineio.Server
 	recovery *RecoveryOptions
+	client   *clientFiles // nil without ServerOptions.ClientFiles
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -112,6 +125,9 @@ func NewServer(opts *ServerOptions) *SocketIOServer {
 		engine:   engineio.NewServer(o.Engine),
 		recovery: o.ConnectionStateRecovery,
 		nsps:     make(map[string]*Namespace),
+	}
+	if o.ClientFiles != nil {
+		srv.client = &clientFiles{fsys: o.ClientFiles}
 	}
 	srv.nsps["/"] = newNamespace(srv, "/")
 	srv.engine.SetEngineIOApp(srv)
@@ -137,8 +153,13 @@ func (srv *SocketIOServer) Engine() *engineio.Server { return srv.engine }
 // Path returns the path the server expects to be mounted at.
 func (srv *SocketIOServer) Path() string { return srv.engine.Path() }
 
-// ServeHTTP serves the Engine.IO transports.
+// ServeHTTP serves the Engine.IO transports, and the client files when
+// ServerOptions.ClientFiles is set.
 func (srv *SocketIOServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if srv.client.match(r) {
+		srv.client.serve(w, r)
+		return
+	}
 	srv.engine.ServeHTTP(w, r)
 }
 

@@ -158,7 +158,7 @@ try {
   await step("page loads the npm socket.io-client", async () => {
     await alice.goto(url);
     const src = await alice.locator("script").first().getAttribute("src");
-    if (src !== "/vendor/socket.io.min.js") fail(`client script ${src}`);
+    if (src !== "/socket.io/socket.io.min.js") fail(`client script ${src}`);
     if (!(await alice.evaluate(() => typeof io === "function"))) fail("io is not loaded");
     await shot(alice, "01-login.png");
   });

@@ -49,7 +49,8 @@
   });
 
   if (typeof io === "undefined") {
-    $("#login-error").textContent = "The Socket.IO client did not load (offline?).";
+    $("#login-error").textContent =
+      "The Socket.IO client did not load: run `npm ci` in the repository (it installs socket.io-client), then restart the chat.";
   }
 
   function start(nick) {
