@@ -32,16 +32,25 @@ type config struct {
 	NodeModules string
 	// Logf logs requests and events; nil is silent.
 	Logf func(format string, args ...any)
+	// LeaveGrace is how long a departed client has to come back before
+	// its room sees "X left". Default 10s.
+	LeaveGrace time.Duration
 }
 
 // app is the chat server: the HTTP handler of the page and of Socket.IO.
 type app struct {
 	http.Handler
 	sio *socketio.SocketIOServer
+	hub *hub
 }
 
-// Shutdown disconnects every socket and waits for their handlers.
-func (a *app) Shutdown(ctx context.Context) error { return a.sio.Shutdown(ctx) }
+// Shutdown disconnects every socket, waits for their handlers, and drops
+// the "left" notices not yet posted.
+func (a *app) Shutdown(ctx context.Context) error {
+	err := a.sio.Shutdown(ctx)
+	a.hub.users.close()
+	return err
+}
 
 // newServer builds the chat: a Socket.IO server with connection state
 // recovery and the in-memory adapter, the Chat consumer on namespace
@@ -65,7 +74,16 @@ func newServer(cfg config) (*app, error) {
 		// what gives a recovered socket its handlers.
 		ConnectionStateRecovery: &socketio.RecoveryOptions{RunMiddlewares: true},
 	})
-	prototype := &Chat{Namespace: chatNamespace, hub: newHub(srv.Of(chatNamespace), 200, 16<<20)}
+	h := newHub(srv.Of(chatNamespace), 200, 16<<20)
+	grace := cfg.LeaveGrace
+	if grace <= 0 {
+		grace = defaultLeaveGrace
+	}
+	h.users = newUsers(grace, func(nick, room string) {
+		h.post(Message{ID: messageID(""), Room: room, Kind: "notice", Text: nick + " left"}, h.nsp.To(roomKey(room)))
+		h.announce(room)
+	})
+	prototype := &Chat{Namespace: chatNamespace, hub: h}
 
 	page, err := staticFiles.ReadFile("static/index.html")
 	if err != nil {
@@ -84,7 +102,7 @@ func newServer(cfg config) (*app, error) {
 	static, _ := fs.Sub(staticFiles, "static")
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(static)))
 	routing.MountServer(r, "/socket.io/", srv, prototype)
-	return &app{Handler: r, sio: srv}, nil
+	return &app{Handler: r, sio: srv, hub: h}, nil
 }
 
 // findClientDist returns the socket.io-client dist folder under
