@@ -21,7 +21,7 @@ func TestReadmeQuotesCompilingCode(t *testing.T) {
 		return normalize(string(b))
 	}
 	sources := map[string]string{
-		"example/quickstart/main.go":    read("example/quickstart/main.go"),
+		"example/quickstart/main.go":   read("example/quickstart/main.go"),
 		"sio/socketio/example_test.go": read("sio/socketio/example_test.go"),
 	}
 	readme := read("README.md")
