@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosio/gosio/internal/optcheck"
 	"github.com/gosio/gosio/sio/engineio"
 )
 
@@ -52,6 +53,24 @@ type RecoveryOptions struct {
 	// RunMiddlewares runs the namespace middlewares for recovered sockets
 	// too. Default false (Node's skipMiddlewares: true).
 	RunMiddlewares bool
+}
+
+// validate reports a setup mistake in o (the engine's options are
+// engineio.NewServer's to check): a negative duration, or one below a
+// millisecond.
+func (o *ServerOptions) validate() error {
+	if o == nil {
+		return nil
+	}
+	if err := optcheck.Duration("socketio: ServerOptions.ConnectTimeout", o.ConnectTimeout, 45*time.Second); err != nil {
+		return err
+	}
+	if r := o.ConnectionStateRecovery; r != nil {
+		if err := optcheck.Duration("socketio: RecoveryOptions.MaxDisconnectionDuration", r.MaxDisconnectionDuration, 2*time.Minute); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (o *ServerOptions) withDefaults() *ServerOptions {
@@ -118,7 +137,12 @@ var (
 
 // NewServer returns a server with its own Engine.IO server, for tests and
 // for programs that want several. Most programs use GetSocketIOServer.
+// It panics on a setup mistake in opts, with a message naming the field
+// and the fix (see engineio.NewServer for the engine's options).
 func NewServer(opts *ServerOptions) *SocketIOServer {
+	if err := opts.validate(); err != nil {
+		panic(err.Error())
+	}
 	o := opts.withDefaults()
 	srv := &SocketIOServer{
 		opts:     o,
