@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/gosio/gosio/internal/sid"
 )
 
 // Application receives the sessions that complete a handshake. The Socket.IO
@@ -194,9 +196,9 @@ func (s *Server) register(transport string, r *http.Request) *EngineIOSession {
 	if s.closing {
 		return nil
 	}
-	id := newSessionID()
+	id := sid.New()
 	for s.sessions[id] != nil {
-		id = newSessionID()
+		id = sid.New()
 	}
 	sess := newSession(s, id, transport, newHandshakeRequest(r))
 	s.sessions[id] = sess
