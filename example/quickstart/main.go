@@ -1,8 +1,9 @@
 // Command quickstart is the smallest gosio server worth copying: a
 // consumer on namespace "/chat" that puts each client in room "lobby",
 // relays "chat_message" to the room's other clients and acknowledges it
-// with a receipt. In a module of your own:
+// with a receipt. Copied into a folder of your own:
 //
+//	go mod init example.com/chat
 //	go get github.com/gosio/gosio@latest
 //	go run .
 //
