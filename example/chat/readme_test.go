@@ -94,8 +94,8 @@ func TestReadmeFirstCommand(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited := make(chan struct{}) // closed when the command has ended, stdout copied
+	go func() { _ = cmd.Wait(); close(exited) }()
 	defer func() {
 		// The command's process group: sh, npm or go run, and the chat.
 		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
@@ -126,11 +126,12 @@ func TestReadmeFirstCommand(t *testing.T) {
 	select {
 	case u, ok := <-urls:
 		if !ok {
+			<-exited
 			t.Fatalf("the command ended before the chat listened\nstdout:\n%s", stdout.String())
 		}
 		url = u
 	case <-ctx.Done():
-		t.Fatalf("no chat after 10 minutes\nstdout:\n%s", stdout.String())
+		t.Fatal("no chat after 10 minutes")
 	}
 	t.Logf("chat at %s", url)
 
