@@ -144,20 +144,17 @@ func ExampleNamespaceSocket_EmitWithAck() {
 	srv := socketio.NewServer(nil)
 	answered := make(chan string, 1)
 	srv.OnConnection(func(s *socketio.NamespaceSocket) {
-		// Not in the handler itself: the answer comes through the socket,
-		// whose handlers run one at a time.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			res, err := s.Timeout(5*time.Second).EmitWithAck(ctx, "question", "6 x 7?")
-			if err != nil {
-				answered <- err.Error()
-				return
-			}
-			var n int
-			_ = res.Decode(&n)
-			answered <- fmt.Sprint("answer: ", n)
-		}()
+		// A handler may block on the answer: the socket's reads go on.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		res, err := s.Timeout(5*time.Second).EmitWithAck(ctx, "question", "6 x 7?")
+		if err != nil {
+			answered <- err.Error()
+			return
+		}
+		var n int
+		_ = res.Decode(&n)
+		answered <- fmt.Sprint("answer: ", n)
 	})
 	ts := httptest.NewServer(srv)
 	defer shutdown(srv, ts)
