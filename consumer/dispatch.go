@@ -30,9 +30,11 @@ type ErrorReply struct {
 }
 
 // DecodeError reports an event argument, or a CONNECT auth payload, that
-// does not decode into the type of its handler's parameter. Its text is
-// what the client receives, in the ErrorReply of an event or as the
-// message of the CONNECT_ERROR.
+// does not decode into the type of its handler's parameter. Its text, with
+// the Go decoding error, is logged; the client receives a shorter one that
+// names no Go type (`invalid argument 0 of event "chat_message"`, `invalid
+// auth payload`), in the ErrorReply of an event or as the message of the
+// CONNECT_ERROR.
 type DecodeError struct {
 	// Event is the event's name; "" for the CONNECT auth payload.
 	Event string
@@ -52,6 +54,15 @@ func (e *DecodeError) Error() string {
 
 // Unwrap returns Err.
 func (e *DecodeError) Unwrap() error { return e.Err }
+
+// clientText is what the client is told: which argument, not why in Go's
+// terms (type names, struct fields).
+func (e *DecodeError) clientText() string {
+	if e.Index < 0 {
+		return "invalid auth payload"
+	}
+	return fmt.Sprintf("invalid argument %d of event %q", e.Index, e.Event)
+}
 
 // connectClient makes the client's consumer and runs Connect; on success
 // it installs the event dispatch and Disconnect on the socket. It is the
@@ -101,7 +112,10 @@ func (t *table) callConnect(inst reflect.Value, s *socketio.NamespaceSocket) (er
 		p := reflect.New(h.params[0])
 		if raw := s.Handshake().RawAuth; len(raw) > 0 {
 			if err := socketio.DecodeArg(raw, nil, p.Interface()); err != nil {
-				return &socketio.ConnectError{Message: (&DecodeError{Index: -1, Err: err}).Error()}
+				d := &DecodeError{Index: -1, Err: err}
+				t.log.Warn("consumer: CONNECT auth payload does not decode", slog.String("consumer", t.typ.String()),
+					slog.String("namespace", t.namespace), slog.String("socket", s.ID()), slog.Any("error", d))
+				return &socketio.ConnectError{Message: d.clientText()}
 			}
 		}
 		in = append(in, p.Elem())
@@ -213,11 +227,20 @@ func (t *table) reply(ev *socketio.Event, h *method, out []reflect.Value) {
 // fail answers the client's ack with an ErrorReply, or logs err when no
 // ack was asked.
 func (t *table) fail(ev *socketio.Event, err error, msg string) {
+	text := err.Error()
+	var d *DecodeError
+	if errors.As(err, &d) {
+		// The client gets no Go internals; the log has them.
+		text = d.clientText()
+		if ev.HasAck() {
+			t.log.Warn(msg, append(t.attrs(ev), slog.Any("error", err))...)
+		}
+	}
 	if !ev.HasAck() {
 		t.log.Warn(msg, append(t.attrs(ev), slog.Any("error", err))...)
 		return
 	}
-	if aErr := ev.Ack(ErrorReply{Error: err.Error()}); aErr != nil && !errors.Is(aErr, socketio.ErrSocketDisconnected) {
+	if aErr := ev.Ack(ErrorReply{Error: text}); aErr != nil && !errors.Is(aErr, socketio.ErrSocketDisconnected) {
 		t.log.Error("consumer: ack not sent", append(t.attrs(ev), slog.Any("error", aErr))...)
 	}
 }

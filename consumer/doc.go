@@ -163,13 +163,15 @@
 //     order (none for a handler that returns only an error, or nothing).
 //   - non-nil error: the ack carries one argument, the ErrorReply
 //     {"error": err.Error()}; the other results are not sent.
-//   - an argument that does not decode: the handler does not run, and the
-//     ack carries {"error": <the *DecodeError's text>}.
+//   - an argument that does not decode: the handler does not run, the
+//     *DecodeError is logged (at level Warn), and the ack carries
+//     {"error": "invalid argument N of event \"name\""}: no Go type or
+//     field names reach the client.
 //
 // When the client asked for no ack, the results are dropped, and an error
 // or a decoding failure is logged (at level Warn) instead. A CONNECT auth
-// payload that does not decode rejects the client with the DecodeError's
-// text as message. A panicking handler is logged by socketio, and its ack
+// payload that does not decode is logged, and rejects the client with the
+// message "invalid auth payload". A panicking handler is logged by socketio, and its ack
 // is not answered.
 //
 // # Outside consumers

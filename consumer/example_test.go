@@ -115,7 +115,7 @@ func ExampleAsASGI() {
 	// 43/lobby,1["sent"]
 	// 42/lobby,["chat_message","bob","hi all"]
 	// 43/lobby,2[{"error":"empty post"}]
-	// 43/lobby,3[{"error":"consumer: event \"chat_message\": argument 0: json: cannot unmarshal string into Go value of type consumer_test.Post"}]
+	// 43/lobby,3[{"error":"invalid argument 0 of event \"chat_message\""}]
 }
 
 // News puts every client in the room "subscribers".

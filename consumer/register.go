@@ -3,6 +3,7 @@ package consumer
 import (
 	"log/slog"
 	"net/http"
+	"reflect"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -45,10 +46,11 @@ func WithLogger(l *slog.Logger) Option {
 // server given by WithServer; several consumers, one per namespace, share
 // one server and so one endpoint.
 //
-// Registering the same consumer type again on a namespace replaces its
-// prototype for the clients that connect afterwards (mounting one set of
-// consumers at two paths is then harmless); another type on a namespace
-// that has a consumer panics.
+// Registering the same prototype again on a namespace, or an equal one
+// (fields of the same values: the same pointers, maps and slices), is
+// harmless: mounting one set of consumers at two paths works. Another
+// type, or the same type with other field values, on a namespace that has
+// a consumer panics: the last one would silently win.
 func AsASGI(prototype any, opts ...Option) http.Handler {
 	o := options{}
 	for _, opt := range opts {
@@ -93,8 +95,12 @@ func register(nsp *socketio.Namespace, t *table) {
 	registerMu.Lock()
 	defer registerMu.Unlock()
 	if r := registry.load(nsp); r != nil {
-		if old := r.tab.Load(); old.typ != t.typ {
+		old := r.tab.Load()
+		if old.typ != t.typ {
 			panic(setupError(t.typ, "namespace %s already has consumer %v", nsp.Name(), old.typ))
+		}
+		if !samePrototype(old.proto.Elem(), t.proto.Elem()) {
+			panic(setupError(t.typ, "namespace %s already has a consumer of this type with other field values; register one prototype per namespace (the same one, or an equal one, may be mounted at several paths)", nsp.Name()))
 		}
 		r.tab.Store(t)
 		return
@@ -104,6 +110,40 @@ func register(nsp *socketio.Namespace, t *table) {
 	registry.store(nsp, r)
 	nsp.Use(r.middleware)
 	nsp.OnConnection(r.onConnection)
+}
+
+// samePrototype reports whether two prototypes' fields hold the same
+// values: equal scalars and strings, and the same pointers, maps, slices,
+// channels and functions (the dependencies they share with their clients
+// are the same ones).
+func samePrototype(a, b reflect.Value) bool {
+	switch a.Kind() {
+	case reflect.Struct:
+		for i := range a.NumField() {
+			if !samePrototype(a.Field(i), b.Field(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Array:
+		for i := range a.Len() {
+			if !samePrototype(a.Index(i), b.Index(i)) {
+				return false
+			}
+		}
+		return true
+	case reflect.Slice:
+		return a.Len() == b.Len() && (a.Len() == 0 || a.Pointer() == b.Pointer())
+	case reflect.Map, reflect.Func, reflect.Chan, reflect.Pointer, reflect.UnsafePointer:
+		return a.Pointer() == b.Pointer()
+	case reflect.Interface:
+		if a.IsNil() || b.IsNil() {
+			return a.IsNil() == b.IsNil()
+		}
+		return a.Elem().Type() == b.Elem().Type() && samePrototype(a.Elem(), b.Elem())
+	default:
+		return a.Equal(b)
+	}
 }
 
 // middleware makes the client's consumer and runs its Connect; an error

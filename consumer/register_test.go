@@ -243,26 +243,30 @@ func TestRegistrationAccepts(t *testing.T) {
 	assert.NotPanics(t, func() { consumer.AsASGI(&throughUnexported{}, consumer.WithServer(socketio.NewServer(nil))) })
 }
 
-// TestRegisterTwice registers a namespace's consumer again: the same type
-// replaces the prototype for later clients, another type panics.
+// TestRegisterTwice registers a namespace's consumer again: the same or
+// an equal prototype is accepted (one set of consumers mounted at two
+// paths), another type, or the same type with other dependencies, panics
+// rather than silently replacing the first.
 func TestRegisterTwice(t *testing.T) {
 	first, second := newStore(), newStore()
 	s := newTestServer(t, newChat(first))
 	a := s.dial()
 	a.mustConnect("/chat", "")
 
-	consumer.AsASGI(newChat(second), consumer.WithServer(s.srv))
+	assert.Empty(t, panicMessage(func() { consumer.AsASGI(newChat(first), consumer.WithServer(s.srv)) }), "an equal prototype")
+	msg := panicMessage(func() { consumer.AsASGI(newChat(second), consumer.WithServer(s.srv)) })
+	assert.Contains(t, msg, "consumer: *consumer_test.Chat: namespace /chat already has a consumer of this type with other field values")
+
 	b := s.dial()
 	b.mustConnect("/chat", "")
-
 	a.emit("/chat", 1, `["chat_message",{"text":"one"}]`)
 	a.expectAck("/chat", 1)
 	b.emit("/chat", 1, `["chat_message",{"text":"two"}]`)
 	b.expectAck("/chat", 1)
-	assert.Equal(t, []string{": one"}, first.all(), "a keeps the first prototype's store")
-	assert.Equal(t, []string{": two"}, second.all(), "b got the second prototype's")
+	assert.Equal(t, []string{": one", ": two"}, first.all(), "both clients got the first prototype's store")
+	assert.Empty(t, second.all())
 
-	msg := panicMessage(func() { consumer.AsASGI(&Admin{Store: first}, consumer.WithServer(s.srv)) })
+	msg = panicMessage(func() { consumer.AsASGI(&Admin{Store: first}, consumer.WithServer(s.srv)) })
 	assert.Empty(t, msg, "Admin is on /admin")
 	type Other struct {
 		consumer.SocketIOConsumer

@@ -88,7 +88,8 @@
 //   - AllowContentType without "text/plain" refuses the polling POSTs
 //     (415).
 //
-// Compress works with both transports (tested here: its writer passes
+// Compress works with both transports (tested here, raw and with
+// socket.io-client long-polling and upgrading: its writer passes
 // Hijack through, and it leaves alone a response that already has a
 // Content-Encoding), but is better left off the path: the Engine.IO server
 // compresses its polling responses itself (gzip or deflate, from 1 KB, see

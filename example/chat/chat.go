@@ -25,6 +25,7 @@ type Chat struct {
 
 	hub  *hub
 	nick string
+	user string // the user id (see users)
 	room string
 }
 
@@ -34,6 +35,9 @@ type Auth struct {
 	// Room is the room the page shows: a new connection goes there, so
 	// that messages the page buffered while it was away land in it.
 	Room string `json:"room"`
+	// Token is the page's random secret, kept in sessionStorage: a reload
+	// with it is the same user, and may take the nickname back.
+	Token string `json:"token"`
 }
 
 // JoinRequest asks for a room.
@@ -51,6 +55,7 @@ type JoinRequest struct {
 type Joined struct {
 	Room    string    `json:"room"`
 	Nick    string    `json:"nick"`
+	User    string    `json:"user"` // the client's user id
 	Members []Member  `json:"members"`
 	History []Message `json:"history"`
 }
@@ -90,29 +95,44 @@ func (c *Chat) Connect(auth Auth) error {
 	s := c.Socket()
 	if s.Recovered() {
 		c.nick, _ = dataString(s, "nick")
+		c.user, _ = dataString(s, "user")
 		c.room, _ = dataString(s, "room")
+		_ = c.hub.users.claim(c.nick, c.user, true)
+		c.hub.users.back(c.user, c.room)
 		return nil
 	}
 	nick, err := cleanNick(auth.Nick)
 	if err != nil {
 		return err
 	}
-	c.nick = nick
+	user := userID(auth.Token)
+	if err := c.hub.users.claim(nick, user, false); err != nil {
+		return err
+	}
+	c.nick, c.user = nick, user
 	s.Data.Set("nick", nick) // for FetchSockets and the recovery
+	s.Data.Set("user", user)
 	room, err := cleanRoom(auth.Room)
 	if err != nil {
 		room = defaultRoom
 	}
-	c.hub.enter(room, c.nick, true, func() { c.Join(roomKey(room)) }, 0, false)
+	// A user back within the grace period (a reload) is not announced.
+	returning := c.hub.users.back(user, room)
+	c.hub.enter(room, c.nick, !returning, func() { c.Join(roomKey(room)) }, 0, false)
 	c.setRoom(room)
 	// Not in the namespace yet: the member list is sent when the page
 	// asks for the room's history, right after connecting.
 	return nil
 }
 
-// Disconnect tells the room who is left. With connection state recovery
-// the client may come back within two minutes, and is then listed again.
+// Disconnect gives the nickname back and tells the room who is left; the
+// "X left" notice waits for the grace period, in which a reload or a
+// reconnection (recovered or not) cancels it. With connection state
+// recovery the client may come back within two minutes, and is then
+// listed again.
 func (c *Chat) Disconnect(reason string) {
+	c.hub.users.release(c.nick, c.user)
+	c.hub.users.depart(c.user, c.nick, c.room)
 	c.hub.announce(c.room)
 }
 
@@ -138,7 +158,7 @@ func (c *Chat) EventJoin(req JoinRequest) (Joined, error) {
 	hist := c.hub.enter(room, c.nick, old != room, func() { c.Join(roomKey(room)) }, req.Since, req.History)
 	c.setRoom(room)
 	members := c.hub.announce(room)
-	return Joined{Room: room, Nick: c.nick, Members: members, History: hist}, nil
+	return Joined{Room: room, Nick: c.nick, User: c.user, Members: members, History: hist}, nil
 }
 
 // EventChatMessage posts a text message to the client's room. The
@@ -151,7 +171,7 @@ func (c *Chat) EventChatMessage(in TextIn) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, err
 	}
-	m := Message{ID: messageID(in.ID), Room: c.room, Kind: "text", From: c.nick, Text: text}
+	m := Message{ID: messageID(in.ID), Room: c.room, Kind: "text", From: c.nick, User: c.user, Text: text}
 	ts := c.hub.post(m, c.To(roomKey(c.room)))
 	return Receipt{ID: m.ID, TS: ts}, nil
 }
@@ -166,7 +186,7 @@ func (c *Chat) EventImage(in ImageIn) (Receipt, error) {
 	if err != nil {
 		return Receipt{}, err
 	}
-	m := Message{ID: messageID(in.ID), Room: c.room, Kind: "image", From: c.nick, Name: cleanName(in.Name), Type: typ, Data: in.Data}
+	m := Message{ID: messageID(in.ID), Room: c.room, Kind: "image", From: c.nick, User: c.user, Name: cleanName(in.Name), Type: typ, Data: in.Data}
 	ts := c.hub.post(m, c.To(roomKey(c.room)))
 	return Receipt{ID: m.ID, TS: ts}, nil
 }

@@ -346,13 +346,14 @@ func TestPageAndClientScript(t *testing.T) {
 	root := repoRoot(t)
 	withNPM := fileExists(root + "/node_modules/" + clientDist + "/socket.io.min.js")
 
+	const script = `<script src="/socket.io/socket.io.min.js">`
 	ts := startServer(t, config{NodeModules: t.TempDir()})
 	code, _, body := get(ts.URL + "/")
-	if code != 200 || !strings.Contains(body, `<script src="`+cdnClient+`">`) {
-		t.Fatalf("without node_modules the page should load the CDN client: %d\n%s", code, body)
+	if code != 200 || !strings.Contains(body, script) {
+		t.Fatalf("the page should load the client from the server: %d\n%s", code, body)
 	}
-	if code, _, _ := get(ts.URL + "/vendor/socket.io.min.js"); code != 404 {
-		t.Errorf("/vendor/socket.io.min.js without node_modules: %d", code)
+	if code, _, _ := get(ts.URL + "/socket.io/socket.io.min.js"); code == 200 {
+		t.Errorf("/socket.io/socket.io.min.js without node_modules: %d", code)
 	}
 	for _, p := range []string{"/static/app.js", "/static/style.css"} {
 		if code, _, _ := get(ts.URL + p); code != 200 {
@@ -362,12 +363,8 @@ func TestPageAndClientScript(t *testing.T) {
 
 	requireTool(t, withNPM, "node_modules/socket.io-client (npm ci)")
 	ts = startServer(t, config{}) // found from the working directory up
-	code, _, body = get(ts.URL + "/")
-	if code != 200 || !strings.Contains(body, `<script src="/vendor/socket.io.min.js">`) {
-		t.Fatalf("with node_modules the page should load the npm client: %d\n%s", code, body)
-	}
-	code, typ, js := get(ts.URL + "/vendor/socket.io.min.js")
-	if code != 200 || !strings.Contains(typ, "javascript") || !strings.Contains(js, "io") {
-		t.Fatalf("/vendor/socket.io.min.js: %d %s", code, typ)
+	code, typ, js := get(ts.URL + "/socket.io/socket.io.min.js")
+	if code != 200 || !strings.Contains(typ, "javascript") || !strings.Contains(js, "Socket.IO v") {
+		t.Fatalf("/socket.io/socket.io.min.js: %d %s", code, typ)
 	}
 }

@@ -18,6 +18,8 @@ type Message struct {
 	Room string `json:"room"`
 	Kind string `json:"kind"` // "text", "image" or "notice"
 	From string `json:"from,omitempty"`
+	// User is the sender's user id: the page tells its own messages by it.
+	User string `json:"user,omitempty"`
 	Text string `json:"text,omitempty"`
 	// Name and Type describe an image; Data holds its bytes.
 	Name string `json:"name,omitempty"`
@@ -31,6 +33,7 @@ type Message struct {
 type Member struct {
 	ID   string `json:"id"`
 	Nick string `json:"nick"`
+	User string `json:"user"`
 }
 
 // Members is the "members" event: who is in a room now.
@@ -47,6 +50,7 @@ type Members struct {
 // images per room (the oldest images go first).
 type hub struct {
 	nsp           *socketio.Namespace
+	users         *users
 	maxEntries    int
 	maxImageBytes int
 
@@ -128,7 +132,8 @@ func (h *hub) members(room string) []Member {
 	out := make([]Member, 0, len(socks))
 	for _, s := range socks {
 		nick, _ := s.Data["nick"].(string)
-		out = append(out, Member{ID: s.ID, Nick: nick})
+		user, _ := s.Data["user"].(string)
+		out = append(out, Member{ID: s.ID, Nick: nick, User: user})
 	}
 	slices.SortFunc(out, func(a, b Member) int {
 		return cmp.Or(cmp.Compare(a.Nick, b.Nick), cmp.Compare(a.ID, b.ID))

@@ -2,8 +2,10 @@
 // lists, a typing indicator, delivery ticks, image sharing and reconnects
 // that keep the conversation. Run it from the repository root with
 //
-//	go run ./example/chat
+//	npm ci --no-audit --no-fund && go run ./example/chat
 //
+// (npm ci installs socket.io-client, whose browser bundle the server
+// serves to the page at /socket.io/socket.io.min.js)
 // and open http://127.0.0.1:8080 in two browser windows.
 package main
 
@@ -21,8 +23,12 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "address to listen on")
-	nodeModules := flag.String("node-modules", "", "node_modules folder holding socket.io-client (default: the first node_modules found from the working directory up; without one the page loads the client from the CDN)")
+	defaultAddr := "127.0.0.1:8080"
+	if a := os.Getenv("CHAT_ADDR"); a != "" {
+		defaultAddr = a
+	}
+	addr := flag.String("addr", defaultAddr, "address to listen on (default $CHAT_ADDR or 127.0.0.1:8080)")
+	nodeModules := flag.String("node-modules", "", "node_modules folder holding socket.io-client, which `npm ci` installs (default: the first node_modules found from the working directory up)")
 	quiet := flag.Bool("quiet", false, "do not log requests")
 	flag.Parse()
 	if err := run(*addr, *nodeModules, *quiet); err != nil {
@@ -44,10 +50,10 @@ func run(addr, nodeModules string, quiet bool) error {
 	if err != nil {
 		return err
 	}
-	if findClientDist(nodeModules) != "" {
-		log.Printf("serving socket.io-client from %s", findClientDist(nodeModules))
+	if dist := findClientDist(nodeModules); dist != "" {
+		log.Printf("serving socket.io-client from %s at /socket.io/socket.io.min.js", dist)
 	} else {
-		log.Printf("no node_modules/socket.io-client found: the page loads the client from %s", cdnClient)
+		log.Printf("no node_modules/socket.io-client found: the page cannot load the client; run `npm ci` in the repository first")
 	}
 	log.Printf("chat on http://%s", ln.Addr())
 	hs := newHTTPServer(a)

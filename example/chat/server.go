@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"embed"
-	"html/template"
 	"io/fs"
 	"net/http"
 	"os"
@@ -23,10 +21,6 @@ import (
 //go:embed static
 var staticFiles embed.FS
 
-// cdnClient is where the page loads the official client from when no npm
-// copy is at hand.
-const cdnClient = "https://cdn.socket.io/4.8.1/socket.io.min.js"
-
 // clientDist is where the socket.io-client npm package keeps its browser
 // bundles, under node_modules.
 const clientDist = "socket.io-client/dist"
@@ -38,23 +32,40 @@ type config struct {
 	NodeModules string
 	// Logf logs requests and events; nil is silent.
 	Logf func(format string, args ...any)
+	// LeaveGrace is how long a departed client has to come back before
+	// its room sees "X left". Default 10s.
+	LeaveGrace time.Duration
 }
 
 // app is the chat server: the HTTP handler of the page and of Socket.IO.
 type app struct {
 	http.Handler
 	sio *socketio.SocketIOServer
+	hub *hub
 }
 
-// Shutdown disconnects every socket and waits for their handlers.
-func (a *app) Shutdown(ctx context.Context) error { return a.sio.Shutdown(ctx) }
+// Shutdown disconnects every socket, waits for their handlers, and drops
+// the "left" notices not yet posted.
+func (a *app) Shutdown(ctx context.Context) error {
+	err := a.sio.Shutdown(ctx)
+	a.hub.users.close()
+	return err
+}
 
 // newServer builds the chat: a Socket.IO server with connection state
 // recovery and the in-memory adapter, the Chat consumer on namespace
 // /chat, and a chi router serving the page and, through routing, the
 // server at /socket.io/.
 func newServer(cfg config) (*app, error) {
+	// The page loads socket.io-client from the server, as a Node.js
+	// server's page loads /socket.io/socket.io.min.js (serveClient), out of
+	// the npm package that `npm ci` installs.
+	var clientFiles fs.FS
+	if dist := findClientDist(cfg.NodeModules); dist != "" {
+		clientFiles = os.DirFS(dist)
+	}
 	srv := socketio.NewServer(&socketio.ServerOptions{
+		ClientFiles: clientFiles,
 		// Images travel as binary attachments of up to maxImageBytes.
 		Engine: &engineio.Options{MaxPayload: maxImageBytes + 1<<20},
 		// A client that reconnects within two minutes gets its socket id,
@@ -63,9 +74,18 @@ func newServer(cfg config) (*app, error) {
 		// what gives a recovered socket its handlers.
 		ConnectionStateRecovery: &socketio.RecoveryOptions{RunMiddlewares: true},
 	})
-	prototype := &Chat{Namespace: chatNamespace, hub: newHub(srv.Of(chatNamespace), 200, 16<<20)}
+	h := newHub(srv.Of(chatNamespace), 200, 16<<20)
+	grace := cfg.LeaveGrace
+	if grace <= 0 {
+		grace = defaultLeaveGrace
+	}
+	h.users = newUsers(grace, func(nick, room string) {
+		h.post(Message{ID: messageID(""), Room: room, Kind: "notice", Text: nick + " left"}, h.nsp.To(roomKey(room)))
+		h.announce(room)
+	})
+	prototype := &Chat{Namespace: chatNamespace, hub: h}
 
-	page, err := renderIndex(cfg)
+	page, err := staticFiles.ReadFile("static/index.html")
 	if err != nil {
 		return nil, err
 	}
@@ -81,16 +101,8 @@ func newServer(cfg config) (*app, error) {
 	})
 	static, _ := fs.Sub(staticFiles, "static")
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(static)))
-	if dist := findClientDist(cfg.NodeModules); dist != "" {
-		for _, name := range []string{"socket.io.min.js", "socket.io.min.js.map"} {
-			file := filepath.Join(dist, name)
-			r.Get("/vendor/"+name, func(w http.ResponseWriter, req *http.Request) {
-				http.ServeFile(w, req, file)
-			})
-		}
-	}
 	routing.MountServer(r, "/socket.io/", srv, prototype)
-	return &app{Handler: r, sio: srv}, nil
+	return &app{Handler: r, sio: srv, hub: h}, nil
 }
 
 // findClientDist returns the socket.io-client dist folder under
@@ -123,24 +135,6 @@ func findClientDist(nodeModules string) string {
 		}
 		dir = parent
 	}
-}
-
-// renderIndex fills in the page's client script: the npm copy when there
-// is one, the CDN's otherwise.
-func renderIndex(cfg config) ([]byte, error) {
-	src := cdnClient
-	if findClientDist(cfg.NodeModules) != "" {
-		src = "/vendor/socket.io.min.js"
-	}
-	t, err := template.ParseFS(staticFiles, "static/index.html")
-	if err != nil {
-		return nil, err
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, struct{ ClientSrc string }{src}); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
 }
 
 // requestLogger logs each request but the Socket.IO transports' (one

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/gosio/gosio/internal/sid"
 )
 
 // Application receives the sessions that complete a handshake. The Socket.IO
@@ -46,7 +48,13 @@ type Server struct {
 var _ http.Handler = (*Server)(nil)
 
 // NewServer returns a server with the given options (nil for defaults).
+// It panics on a setup mistake in them, with a message naming the field
+// and the fix: an unknown transport, a negative size or duration, or a
+// duration below a millisecond (PingInterval: 25 is 25ns, not 25s).
 func NewServer(opts *Options) *Server {
+	if err := opts.validate(); err != nil {
+		panic(err.Error())
+	}
 	s := &Server{opts: opts.withDefaults(), sessions: make(map[string]*EngineIOSession)}
 	s.polling = &LongPollingConsumer{srv: s}
 	s.ws = &EngineIOWebSocketConsumer{srv: s}
@@ -191,9 +199,9 @@ func (s *Server) register(transport string, r *http.Request) *EngineIOSession {
 	if s.closing {
 		return nil
 	}
-	id := newSessionID()
+	id := sid.New()
 	for s.sessions[id] != nil {
-		id = newSessionID()
+		id = sid.New()
 	}
 	sess := newSession(s, id, transport, newHandshakeRequest(r))
 	s.sessions[id] = sess

@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/gosio/gosio/internal/sid"
 )
 
 var idPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{20}$`)
@@ -69,7 +71,7 @@ func TestConnectReplyCarriesPIDWithRecovery(t *testing.T) {
 func TestSocketIDsAreDistinct(t *testing.T) {
 	seen := make(map[string]bool)
 	for range 10000 {
-		id := newID()
+		id := sid.New()
 		if !idPattern.MatchString(id) {
 			t.Fatalf("id %q is not 20 URL-safe characters", id)
 		}

@@ -8,6 +8,11 @@
 // once through the namespace's Adapter; InMemoryAdapter is the default.
 // GetSocketIOServer is the process-wide server, NewServer makes others.
 //
+// Client files. With ServerOptions.ClientFiles (the socket.io-client npm
+// package's dist folder, as an fs.FS) the server also serves the browser
+// bundles at its path, /socket.io/socket.io.min.js and the others, as the
+// Node.js server's serveClient option does.
+//
 // Handlers. A socket's handlers run one at a time, in the order their
 // packets arrived, on the socket's mailbox: a goroutine that exists only
 // while the socket has work queued, so that a handler may block (on a

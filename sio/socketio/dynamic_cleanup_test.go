@@ -67,7 +67,7 @@ func TestCleanupEmptyChildNamespaces(t *testing.T) {
 				})
 				per := (int64(heap()) - int64(before)) / n
 				t.Logf("%d bytes retained per released namespace", per)
-				if per > 256 {
+				if per > 600 { // a kept namespace costs ~1,300 bytes; the margin absorbs what other tests leave on the heap
 					t.Fatalf("%d bytes retained per released namespace", per)
 				}
 			} else if t.Logf("%d bytes retained per namespace kept", (int64(heap())-int64(before))/n); len(parent.Children()) != n+1 || e.srv.namespaceCount() != n+2 {

@@ -3,11 +3,13 @@ package socketio
 import (
 	"context"
 	"encoding/json"
+	"io/fs"
 	"net/http"
 	"regexp"
 	"sync"
 	"time"
 
+	"github.com/gosio/gosio/internal/optcheck"
 	"github.com/gosio/gosio/sio/engineio"
 )
 
@@ -40,6 +42,17 @@ type ServerOptions struct {
 	// the server, as with the Node.js server, which lets a client that
 	// connects to many names grow the server's memory without bound.
 	CleanupEmptyChildNamespaces bool
+	// ClientFiles, when set, is served beside the transports as the Node.js
+	// server's serveClient does: the browser bundles of socket.io-client
+	// (socket.io.js, socket.io.min.js, socket.io.esm.min.js,
+	// socket.io.msgpack.min.js and their .map files) at the server's path,
+	// as /socket.io/socket.io.min.js. Give it the npm package's dist folder:
+	// os.DirFS("node_modules/socket.io-client/dist"). The ETag is the
+	// client's version, read from the bundle's banner; a matching
+	// If-None-Match gets 304; Cache-Control is "public, max-age=0".
+	// Default nil: no client files (Node serves them by default, from its
+	// own dependency; a Go server has none to serve).
+	ClientFiles fs.FS
 }
 
 // RecoveryOptions configures connection state recovery.
@@ -59,6 +72,24 @@ type RecoveryOptions struct {
 	// be closed halfway. The Node.js server has no such limit. Default
 	// 1000; a negative value removes the limit, which is then the queue's.
 	MaxMissedPackets int
+}
+
+// validate reports a setup mistake in o (the engine's options are
+// engineio.NewServer's to check): a negative duration, or one below a
+// millisecond.
+func (o *ServerOptions) validate() error {
+	if o == nil {
+		return nil
+	}
+	if err := optcheck.Duration("socketio: ServerOptions.ConnectTimeout", o.ConnectTimeout, 45*time.Second); err != nil {
+		return err
+	}
+	if r := o.ConnectionStateRecovery; r != nil {
+		if err := optcheck.Duration("socketio: RecoveryOptions.MaxDisconnectionDuration", r.MaxDisconnectionDuration, 2*time.Minute); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (o *ServerOptions) withDefaults() *ServerOptions {
@@ -112,6 +143,7 @@ type SocketIOServer struct {
 	opts     *ServerOptions
 	engine   *engineio.Server
 	recovery *RecoveryOptions
+	client   *clientFiles // nil without ServerOptions.ClientFiles
 
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
@@ -132,13 +164,21 @@ var (
 
 // NewServer returns a server with its own Engine.IO server, for tests and
 // for programs that want several. Most programs use GetSocketIOServer.
+// It panics on a setup mistake in opts, with a message naming the field
+// and the fix (see engineio.NewServer for the engine's options).
 func NewServer(opts *ServerOptions) *SocketIOServer {
+	if err := opts.validate(); err != nil {
+		panic(err.Error())
+	}
 	o := opts.withDefaults()
 	srv := &SocketIOServer{
 		opts:     o,
 		engine:   engineio.NewServer(o.Engine),
 		recovery: o.ConnectionStateRecovery,
 		nsps:     make(map[string]*Namespace),
+	}
+	if o.ClientFiles != nil {
+		srv.client = &clientFiles{fsys: o.ClientFiles}
 	}
 	srv.nsps["/"] = newNamespace(srv, "/")
 	srv.engine.SetEngineIOApp(srv)
@@ -165,8 +205,13 @@ func (srv *SocketIOServer) Engine() *engineio.Server { return srv.engine }
 // Path returns the path the server expects to be mounted at.
 func (srv *SocketIOServer) Path() string { return srv.engine.Path() }
 
-// ServeHTTP serves the Engine.IO transports.
+// ServeHTTP serves the Engine.IO transports, and the client files when
+// ServerOptions.ClientFiles is set.
 func (srv *SocketIOServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if srv.client.match(r) {
+		srv.client.serve(w, r)
+		return
+	}
 	srv.engine.ServeHTTP(w, r)
 }
 

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosio/gosio/internal/sid"
 	"github.com/gosio/gosio/sio/engineio"
 )
 
@@ -64,7 +65,7 @@ type NamespaceSocket struct {
 
 func newNamespaceSocket(nsp *Namespace, c *client, auth json.RawMessage) *NamespaceSocket {
 	return &NamespaceSocket{
-		id:        newID(),
+		id:        sid.New(),
 		nsp:       nsp,
 		client:    c,
 		handshake: newHandshake(c.conn.Request(), auth),
@@ -270,7 +271,7 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 				s.Data.Set(k, v)
 			}
 		} else {
-			s.pid = newID()
+			s.pid = sid.New()
 		}
 	}
 	if !s.recovered || s.nsp.srv.recovery.RunMiddlewares {

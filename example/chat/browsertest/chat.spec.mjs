@@ -100,10 +100,39 @@ async function members(page, want) {
     fail(`members ${JSON.stringify(got)}, want ${JSON.stringify(sorted)}`);
   }
 }
+// tick waits for the delivery tick of an own message: an SVG icon, no
+// text (an emoji would need a font).
 async function tick(page, text) {
   const t = msg(page, text).locator(".tick.sent");
   await t.waitFor({ timeout: T });
-  if ((await t.textContent()) !== "✓") fail(`tick of ${text} is not ✓`);
+  if ((await t.locator("svg path").count()) !== 1) fail(`tick of ${text} is not an SVG icon`);
+  if ((await t.textContent()) !== "") fail(`tick of ${text} has text ${JSON.stringify(await t.textContent())}`);
+  if (!(await msg(page, text).first().evaluate((li) => li.classList.contains("mine")))) fail(`${text} is not shown as one's own`);
+}
+// notMine checks that a message is shown as someone else's.
+async function notMine(page, text) {
+  if (await (await seeMessage(page, text)).evaluate((li) => li.classList.contains("mine"))) fail(`${text} is shown as one's own`);
+}
+// inViewport checks that every element of a selector lies inside the
+// page's width and inside its scrolling container's visible box.
+async function inViewport(page, sel, what) {
+  const boxes = await page.evaluate((s) => {
+    const vw = document.documentElement.clientWidth;
+    return [...document.querySelectorAll(s)].map((e) => {
+      const r = e.getBoundingClientRect();
+      let c = e.parentElement;
+      while (c && getComputedStyle(c).overflowY === "visible" && getComputedStyle(c).overflow === "visible") c = c.parentElement;
+      const cr = c ? c.getBoundingClientRect() : { top: 0, bottom: innerHeight, left: 0, right: vw };
+      return { text: e.textContent, vw, l: r.left, r: r.right, t: r.top, b: r.bottom, w: r.width, h: r.height, ct: cr.top, cb: cr.bottom, sw: e.scrollWidth, cw: e.clientWidth };
+    });
+  }, sel);
+  if (boxes.length === 0) fail(`no ${what}`);
+  for (const b of boxes) {
+    if (b.w === 0 || b.h === 0) fail(`${what} ${b.text} is not shown`);
+    if (b.l < 0 || b.r > b.vw + 0.5) fail(`${what} ${b.text} is cut off: x ${b.l}..${b.r} in a ${b.vw} px page`);
+    if (b.t < b.ct - 0.5 || b.b > b.cb + 0.5) fail(`${what} ${b.text} is outside its list's visible box: y ${b.t}..${b.b} in ${b.ct}..${b.cb}`);
+  }
+  return boxes;
 }
 async function textOf(page, sel, want) {
   try {
@@ -158,7 +187,7 @@ try {
   await step("page loads the npm socket.io-client", async () => {
     await alice.goto(url);
     const src = await alice.locator("script").first().getAttribute("src");
-    if (src !== "/vendor/socket.io.min.js") fail(`client script ${src}`);
+    if (src !== "/socket.io/socket.io.min.js") fail(`client script ${src}`);
     if (!(await alice.evaluate(() => typeof io === "function"))) fail("io is not loaded");
     await shot(alice, "01-login.png");
   });
@@ -172,6 +201,13 @@ try {
     await shot(alice, "02-bad-nickname.png");
   });
 
+  await step("a nickname of spaces shows an error", async () => {
+    await alice.fill("#nick", "    ");
+    await alice.click("#login-form button");
+    await textOf(alice, "#login-error", "Pick a nickname: spaces alone are not one.");
+    if (!(await alice.locator("#app").isHidden())) fail("the chat is shown after a nickname of spaces");
+  });
+
   await step("two users log in to the lobby", async () => {
     await login(alice, "alice");
     await login(bob, "bob");
@@ -179,6 +215,19 @@ try {
     await members(alice, ["alice", "bob"]);
     await members(bob, ["alice", "bob"]);
     await seeMessage(alice, "bob joined");
+  });
+
+  await step("a nickname in use is refused", async () => {
+    const ctxC = await browser.newContext({ viewport });
+    const carol = (pages.carol = await ctxC.newPage());
+    await carol.goto(url);
+    await carol.fill("#nick", "Alice");
+    await carol.click("#login-form button");
+    await textOf(carol, "#login-error", 'the nickname "Alice" is taken: pick another');
+    if (!(await carol.locator("#app").isHidden())) fail("the chat is shown after a refused nickname");
+    await shot(carol, "02b-nickname-taken.png");
+    await ctxC.close();
+    delete pages.carol;
   });
 
   await step("typing indicator", async () => {
@@ -200,9 +249,11 @@ try {
     await bob.fill("#text", "");
     await send(alice, "hello bob");
     await seeMessage(bob, "hello bob", "alice");
+    await notMine(bob, "hello bob");
     await tick(alice, "hello bob");
     await send(bob, "hi alice");
     await seeMessage(alice, "hi alice", "bob");
+    await notMine(alice, "hi alice");
     await tick(bob, "hi alice");
     await textOf(alice, "#typing", ""); // sending stops the typing indicator
   });
@@ -223,6 +274,23 @@ try {
     await alice.locator("#messages .msg.image .tick.sent").waitFor({ timeout: T });
     await shot(alice, "04-conversation-alice.png");
     await shot(bob, "05-conversation-bob.png");
+  });
+
+  await step("a refused image can be retried or dismissed", async () => {
+    // Named and typed as a PNG, it is not one: the server refuses it.
+    await alice.setInputFiles("#file", { name: "fake.png", mimeType: "image/png", buffer: Buffer.from("not an image at all") });
+    const failed = alice.locator("#messages .msg.image.failed");
+    await failed.waitFor({ timeout: T });
+    if ((await failed.locator("img").count()) !== 0) fail("the refused image is still shown (a broken picture)");
+    const reason = await failed.locator(".reason").textContent();
+    if (!reason.startsWith("fake.png: not sent: images are PNG")) fail(`reason ${JSON.stringify(reason)}`);
+    if ((await failed.locator(".tick.failed svg").count()) !== 1) fail("no failure icon");
+    await shot(alice, "05b-image-refused.png");
+    await failed.locator("button.retry").click();
+    await alice.locator("#messages .msg.image.failed .reason").waitFor({ timeout: T }); // refused again
+    await failed.locator("button.dismiss").click();
+    await alice.waitForFunction(() => !document.querySelector("#messages .msg.failed"), null, { timeout: T });
+    if ((await bob.locator("#messages .msg.image").count()) !== 1) fail("bob got the refused image");
   });
 
   await step("reconnect keeps the conversation (connection state recovery)", async () => {
@@ -288,6 +356,48 @@ try {
     await members(alice, ["alice"]);
     await members(bob, ["bob"]);
     await shot(alice, "09-back-in-lobby-alice.png");
+  });
+
+  await step("a reload keeps the nickname and the room", async () => {
+    await bob.reload();
+    await bob.locator("#status.online").waitFor({ timeout: T });
+    await textOf(bob, "#me", "bob");
+    await textOf(bob, "#room-title", "#random");
+    await seeMessage(bob, "here I am", "bob");
+    await tick(bob, "here I am"); // still his own after the reload
+    await seeMessage(bob, "anyone in random?", "alice");
+    await members(bob, ["bob"]);
+  });
+
+  await step("at 390 px the member list and the rooms are usable", async () => {
+    for (const [ctxName, nick] of [["phone", "dora"], ["desk", "erin"]]) {
+      const ctx = await browser.newContext({ viewport: ctxName === "phone" ? { width: 390, height: 844 } : { width: 1280, height: 800 } });
+      const p = (pages[nick] = await ctx.newPage());
+      await login(p, nick);
+      await members(p, ["alice", nick].concat(ctxName === "desk" ? ["dora"] : []));
+      await seeMessage(p, "hello bob", "alice");
+    }
+    const dora = pages.dora;
+    await inViewport(dora, "#members li", "member");
+    await inViewport(dora, "#rooms button", "room");
+    await inViewport(dora, "#composer button, #composer #text", "composer");
+    const overflow = await dora.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (overflow > 0) fail(`the page scrolls sideways by ${overflow} px at 390 px`);
+    await send(dora, "hello from a phone");
+    await tick(dora, "hello from a phone");
+    await seeMessage(alice, "hello from a phone", "dora");
+    await shot(dora, "10-phone-390px.png");
+    await shot(pages.erin, "11-desktop-1280px.png");
+  });
+
+  await step("everyone sees who left", async () => {
+    // erin closes her page: after the grace period (in which a reload
+    // would have been forgiven) the room is told.
+    await pages.erin.context().close();
+    delete pages.erin;
+    await seeMessage(alice, "erin left");
+    await seeMessage(pages.dora, "erin left");
+    await members(alice, ["alice", "dora"]);
   });
 } catch (e) {
   code = 1;

@@ -6,14 +6,36 @@
   const DEFAULT_ROOMS = ["lobby", "random", "gophers"];
   const MAX_IMAGE = 2 << 20;
 
+  // The tab's session, kept across reloads: the nickname, the room shown,
+  // the rooms listed, and a random token by which the server knows this
+  // tab's user (and gives it its nickname back after a reload).
+  const saved = (() => {
+    try {
+      return JSON.parse(sessionStorage.getItem("gosio-chat") || "{}");
+    } catch {
+      return {};
+    }
+  })();
+  const token =
+    typeof saved.token === "string" && saved.token.length >= 16
+      ? saved.token
+      : Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
+
   const state = {
     nick: "",
+    user: "", // this tab's user id, from the server's answer to "join"
     room: "lobby",
     rooms: [...DEFAULT_ROOMS],
     seen: new Set(), // ids of the messages shown
     typers: new Map(), // socket id -> {nick, timer}
   };
   let socket = null;
+
+  function save() {
+    try {
+      sessionStorage.setItem("gosio-chat", JSON.stringify({ token, nick: state.nick, room: state.room, rooms: state.rooms }));
+    } catch {}
+  }
 
   const uid = () => Date.now().toString(36) + Math.random().toString(36).slice(2, 10);
   const time = (ts) => new Date(ts).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -43,30 +65,38 @@
   $("#login-form").addEventListener("submit", (ev) => {
     ev.preventDefault();
     const nick = $("#nick").value.trim();
-    if (!nick) return;
+    if (!nick) {
+      $("#login-error").textContent = "Pick a nickname: spaces alone are not one.";
+      return;
+    }
     $("#login-error").textContent = "";
     start(nick);
   });
 
-  if (typeof io === "undefined") {
-    $("#login-error").textContent = "The Socket.IO client did not load (offline?).";
+  const loaded = typeof io !== "undefined";
+  if (!loaded) {
+    $("#login-error").textContent =
+      "The Socket.IO client did not load: run `npm ci` in the repository (it installs socket.io-client), then restart the chat.";
   }
 
   function start(nick) {
     state.nick = nick;
+    if (socket) socket.disconnect();
     socket = io("/chat", {
       // A function, so that a reconnection that cannot be recovered joins
       // the room shown now. The client adds its recovery ids to it.
-      auth: (cb) => cb({ nick: state.nick, room: state.room }),
+      auth: (cb) => cb({ nick: state.nick, room: state.room, token }),
     });
     window.chatSocket = socket; // for the browser test and the console
     socket.on("connect", onConnect);
     socket.on("connect_error", (err) => {
       if (!socket.active) {
-        // Refused by the server (bad nickname): back to the login form.
+        // Refused by the server (bad or taken nickname): back to the
+        // login form.
         socket.disconnect();
         $("#app").hidden = true;
         $("#login").hidden = false;
+        $("#nick").value = state.nick;
         $("#login-error").textContent = err.message;
       } else {
         setStatus("reconnecting", "reconnecting…");
@@ -90,6 +120,7 @@
     $("#login").hidden = true;
     $("#app").hidden = false;
     $("#me").textContent = state.nick;
+    save();
     setStatus("online", socket.recovered ? "online (recovered)" : "online");
     $("#text").focus();
     // Ask for the room's members (which lists this client again for the
@@ -136,12 +167,17 @@
     }
     if (!state.rooms.includes(room)) state.rooms.push(room);
     renderRooms();
+    save();
     socket.emit("join", { room, since: switching ? 0 : lastTS(), history }, (ack) => {
       if (ack.error) {
         showError(ack.error);
         return;
       }
       if (ack.room !== state.room) return;
+      state.user = ack.user;
+      for (const li of document.querySelectorAll("#messages > li[data-user]")) {
+        li.classList.toggle("mine", li.dataset.user === state.user);
+      }
       for (const m of ack.history || []) addMessage(m);
       renderMembers(ack.members || []);
     });
@@ -163,6 +199,7 @@
     ul.replaceChildren();
     for (const m of members) {
       const li = el("li", m.id === socket.id ? "member me" : "member", m.nick);
+      li.title = m.nick;
       li.dataset.id = m.id;
       ul.append(li);
     }
@@ -192,10 +229,12 @@
   }
 
   function render(m) {
-    const mine = m.from && m.from === state.nick;
+    // Own messages are told by the user id, never by the nickname.
+    const mine = m.kind !== "notice" && (m.pending || (!!m.user && m.user === state.user));
     const li = el("li", "msg " + m.kind + (mine ? " mine" : "") + (m.pending ? " pending" : ""));
     li.dataset.id = m.id;
     li.dataset.ts = m.ts;
+    if (m.user) li.dataset.user = m.user;
     if (m.kind === "notice") {
       li.textContent = m.text;
       return li;
@@ -204,6 +243,7 @@
     meta.append(el("span", "from", m.from), el("time", "", time(m.ts)));
     li.append(meta);
     if (m.kind === "image") {
+      li.dataset.name = m.name || "image";
       const url = m.url || URL.createObjectURL(new Blob([m.data], { type: m.type }));
       const a = el("a");
       a.href = url;
@@ -217,30 +257,78 @@
       li.append(el("div", "text", m.text));
     }
     if (mine) {
-      const tick = el("span", "tick " + (m.pending ? "pending" : "sent"), m.pending ? "🕓" : "✓");
-      tick.title = m.pending ? "sending" : "delivered to the server";
+      const tick = el("span");
+      setTick(tick, m.pending ? "pending" : "sent");
       meta.append(tick);
     }
     return li;
   }
 
+  // Ticks are inline SVG icons: they need no emoji font.
+  const ICONS = {
+    pending: ["sending", "M8 1.5a6.5 6.5 0 1 0 0 13a6.5 6.5 0 0 0 0-13zM8 4v4.3l2.8 1.7"],
+    sent: ["delivered to the server", "M2.5 8.5l3.5 3.5l7.5-8"],
+    failed: ["not sent", "M8 2v7.5M8 12v1.5"],
+  };
+  function setTick(tick, kind, title) {
+    tick.className = "tick " + kind;
+    tick.title = title || ICONS[kind][0];
+    tick.setAttribute("aria-label", tick.title);
+    const ns = "http://www.w3.org/2000/svg";
+    const svg = document.createElementNS(ns, "svg");
+    svg.setAttribute("viewBox", "0 0 16 16");
+    svg.setAttribute("width", "14");
+    svg.setAttribute("height", "14");
+    svg.setAttribute("aria-hidden", "true");
+    const path = document.createElementNS(ns, "path");
+    path.setAttribute("d", ICONS[kind][1]);
+    path.setAttribute("fill", "none");
+    path.setAttribute("stroke", "currentColor");
+    path.setAttribute("stroke-width", "1.8");
+    path.setAttribute("stroke-linecap", "round");
+    path.setAttribute("stroke-linejoin", "round");
+    svg.append(path);
+    tick.replaceChildren(svg);
+  }
+
   // acked shows the server's answer to an own message: the delivery tick,
-  // or the error.
-  function acked(li, ack) {
+  // or the error with Retry and Dismiss buttons. A refused image leaves
+  // the timeline's picture (which may not be an image at all): its name
+  // stays, with the error.
+  function acked(li, ack, resend) {
     const tick = li.querySelector(".tick");
-    li.classList.remove("pending");
+    li.classList.remove("pending", "failed");
+    li.querySelector(".failure")?.remove();
     if (!ack.error) {
-      tick.className = "tick sent";
-      tick.textContent = "✓";
-      tick.title = "delivered to the server";
+      setTick(tick, "sent");
       if (ack.ts) li.dataset.ts = ack.ts;
-    } else {
-      li.classList.add("failed");
-      tick.className = "tick failed";
-      tick.textContent = "!";
-      tick.title = ack.error;
-      showError(ack.error);
+      return;
     }
+    li.classList.add("failed");
+    setTick(tick, "failed", ack.error);
+    const pic = li.querySelector("a");
+    pic?.remove();
+    const bar = el("div", "failure");
+    bar.append(el("span", "reason", (li.dataset.name ? li.dataset.name + ": " : "") + "not sent: " + ack.error));
+    const retry = el("button", "retry", "Retry");
+    retry.type = "button";
+    retry.addEventListener("click", () => {
+      bar.remove();
+      if (pic) li.append(pic);
+      li.classList.remove("failed");
+      li.classList.add("pending");
+      setTick(tick, "pending");
+      resend();
+    });
+    const dismiss = el("button", "dismiss", "Dismiss");
+    dismiss.type = "button";
+    dismiss.addEventListener("click", () => {
+      state.seen.delete(li.dataset.id);
+      li.remove();
+    });
+    bar.append(retry, dismiss);
+    li.append(bar);
+    showError(ack.error);
   }
 
   $("#composer").addEventListener("submit", (ev) => {
@@ -250,10 +338,11 @@
     $("#text").value = "";
     stopTyping();
     const id = uid();
-    const li = addMessage({ id, room: state.room, kind: "text", from: state.nick, text, ts: Date.now(), pending: true });
+    const li = addMessage({ id, room: state.room, kind: "text", from: state.nick, user: state.user, text, ts: Date.now(), pending: true });
     // Emitted while disconnected, it waits in the client's buffer and goes
     // out on reconnection; the tick shows when the server has it.
-    socket.emit("chat_message", { id, text }, (ack) => acked(li, ack));
+    const send = () => socket.emit("chat_message", { id, text }, (ack) => acked(li, ack, send));
+    send();
   });
 
   $("#file").addEventListener("change", async (ev) => {
@@ -266,10 +355,11 @@
     }
     const id = uid();
     const url = URL.createObjectURL(file);
-    const li = addMessage({ id, room: state.room, kind: "image", from: state.nick, name: file.name, url, ts: Date.now(), pending: true });
+    const li = addMessage({ id, room: state.room, kind: "image", from: state.nick, user: state.user, name: file.name, url, ts: Date.now(), pending: true });
     // An ArrayBuffer argument travels as a binary attachment.
     const data = await file.arrayBuffer();
-    socket.emit("image", { id, name: file.name, data }, (ack) => acked(li, ack));
+    const send = () => socket.emit("image", { id, name: file.name, data }, (ack) => acked(li, ack, send));
+    send();
   });
 
   // ---- typing indicator ----
@@ -324,5 +414,14 @@
       nicks.length === 0 ? "" : nicks.length === 1 ? nicks[0] + " is typing…" : nicks.join(", ") + " are typing…";
   }
 
+  // A reload goes back to the nickname and room this tab had.
+  if (Array.isArray(saved.rooms)) {
+    for (const r of saved.rooms) if (typeof r === "string" && !state.rooms.includes(r)) state.rooms.push(r);
+  }
+  if (typeof saved.room === "string" && saved.room) state.room = saved.room;
   renderRooms();
+  if (loaded && typeof saved.nick === "string" && saved.nick.trim()) {
+    $("#nick").value = saved.nick;
+    start(saved.nick.trim());
+  }
 })();
