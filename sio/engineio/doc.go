@@ -10,15 +10,13 @@
 //
 // Goroutines. A websocket connection has one goroutine of its own, its
 // reader; the HTTP handler that accepted it returns, so that net/http frees
-// the request. Writes go through the server's writer pool: one writer per
-// processor takes the sessions that have something to send in turn, and a
-// stall timer adds a writer when a client that stops reading blocks one.
-// A caller that brackets its sends with BeginBatch and EndBatch (the
-// Socket.IO layer does, around each handler) writes them itself at
-// EndBatch, and no writer is started for them unless EndBatch is late. A
-// long-polling session has no goroutine between requests. The heartbeat of
-// every session is one timer. Every goroutine is counted by the server, and
-// Shutdown waits for them.
+// the request. A session's writer is a goroutine that exists only while its
+// queue has something to write, and writes to that session alone: senders
+// never write or wait, and a client that stops reading blocks nothing but
+// its own writer (writer.go states the rules). A long-polling session has
+// no goroutine between requests. The heartbeat of every session is one
+// timer. Every goroutine is counted by the server, and Shutdown waits for
+// them.
 //
 // Memory. An idle websocket session holds its reader's stack, 512-byte read
 // and write buffers in place of net/http's 4 KiB ones, and no part of the

@@ -33,11 +33,10 @@ func (c *LongPollingConsumer) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	c.srv.ServeHTTP(w, r)
 }
 
-// upgradeGrace is how long a GET that arrives after the probe was answered
-// waits for the upgrade packet before it is answered with a noop: if the
-// upgrade completes meanwhile, the GET gets the 400 that a request on an
-// upgraded session gets.
-const upgradeGrace = 50 * time.Millisecond
+// noopCycle is how often, once the probe is answered, a GET with nothing
+// to send is answered with a noop, so that the client can finish the
+// upgrade (the Node.js server's check interval).
+const noopCycle = 100 * time.Millisecond
 
 func (c *LongPollingConsumer) handshake(w http.ResponseWriter, r *http.Request) {
 	sess := c.srv.register(TransportPolling, r)
@@ -63,7 +62,11 @@ func (c *LongPollingConsumer) serve(w http.ResponseWriter, r *http.Request, sess
 }
 
 // poll answers a GET with the queued packets, waiting for some when the
-// queue is empty.
+// queue is empty. Until the upgrade packet moves the session to the
+// websocket, long-polling is its transport and is flushed as usual; once
+// the probe is answered, a GET that would wait gets a noop: at once when
+// it was waiting as the probe was answered, else on the next tick of
+// noopCycle counted from the probe, as the Node.js server's check does.
 func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
 	sess.mu.Lock()
 	switch {
@@ -81,18 +84,30 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		sess.closeNow(ReasonTransportError, errOverlap)
 		protocolError(CodeBadRequest).writeTo(w)
 		return
-	case sess.probed:
-		ch := sess.upgradedCh
-		sess.mu.Unlock()
-		c.answerDuringUpgrade(w, r, sess, ch)
-		return
 	}
+	var tick *time.Timer
+	defer func() {
+		if tick != nil {
+			tick.Stop()
+		}
+	}()
 	for len(sess.queue) == 0 && !sess.closed {
+		var tickC <-chan time.Time
+		if sess.probed {
+			if tick == nil {
+				tick = time.NewTimer(noopCycle - time.Since(sess.probedAt)%noopCycle)
+			}
+			tickC = tick.C
+		}
+		wasProbed := sess.probed
 		wake := make(chan struct{}, 1)
 		sess.pollWake = wake
 		sess.mu.Unlock()
+		ticked := false
 		select {
 		case <-wake:
+		case <-tickC:
+			ticked = true
 		case <-sess.done:
 		case <-r.Context().Done():
 			sess.mu.Lock()
@@ -103,17 +118,22 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		}
 		sess.mu.Lock()
 		sess.pollWake = nil
-		// Woken by the probe, this GET ends with a noop; so too if the
-		// upgrade packet came before it could answer (a client that did
-		// not wait for it): the queue is then the websocket's.
-		if sess.transport != TransportPolling || (sess.probed && !sess.closed) {
+		// A noop: on the cycle, when woken by the probe, or when the
+		// upgrade packet came while the GET waited (a client that did not
+		// wait for it): the queue is then the websocket's.
+		if sess.transport != TransportPolling ||
+			(len(sess.queue) == 0 && !sess.closed && (ticked || (sess.probed && !wasProbed))) {
 			sess.mu.Unlock()
 			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
 			return
 		}
 	}
 	batch := sess.takeQueueLocked()
+	for _, p := range batch {
+		sess.unread -= len(p.Data)
+	}
 	var tail []byte
+	finished := false
 	if sess.closed {
 		if sess.clientClose {
 			tail = []byte{'0' + byte(PacketNoop)}
@@ -122,10 +142,14 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		}
 		if sess.finalPoll {
 			sess.finalPoll = false
-			defer c.srv.unregister(sess)
+			finished = true
 		}
 	}
 	sess.mu.Unlock()
+	if finished {
+		c.srv.unregister(sess)
+		sess.finishClose()
+	}
 	var body []byte
 	for _, p := range batch {
 		body = AppendPayloadRecord(body, p)
@@ -137,28 +161,6 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		body = append(body, tail...)
 	}
 	c.writePayload(w, r, body)
-}
-
-// answerDuringUpgrade answers a GET that arrives once the probe has been
-// answered: with a noop, unless the upgrade completes within upgradeGrace.
-func (c *LongPollingConsumer) answerDuringUpgrade(w http.ResponseWriter, r *http.Request, sess *EngineIOSession, upgraded chan struct{}) {
-	if upgraded != nil {
-		t := time.NewTimer(upgradeGrace)
-		select {
-		case <-upgraded:
-		case <-t.C:
-		case <-r.Context().Done():
-		}
-		t.Stop()
-	}
-	sess.mu.Lock()
-	onWS := sess.transport == TransportWebSocket
-	sess.mu.Unlock()
-	if onWS {
-		protocolError(CodeBadRequest).writeTo(w)
-		return
-	}
-	c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
 }
 
 // push reads a POST's payload and delivers its packets, then answers "ok".

@@ -39,8 +39,6 @@ type Server struct {
 	closing  bool
 
 	wg sync.WaitGroup // every goroutine the server's sessions start
-
-	writers *writerPool // the websocket writers
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -50,7 +48,6 @@ func NewServer(opts *Options) *Server {
 	s := &Server{opts: opts.withDefaults(), sessions: make(map[string]*EngineIOSession)}
 	s.polling = &LongPollingConsumer{srv: s}
 	s.ws = &EngineIOWebSocketConsumer{srv: s}
-	s.writers = newWriterPool(s)
 	return s
 }
 

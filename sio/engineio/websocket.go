@@ -111,7 +111,6 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 		return
 	}
 	sess.upgrading = true
-	sess.upgradedCh = make(chan struct{})
 	sess.mu.Unlock()
 
 	conn, err := c.accept(w, r)
@@ -143,8 +142,12 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 		if sess.probe == conn {
 			sess.cancelUpgradeLocked()
 		}
+		closed := sess.closed
 		sess.mu.Unlock()
 		_ = conn.CloseNow()
+		if closed {
+			sess.finishClose() // a close that waited for the upgrade
+		}
 		return
 	}
 	sess.goReadLoop(conn)
@@ -161,14 +164,16 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 		switch string(data) {
 		case "2probe":
 			// Probed before "3probe" is written: once the client has it, a
-			// GET gets a noop and a forced close awaits the upgrade.
+			// GET with nothing to send gets a noop (a waiting one at once)
+			// and a forced close awaits the upgrade.
 			s.mu.Lock()
 			if s.probe != conn {
 				s.mu.Unlock()
 				return false
 			}
 			s.probed = true
-			s.wakeLocked() // a waiting poll is answered with a noop
+			s.probedAt = time.Now()
+			s.wakePollLocked()
 			s.mu.Unlock()
 			if err := conn.Write(context.Background(), websocket.MessageText, []byte("3probe")); err != nil {
 				return false
@@ -187,16 +192,12 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 				s.upgradeTimer.Stop()
 				s.upgradeTimer = nil
 			}
-			close(s.upgradedCh)
-			s.upgradedCh = nil
-			if s.closeOnProbe && !s.writing {
-				// closed during the upgrade: the writer drains the queue
-				// onto the websocket, then closes it
-				s.writing = true
-				s.queuedTurn = true
-				s.srv.writers.push(s, conn, true)
-			} else if len(s.queue) > 0 {
-				s.wakeLocked()
+			s.wakePollLocked() // a GET still waiting gets a noop
+			if (s.closeOnProbe || len(s.queue) > 0) && !s.writing {
+				// What long-polling left goes out over the websocket; a
+				// session closed during the upgrade is then closed by the
+				// writer (counted: this goroutine is, in the server's group).
+				s.startWriterLocked()
 			}
 			s.mu.Unlock()
 			return true
