@@ -1,0 +1,99 @@
+package socketio
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// 200 official socket.io-client connections upgrade from long-polling to
+// websocket while, both ways, events, acks with a 50 ms timeout and
+// emits with the client's retries option are in flight at the switch
+// (internal/interop/socketio/upgrade_stress.mjs). Every packet arrives
+// once, in order; no ack times out, no retried packet comes twice. Each
+// socket's emits start at its "connect", while the probe is under way, so
+// that the GET in flight crosses the probe: a reply held until the
+// upgrade made the 50 ms acks time out and the retries resend.
+func TestInteropUpgradeUnderLoad(t *testing.T) {
+	const total, concurrent, k = 200, 10, 20
+	e := newTestEnv(t, nil)
+	type seen struct {
+		seq, retry []int
+	}
+	var mu sync.Mutex
+	bySID := map[string]*seen{}
+	record := func(sid string, f func(*seen)) {
+		mu.Lock()
+		defer mu.Unlock()
+		v := bySID[sid]
+		if v == nil {
+			v = &seen{}
+			bySID[sid] = v
+		}
+		f(v)
+	}
+	e.srv.OnConnection(func(s *NamespaceSocket) {
+		for i := range k {
+			_ = s.Emit("down", i)
+		}
+		s.On("seq", func(ev *Event) {
+			var i int
+			_ = ev.Decode(&i)
+			record(s.ID(), func(v *seen) { v.seq = append(v.seq, i) })
+		})
+		s.On("ack", func(ev *Event) {
+			var i int
+			_ = ev.Decode(&i)
+			_ = ev.Ack(i)
+		})
+	})
+	// The /r socket shares the "/" socket's connection; its events are
+	// recorded by the connection's Engine.IO id, which the client reports.
+	e.srv.Of("/r").OnConnection(func(s *NamespaceSocket) {
+		s.On("retry", func(ev *Event) {
+			var i int
+			_ = ev.Decode(&i)
+			record("r:"+s.client.conn.ID(), func(v *seen) { v.retry = append(v.retry, i) })
+			_ = ev.Ack(i)
+		})
+	})
+	p := startNodeScript(t, e, "upgrade_stress.mjs", fmt.Sprint(total), fmt.Sprint(concurrent), fmt.Sprint(k))
+	for done := 0; done < total; {
+		ev, err := p.Next(60 * time.Second)
+		if err != nil {
+			t.Fatalf("after %d sockets: %v", done, err)
+		}
+		switch ev.Name() {
+		case "done":
+			done++
+			if ev.Int("ackErrors") != 0 || ev.Int("retryErrors") != 0 || ev.Int("downBad") != 0 || ev.String("transport") != "websocket" {
+				t.Errorf("socket %d: %v", ev.Int("i"), ev)
+			}
+			mu.Lock()
+			v, r := bySID[ev.String("sid")], bySID["r:"+ev.String("eid")]
+			mu.Unlock()
+			if v == nil || r == nil || !countsUp(v.seq, k) || !countsUp(r.retry, k) {
+				t.Errorf("socket %d: the server got %+v and %+v", ev.Int("i"), v, r)
+			}
+		default:
+			t.Fatalf("after %d sockets: %v", done, ev)
+		}
+	}
+	if ev, err := p.Next(30 * time.Second); err != nil || ev.Name() != "finished" {
+		t.Fatalf("finished: %v %v", ev, err)
+	}
+}
+
+// countsUp reports whether got is 0, 1, ..., n-1.
+func countsUp(got []int, n int) bool {
+	if len(got) != n {
+		return false
+	}
+	for i, g := range got {
+		if g != i {
+			return false
+		}
+	}
+	return true
+}
