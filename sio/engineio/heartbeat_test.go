@@ -306,6 +306,7 @@ func TestHeartbeatDuringUpgrade(t *testing.T) {
 		if body != "6" {
 			t.Fatalf("GET during the upgrade %q", body)
 		}
+		time.Sleep(10 * time.Millisecond)
 	}
 	s.eioPushOK(sid, "3")
 	w.send("5")

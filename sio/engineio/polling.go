@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // LongPollingConsumer is the HTTP long-polling transport (protocol v4,
@@ -33,11 +32,6 @@ func (c *LongPollingConsumer) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	c.srv.ServeHTTP(w, r)
 }
 
-// noopCycle is how often, once the probe is answered, a GET with nothing
-// to send is answered with a noop, so that the client can finish the
-// upgrade (the Node.js server's check interval).
-const noopCycle = 100 * time.Millisecond
-
 func (c *LongPollingConsumer) handshake(w http.ResponseWriter, r *http.Request) {
 	sess := c.srv.register(TransportPolling, r)
 	if sess == nil {
@@ -63,10 +57,13 @@ func (c *LongPollingConsumer) serve(w http.ResponseWriter, r *http.Request, sess
 
 // poll answers a GET with the queued packets, waiting for some when the
 // queue is empty. Until the upgrade packet moves the session to the
-// websocket, long-polling is its transport and is flushed as usual; once
-// the probe is answered, a GET that would wait gets a noop: at once when
-// it was waiting as the probe was answered, else on the next tick of
-// noopCycle counted from the probe, as the Node.js server's check does.
+// websocket, long-polling is its transport and is flushed as usual. Once
+// the probe is answered, a GET with nothing to send gets a noop at once
+// (one waiting as the probe is answered too), so that the client, which
+// holds what it sends while it upgrades, can finish the upgrade: the
+// Node.js server sends that noop at its next 100 ms check, which holds a
+// client's packets (a 50 ms ack) for up to 100 ms when its poll crosses
+// the probe.
 func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
 	sess.mu.Lock()
 	switch {
@@ -85,29 +82,20 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		protocolError(CodeBadRequest).writeTo(w)
 		return
 	}
-	var tick *time.Timer
-	defer func() {
-		if tick != nil {
-			tick.Stop()
-		}
-	}()
 	for len(sess.queue) == 0 && !sess.closed {
-		var tickC <-chan time.Time
-		if sess.probed {
-			if tick == nil {
-				tick = time.NewTimer(noopCycle - time.Since(sess.probedAt)%noopCycle)
-			}
-			tickC = tick.C
+		// A noop: once probed, or when the upgrade packet came while the
+		// GET waited (a client that did not wait for it): the queue is then
+		// the websocket's.
+		if sess.probed || sess.transport != TransportPolling {
+			sess.mu.Unlock()
+			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
+			return
 		}
-		wasProbed := sess.probed
 		wake := make(chan struct{}, 1)
 		sess.pollWake = wake
 		sess.mu.Unlock()
-		ticked := false
 		select {
 		case <-wake:
-		case <-tickC:
-			ticked = true
 		case <-sess.done:
 		case <-r.Context().Done():
 			sess.mu.Lock()
@@ -118,15 +106,6 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		}
 		sess.mu.Lock()
 		sess.pollWake = nil
-		// A noop: on the cycle, when woken by the probe, or when the
-		// upgrade packet came while the GET waited (a client that did not
-		// wait for it): the queue is then the websocket's.
-		if sess.transport != TransportPolling ||
-			(len(sess.queue) == 0 && !sess.closed && (ticked || (sess.probed && !wasProbed))) {
-			sess.mu.Unlock()
-			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
-			return
-		}
 	}
 	batch := sess.takeQueueLocked()
 	for _, p := range batch {

@@ -46,10 +46,9 @@ type EngineIOSession struct {
 	postActive bool          // a long-polling POST is being read
 
 	upgrading    bool            // a websocket probe connection exists
-	probed       bool            // the probe answered "3probe": polling must noop
+	probed       bool            // the probe answered "3probe": a GET with nothing to send gets a noop
 	closeOnProbe bool            // closed by the application while probed: finish the upgrade, drain, close
 	probe        *websocket.Conn // the probe connection during an upgrade
-	probedAt     time.Time       // when "3probe" was sent: GETs get noops on a cycle from then
 	upgradeTimer *time.Timer
 
 	hb           *time.Timer // heartbeat: next ping, or the pong deadline

@@ -164,15 +164,14 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 		switch string(data) {
 		case "2probe":
 			// Probed before "3probe" is written: once the client has it, a
-			// GET with nothing to send gets a noop (a waiting one at once)
-			// and a forced close awaits the upgrade.
+			// GET with nothing to send gets a noop and a forced close
+			// awaits the upgrade.
 			s.mu.Lock()
 			if s.probe != conn {
 				s.mu.Unlock()
 				return false
 			}
 			s.probed = true
-			s.probedAt = time.Now()
 			s.wakePollLocked()
 			s.mu.Unlock()
 			if err := conn.Write(context.Background(), websocket.MessageText, []byte("3probe")); err != nil {
