@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"bufio"
+	"errors"
 	"net"
 	"net/http"
 )
@@ -19,36 +20,38 @@ const wsBufferSize = 512
 // place of net/http's.
 type smallBufferWriter struct {
 	http.ResponseWriter
-	hj http.Hijacker
+	hj  http.Hijacker
+	srv *Server
+	out *sendBuffer // set by Hijack: the connection the websocket writes to
 }
 
 // Hijack hijacks the underlying connection. Bytes net/http has already
 // buffered from the client (frames sent before the handshake's response was
 // read) are kept by keeping net/http's reader.
-func (w smallBufferWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (w *smallBufferWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	conn, brw, err := w.hj.Hijack()
 	if err != nil {
 		return nil, nil, err
 	}
+	w.out = newSendBuffer(w.srv, conn)
 	br := brw.Reader
 	if br.Buffered() == 0 {
 		br = bufio.NewReaderSize(conn, wsBufferSize)
 	}
-	bw := brw.Writer
-	if bw.Buffered() == 0 {
-		bw = bufio.NewWriterSize(conn, wsBufferSize)
-	}
-	return conn, bufio.NewReadWriter(br, bw), nil
+	// Writes go through the sendBuffer (writer.go): net/http's writer,
+	// empty after the handshake, is not kept.
+	bw := bufio.NewWriterSize(w.out, wsBufferSize)
+	return w.out, bufio.NewReadWriter(br, bw), nil
 }
 
 // Unwrap returns the wrapped writer, for http.ResponseController.
-func (w smallBufferWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+func (w *smallBufferWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// withSmallBuffers wraps w when it can be hijacked.
-func withSmallBuffers(w http.ResponseWriter) http.ResponseWriter {
+// withSmallBuffers wraps w, which must be a hijacker.
+func withSmallBuffers(w http.ResponseWriter, srv *Server) (*smallBufferWriter, error) {
 	hj, ok := w.(http.Hijacker)
 	if !ok {
-		return w
+		return nil, errors.New("engineio: the http.ResponseWriter cannot be hijacked for a websocket")
 	}
-	return smallBufferWriter{ResponseWriter: w, hj: hj}
+	return &smallBufferWriter{ResponseWriter: w, hj: hj, srv: srv}, nil
 }

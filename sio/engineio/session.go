@@ -40,7 +40,9 @@ type EngineIOSession struct {
 	spare     []Packet        // a drained queue kept for reuse
 	unread    int             // data bytes queued or being written: see writer.go
 	ws        *websocket.Conn // the websocket, once on websocket
-	writing   bool            // the session's writer runs (writer.go)
+	out       *sendBuffer     // the connection under ws (writer.go)
+	writing   bool            // a goroutine is the session's writer (writer.go)
+	wsClosing bool            // the websocket's close handshake has begun
 
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
@@ -117,11 +119,7 @@ func (s *EngineIOSession) onHeartbeat() {
 	}
 	s.awaitingPong = true
 	s.resetHeartbeatLocked(s.srv.opts.PingTimeout)
-	err := s.enqueueLocked(Packet{Type: PacketPing})
-	s.mu.Unlock()
-	if err != nil {
-		s.closeNow(ReasonTransportError, err)
-	}
+	_ = s.unlockAndWrite(s.enqueueLocked(Packet{Type: PacketPing}))
 }
 
 func (s *EngineIOSession) resetHeartbeatLocked(d time.Duration) {
@@ -154,11 +152,25 @@ func (s *EngineIOSession) send(packets ...Packet) error {
 			break
 		}
 	}
+	return s.unlockAndWrite(err)
+}
+
+// unlockAndWrite ends a send: it releases mu and, when the sender gets the
+// session's writer, writes the queue; a full queue closes the session.
+func (s *EngineIOSession) unlockAndWrite(err error) error {
+	var ws *websocket.Conn
+	if err == nil {
+		ws = s.claimLocked(false)
+	}
 	s.mu.Unlock()
 	if err != nil {
 		s.closeNow(ReasonTransportError, err)
+		return err
 	}
-	return err
+	if ws != nil {
+		s.writeQueue(ws, false)
+	}
+	return nil
 }
 
 // sendMessage queues one packet, followed by binary messages (a Socket.IO
@@ -176,11 +188,7 @@ func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
 		}
 		err = s.enqueueLocked(Packet{Type: PacketMessage, Data: b, Binary: true})
 	}
-	s.mu.Unlock()
-	if err != nil {
-		s.closeNow(ReasonTransportError, err)
-	}
-	return err
+	return s.unlockAndWrite(err)
 }
 
 // deliver hands one incoming packet to the session: messages to the
@@ -263,17 +271,18 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 		// The same holds after a client's close packet, so that a GET racing
 		// the POST that carried it gets its noop rather than a 400.
 		if s.pollWake != nil {
-			s.wakeLocked()
+			s.wakePollLocked()
 		} else if (graceful && (len(s.queue) > 0 || reason == ReasonForcedClose)) || s.clientClose {
 			s.finalPoll = true
 		}
-	case graceful && s.writing:
+	case graceful && (s.writing || s.out.backlogged()):
 		// The writer closes the websocket once it has drained the queue.
 		// A client that stopped reading would keep it (and the reader)
 		// blocked forever, the heartbeat being stopped: give the drain
 		// PingTimeout, as long as a ping's answer, then cut the I/O.
 		s.closeTimer = time.AfterFunc(s.srv.opts.PingTimeout, s.abortIO)
 	case graceful:
+		s.wsClosing = true
 		s.srv.wg.Add(1)
 		closeWS = func() {
 			defer s.srv.wg.Done()

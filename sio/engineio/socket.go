@@ -100,7 +100,7 @@ func (k *EngineIOSocket) Writable() bool {
 		return false
 	}
 	if s.transport == TransportWebSocket {
-		return !s.writing
+		return !s.writing && !s.out.backlogged()
 	}
 	return s.pollWake != nil
 }

@@ -50,13 +50,18 @@ func (c *EngineIOWebSocketConsumer) acceptOptions() *websocket.AcceptOptions {
 	return o
 }
 
-func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	conn, err := websocket.Accept(withSmallBuffers(w), r, c.acceptOptions())
+func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *sendBuffer, error) {
+	sw, err := withSmallBuffers(w, c.srv)
 	if err != nil {
-		return nil, err
+		protocolError(CodeBadRequest).writeTo(w)
+		return nil, nil, err
+	}
+	conn, err := websocket.Accept(sw, r, c.acceptOptions())
+	if err != nil {
+		return nil, nil, err
 	}
 	conn.SetReadLimit(c.srv.opts.MaxPayload)
-	return conn, nil
+	return conn, sw.out, nil
 }
 
 // handshake opens a websocket-only session: the open packet is the first
@@ -73,7 +78,7 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		return
 	}
 	c.srv.setCookie(w, sess.id)
-	conn, err := c.accept(w, r)
+	conn, out, err := c.accept(w, r)
 	if err != nil {
 		sess.closeNow(ReasonTransportError, err)
 		return
@@ -84,8 +89,9 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		sess.closeNow(ReasonTransportError, err)
 		return
 	}
+	out.attach(sess)
 	sess.mu.Lock()
-	sess.ws = conn
+	sess.ws, sess.out = conn, out
 	sess.mu.Unlock()
 	c.srv.open(sess)
 	sess.goReadLoop(conn)
@@ -105,7 +111,7 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 		sess.mu.Unlock()
 		// As the Node.js server does: the handshake succeeds and the
 		// websocket is closed at once, leaving the session as it was.
-		if conn, err := c.accept(w, r); err == nil {
+		if conn, _, err := c.accept(w, r); err == nil {
 			_ = conn.CloseNow()
 		}
 		return
@@ -113,7 +119,7 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 	sess.upgrading = true
 	sess.mu.Unlock()
 
-	conn, err := c.accept(w, r)
+	conn, out, err := c.accept(w, r)
 	if err != nil {
 		sess.mu.Lock()
 		sess.cancelUpgradeLocked()
@@ -137,7 +143,7 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 	})
 	sess.mu.Unlock()
 
-	if !sess.probeLoop(conn) {
+	if !sess.probeLoop(conn, out) {
 		sess.mu.Lock()
 		if sess.probe == conn {
 			sess.cancelUpgradeLocked()
@@ -155,7 +161,7 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 
 // probeLoop reads the probe connection until the upgrade packet moves the
 // session onto it (true), or the upgrade fails (false).
-func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
+func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer) bool {
 	for {
 		typ, data, err := conn.Read(context.Background())
 		if err != nil || typ != websocket.MessageText {
@@ -178,13 +184,14 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 				return false
 			}
 		case "5":
+			out.attach(s) // harmless if the upgrade fails: out is dropped
 			s.mu.Lock()
 			if s.probe != conn || !s.probed || (s.closed && !s.closeOnProbe) {
 				s.mu.Unlock()
 				return false
 			}
 			s.transport = TransportWebSocket
-			s.ws = conn
+			s.ws, s.out = conn, out
 			s.probe = nil
 			s.upgrading, s.probed = false, false
 			if s.upgradeTimer != nil {
@@ -192,13 +199,13 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 				s.upgradeTimer = nil
 			}
 			s.wakePollLocked() // a GET still waiting gets a noop
-			if (s.closeOnProbe || len(s.queue) > 0) && !s.writing {
-				// What long-polling left goes out over the websocket; a
-				// session closed during the upgrade is then closed by the
-				// writer (counted: this goroutine is, in the server's group).
-				s.startWriterLocked()
-			}
+			// What long-polling left goes out over the websocket; a session
+			// closed during the upgrade is then closed by its writer.
+			ws := s.claimLocked(false)
 			s.mu.Unlock()
+			if ws != nil {
+				s.writeQueue(ws, false)
+			}
 			return true
 		default:
 			// Anything else before the upgrade packet abandons the upgrade.

@@ -111,11 +111,18 @@ func TestRoomBurstReachesEveryReadingClient(t *testing.T) {
 				t.Skip("short")
 			}
 			e := newTestEnv(t, nil)
-			e.srv.OnConnection(func(s *NamespaceSocket) { s.Join("r") })
+			joined := make(chan struct{}, n)
+			e.srv.OnConnection(func(s *NamespaceSocket) {
+				s.Join("r")
+				joined <- struct{}{}
+			})
 			const ticks = 10000
 			clients := make([]*readingClient, n)
 			for i := range clients {
 				clients[i] = dialReading(t, e, "tick", ticks)
+				// The CONNECT answer may reach the client before the
+				// connection handler has run: wait for its Join.
+				waitChan(t, joined, "the join")
 			}
 			for i := 0; i < ticks; i++ {
 				if err := e.srv.To("r").Emit("tick", i); err != nil {
@@ -139,8 +146,10 @@ func TestHandlerBurstDuringContinuousBroadcast(t *testing.T) {
 	}
 	e := newTestEnv(t, nil)
 	const burst = 6000
+	joined := make(chan struct{}, 300)
 	e.srv.OnConnection(func(s *NamespaceSocket) {
 		s.Join("all")
+		joined <- struct{}{}
 		s.On("burst", func(*Event) {
 			for i := range burst {
 				if err := s.Emit("n", i); err != nil {
@@ -150,9 +159,11 @@ func TestHandlerBurstDuringContinuousBroadcast(t *testing.T) {
 		})
 	})
 	target := dialReading(t, e, "n", burst)
+	waitChan(t, joined, "the join")
 	var others []*readingClient
 	for range 299 {
 		others = append(others, dialReading(t, e, "b", 1<<40)) // never reached
+		waitChan(t, joined, "the join")
 	}
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
