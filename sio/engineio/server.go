@@ -39,6 +39,8 @@ type Server struct {
 	closing  bool
 
 	wg sync.WaitGroup // every goroutine the server's sessions start
+
+	writers *writerPool // the websocket writers (writer.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -48,6 +50,7 @@ func NewServer(opts *Options) *Server {
 	s := &Server{opts: opts.withDefaults(), sessions: make(map[string]*EngineIOSession)}
 	s.polling = &LongPollingConsumer{srv: s}
 	s.ws = &EngineIOWebSocketConsumer{srv: s}
+	s.writers = newWriterPool(s)
 	return s
 }
 

@@ -155,22 +155,17 @@ func (s *EngineIOSession) send(packets ...Packet) error {
 	return s.unlockAndWrite(err)
 }
 
-// unlockAndWrite ends a send: it releases mu and, when the sender gets the
-// session's writer, writes the queue; a full queue closes the session.
+// unlockAndWrite ends a send: it hands the session to the writers when
+// it has no writer, and releases mu; a full queue closes the session.
 func (s *EngineIOSession) unlockAndWrite(err error) error {
-	var ws *websocket.Conn
 	if err == nil {
-		ws = s.claimLocked(false)
+		s.scheduleLocked()
 	}
 	s.mu.Unlock()
 	if err != nil {
 		s.closeNow(ReasonTransportError, err)
-		return err
 	}
-	if ws != nil {
-		s.writeQueue(ws, false)
-	}
-	return nil
+	return err
 }
 
 // sendMessage queues one packet, followed by binary messages (a Socket.IO

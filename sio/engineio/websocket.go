@@ -201,11 +201,8 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer) bool 
 			s.wakePollLocked() // a GET still waiting gets a noop
 			// What long-polling left goes out over the websocket; a session
 			// closed during the upgrade is then closed by its writer.
-			ws := s.claimLocked(false)
+			s.scheduleLocked()
 			s.mu.Unlock()
-			if ws != nil {
-				s.writeQueue(ws, false)
-			}
 			return true
 		default:
 			// Anything else before the upgrade packet abandons the upgrade.

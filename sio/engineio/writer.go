@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -13,36 +14,39 @@ import (
 
 // The write path: every rule a session's outbound packets follow, all
 // enforced in this file. Every outbound packet of a session is appended to
-// its one queue under s.mu (enqueueLocked). On long-polling a GET takes the
-// whole queue under s.mu; the queue becomes the websocket's only when the
+// its one queue under s.mu (enqueueLocked), and a sender does nothing more:
+// it never writes and never waits. On long-polling a GET takes the whole
+// queue under s.mu; the queue becomes the websocket's only when the
 // transport switches (under s.mu, on the upgrade packet), so across an
-// upgrade every packet goes out once, in order. On websocket, one goroutine
-// at a time is the session's writer: the one that claims it under s.mu
-// (s.writing, claimLocked), which writes the queue until it finds it empty
-// and then gives it up, under s.mu; so a connection never has two writers,
-// and an idle session has no goroutine for writing. The writer is usually
-// the sender itself, inline, because a websocket's writes never wait for
-// its client: they go to the socket without blocking (sendBuffer), and
-// what the socket does not take at once is kept and written by a goroutine
-// of that session's own (drain), which then goes on writing the session's
-// queue, waiting as long as the client takes, while senders only append.
-// So a client that stops reading holds up its own drain and nothing else:
-// not a sender, not a broadcast, not another session. s.unread counts the
-// data bytes queued, and out.pending the bytes the socket has not taken;
-// a packet that would take their sum past Options.MaxQueuedBytes (or the
-// queue past MaxQueuedPackets, when set) is refused with ErrQueueFull and
-// the session closed with "transport error": only a client that leaves
-// that much unread is closed, however fast the server produces for one
-// that reads. A writer holds a count of the server's wait group, taken
-// under s.mu while the session is open or by a goroutine that holds one,
-// so Shutdown (which waits only after closing every session) waits for
-// it; a session closed gracefully has its websocket closed by its last
-// writer once the queue is written, within PingTimeout (closeTimer).
+// upgrade every packet goes out once, in order. On websocket, a session
+// with packets and no writer is marked s.writing and handed, under s.mu,
+// to the server's writers (writerPool: at most one goroutine per
+// processor, started when sessions wait, ended when none does); a writer
+// takes one session at a time and writes its whole queue, and the mark is
+// cleared under s.mu only once the queue is found empty, so a connection
+// never has two writers and an idle server has no writer at all. A writer
+// never waits for a client: a websocket's connection (sendBuffer) writes
+// to the socket without blocking and keeps what the socket does not take,
+// and a goroutine of that session's own (drain) writes it, waiting as long
+// as the client takes, then goes on writing that session's queue until it
+// is empty; so a client that stops reading holds up its own drain and
+// nothing else: no writer, no sender, no other session. s.unread counts
+// the data bytes queued or being written, and out.pending the bytes the
+// socket has not taken; a packet that would take their sum past
+// Options.MaxQueuedBytes (or the queue past MaxQueuedPackets, when set) is
+// refused with ErrQueueFull and the session closed with "transport
+// error": only a client that leaves that much unread is closed, however
+// fast the server produces for one that reads. Writers and drains are
+// counted in the server's wait group, from under s.mu while the session is
+// open or by a goroutine already counted, so Shutdown (which waits only
+// after closing every session) waits for them; a session closed
+// gracefully has its websocket closed by its last writer once the queue
+// is written, within PingTimeout (closeTimer).
 
 // enqueueLocked appends p to the outbound queue and wakes a waiting GET.
 // It returns ErrQueueFull when the client is not keeping up; the caller
-// then closes the session (after releasing mu). A caller that queued on
-// websocket then calls claimLocked, and writes when it gets the writer.
+// then closes the session (after releasing mu). A caller that queued calls
+// scheduleLocked before releasing mu.
 func (s *EngineIOSession) enqueueLocked(p Packet) error {
 	if len(s.queue) > 0 || s.unread > 0 || s.out.backlogged() {
 		if s.unread+int(s.out.pendingBytes())+len(p.Data) > s.srv.opts.MaxQueuedBytes {
@@ -71,21 +75,26 @@ func (s *EngineIOSession) wakePollLocked() {
 	}
 }
 
-// claimLocked makes the caller the session's writer, returning the
-// websocket to write to, when the session is on websocket, has something
-// to write (or a close to finish), and has no writer; else it returns nil.
-// A stalled socket has its drain for writer, unless the drain itself asks
-// (fromDrain). The claim holds a count of the server's wait group, which
-// writeQueue gives back.
-func (s *EngineIOSession) claimLocked(fromDrain bool) *websocket.Conn {
+// scheduleLocked hands the session to the server's writers when it is on
+// websocket, has something to write (or a close to finish) and no writer.
+func (s *EngineIOSession) scheduleLocked() {
+	if s.claimLocked(false) {
+		s.srv.writers.push(s)
+	}
+}
+
+// claimLocked marks the session as having a writer (s.writing), when it is
+// on websocket, has something to write (or a close to finish), and has
+// none. A stalled socket has its drain for writer, which claims with
+// fromDrain.
+func (s *EngineIOSession) claimLocked(fromDrain bool) bool {
 	if s.writing || s.ws == nil || s.transport != TransportWebSocket ||
 		(!fromDrain && s.out.backlogged()) ||
 		(len(s.queue) == 0 && !(s.closed && !s.wsClosing)) {
-		return nil
+		return false
 	}
 	s.writing = true
-	s.srv.wg.Add(1)
-	return s.ws
+	return true
 }
 
 // takeQueueLocked hands the queued packets to a transport.
@@ -104,14 +113,14 @@ func (s *EngineIOSession) recycleLocked(batch []Packet) {
 	s.spare = batch[:0]
 }
 
-// writeQueue is the session's writer at work, on the goroutine that
-// claimed it: it writes the queue onto ws until the queue is empty or the
-// socket stalls (then the drain takes over; fromDrain: the drain itself,
-// which may wait). The last writer of a closed session closes its
-// websocket.
-func (s *EngineIOSession) writeQueue(ws *websocket.Conn, fromDrain bool) {
-	defer s.srv.wg.Done()
+// writeQueue is the session's writer at work, for a goroutine that
+// claimed it and is counted in the server's wait group: it writes the
+// queue until it is empty or, but for the drain (fromDrain, whose writes
+// may wait), until the socket stalls, the drain then taking over. The
+// last writer of a closed session closes its websocket.
+func (s *EngineIOSession) writeQueue(fromDrain bool) {
 	s.mu.Lock()
+	ws := s.ws
 	for len(s.queue) > 0 && (fromDrain || !s.out.backlogged()) {
 		batch := s.takeQueueLocked()
 		s.mu.Unlock()
@@ -120,10 +129,10 @@ func (s *EngineIOSession) writeQueue(ws *websocket.Conn, fromDrain bool) {
 		s.unread -= dataBytes(batch[:n])
 		if err != nil {
 			s.writing = false
-			s.srv.wg.Add(1)
 			s.mu.Unlock()
-			// Not on the caller's goroutine: a sender (a broadcast) may
-			// hold locks that the close callbacks take.
+			// Closed on a goroutine of its own: the close callbacks are
+			// the application's, and a writer is shared.
+			s.srv.wg.Add(1)
 			go func() {
 				defer s.srv.wg.Done()
 				s.closeNow(ReasonTransportError, err)
@@ -146,7 +155,7 @@ func (s *EngineIOSession) writeQueue(ws *websocket.Conn, fromDrain bool) {
 	s.mu.Unlock()
 	if closeWS {
 		// The close handshake waits for the client's answer: not on a
-		// sender's goroutine.
+		// writer, which other sessions wait for.
 		go func() {
 			defer s.srv.wg.Done()
 			s.closeWebSocket(ws, websocket.StatusNormalClosure)
@@ -216,6 +225,10 @@ type sendBuffer struct {
 	stalled atomic.Bool  // backlog kept or being written: the drain is the writer
 
 	mu       sync.Mutex
+	wp       []byte // tryWrite's state, under mu
+	wn       int
+	werr     error
+	writeFn  func(fd uintptr) bool // writeNow, made once
 	backlog  []byte
 	blocking bool             // the drain writes the session's queue: writes may wait
 	sess     *EngineIOSession // whose websocket this is, once it is
@@ -299,30 +312,17 @@ func (b *sendBuffer) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-// tryWrite writes what the socket takes of p at once.
+// tryWrite writes what the socket takes of p at once. It runs under b.mu,
+// its state in b (wp, wn, werr) so that the function handed to the
+// RawConn, made once, allocates nothing per write.
 func (b *sendBuffer) tryWrite(p []byte) (int, error) {
-	n := 0
-	var werr error
-	err := b.raw.Write(func(fd uintptr) bool {
-		for n < len(p) {
-			k, e := syscall.Write(int(fd), p[n:])
-			if k > 0 {
-				n += k
-			}
-			switch {
-			case e == syscall.EINTR:
-				continue
-			case e == syscall.EAGAIN:
-				return true
-			case e != nil:
-				werr = e
-				return true
-			case k <= 0:
-				return true
-			}
-		}
-		return true
-	})
+	b.wp, b.wn, b.werr = p, 0, nil
+	if b.writeFn == nil {
+		b.writeFn = b.writeNow
+	}
+	err := b.raw.Write(b.writeFn)
+	n, werr := b.wn, b.werr
+	b.wp, b.werr = nil, nil
 	if err == nil {
 		err = werr
 	}
@@ -330,6 +330,29 @@ func (b *sendBuffer) tryWrite(p []byte) (int, error) {
 		err = nil
 	}
 	return n, err
+}
+
+// writeNow is tryWrite's function for RawConn.Write: it writes b.wp[b.wn:]
+// until the socket takes no more, never asking RawConn to wait.
+func (b *sendBuffer) writeNow(fd uintptr) bool {
+	for b.wn < len(b.wp) {
+		k, e := syscall.Write(int(fd), b.wp[b.wn:])
+		if k > 0 {
+			b.wn += k
+		}
+		switch {
+		case e == syscall.EINTR:
+			continue
+		case e == syscall.EAGAIN:
+			return true
+		case e != nil:
+			b.werr = e
+			return true
+		case k <= 0:
+			return true
+		}
+	}
+	return true
 }
 
 // drain writes the backlog, waiting for the client, then writes the
@@ -358,19 +381,19 @@ func (b *sendBuffer) drain() {
 		}
 		sess := b.sess
 		b.mu.Unlock()
-		var ws *websocket.Conn
+		claimed := false
 		if sess != nil {
 			sess.mu.Lock()
-			ws = sess.claimLocked(true)
+			claimed = sess.claimLocked(true)
 			sess.mu.Unlock()
 		}
-		if ws != nil {
+		if claimed {
 			// The session's writer now, on this goroutine of its own:
 			// its writes may wait for the client.
 			b.mu.Lock()
 			b.blocking = true
 			b.mu.Unlock()
-			sess.writeQueue(ws, true)
+			sess.writeQueue(true)
 			b.mu.Lock()
 			b.blocking = false
 			b.mu.Unlock()
@@ -383,15 +406,92 @@ func (b *sendBuffer) drain() {
 		b.stalled.Store(false)
 		b.mu.Unlock()
 		if sess != nil {
-			// What was queued after the drain last looked is written by a
-			// writer claimed as usual.
+			// What was queued after the drain last looked goes to the
+			// writers as usual.
 			sess.mu.Lock()
-			ws := sess.claimLocked(false)
+			sess.scheduleLocked()
 			sess.mu.Unlock()
-			if ws != nil {
-				sess.writeQueue(ws, false)
-			}
 		}
 		return
+	}
+}
+
+// writerPool is the server's websocket writers: goroutines that take the
+// sessions with something to write in turn and write each one's queue. A
+// broadcast to ten thousand clients is written by one goroutine per
+// processor looping over the connections, each visit writing all that
+// a session has queued, instead of ten thousand goroutines. Its writes
+// never wait for a client (sendBuffer), so a writer is never stalled by
+// one: it only needs more writers when there are more processors to run
+// them. Writers exist only while sessions wait; the last ends when none
+// does.
+type writerPool struct {
+	srv *Server
+	max int // writers at most: one per processor
+
+	mu      sync.Mutex
+	ready   []*EngineIOSession // waiting: ready[head:]
+	head    int
+	running int
+}
+
+func newWriterPool(srv *Server) *writerPool {
+	return &writerPool{srv: srv, max: runtime.GOMAXPROCS(0)}
+}
+
+// push queues a claimed session and starts a writer when none runs, or
+// when more sessions wait than writers run and a processor is left. The
+// caller holds the session's mu, with the session open or on a goroutine
+// counted in the server's wait group, so the writer's count is added from
+// a nonzero count or before Shutdown waits.
+func (p *writerPool) push(s *EngineIOSession) {
+	p.mu.Lock()
+	if p.head > 0 && len(p.ready) == cap(p.ready) {
+		n := copy(p.ready, p.ready[p.head:])
+		clear(p.ready[n:])
+		p.ready, p.head = p.ready[:n], 0
+	}
+	p.ready = append(p.ready, s)
+	start := p.running == 0 || (p.running < p.max && len(p.ready)-p.head > p.running)
+	if start {
+		p.running++
+		p.srv.wg.Add(1)
+	}
+	p.mu.Unlock()
+	if start {
+		go p.work()
+	}
+}
+
+// work writes the waiting sessions' queues until none waits.
+func (p *writerPool) work() {
+	defer p.srv.wg.Done()
+	yielded := false
+	for {
+		p.mu.Lock()
+		if p.head == len(p.ready) && !yielded {
+			// Let the goroutines that are about to send (the handlers of
+			// the requests just read) run once before ending: a writer
+			// that finds them costs less than one started for them.
+			p.mu.Unlock()
+			yielded = true
+			runtime.Gosched()
+			continue
+		}
+		if p.head == len(p.ready) {
+			p.running--
+			p.ready, p.head = p.ready[:0], 0
+			if cap(p.ready) > 4096 {
+				p.ready = nil // give back what a large burst grew
+			}
+			p.mu.Unlock()
+			return
+		}
+		s := p.ready[p.head]
+		p.ready[p.head] = nil
+		p.head++
+		p.mu.Unlock()
+		yielded = false
+		s.writeQueue(false)
 	}
 }
