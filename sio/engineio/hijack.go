@@ -7,17 +7,17 @@ import (
 	"net/http"
 )
 
-// wsBufferSize is the size of each of the two buffers (read and write) a
-// websocket connection keeps for its whole life. net/http hands a hijacker
-// 4 KiB buffers of each kind; an idle connection would hold 8 KiB it never
-// uses. Frames larger than the buffer are read and written straight from
-// and to the caller's memory by bufio, so a small buffer costs extra
-// system calls only when many small frames arrive in one read.
+// wsBufferSize is the size of the read buffer a websocket connection keeps
+// for its whole life (its write buffer is wsWriteBufferSize: writer.go).
+// net/http hands a hijacker 4 KiB buffers of each kind; an idle connection
+// would hold 8 KiB it never uses. Frames larger than the buffer are read
+// straight into the caller's memory by bufio, so a small buffer costs
+// extra system calls only when many small frames arrive in one read.
 const wsBufferSize = 512
 
 // smallBufferWriter is the http.ResponseWriter handed to the websocket
-// library: its Hijack returns the connection with wsBufferSize buffers in
-// place of net/http's.
+// library: its Hijack returns the connection as a sendBuffer, with small
+// buffers in place of net/http's.
 type smallBufferWriter struct {
 	http.ResponseWriter
 	hj  http.Hijacker
@@ -38,9 +38,10 @@ func (w *smallBufferWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if br.Buffered() == 0 {
 		br = bufio.NewReaderSize(conn, wsBufferSize)
 	}
-	// Writes go through the sendBuffer (writer.go): net/http's writer,
-	// empty after the handshake, is not kept.
-	bw := bufio.NewWriterSize(w.out, wsBufferSize)
+	// Writes go through the sendBuffer (writer.go), which gathers a
+	// batch's frames: net/http's writer, empty after the handshake, is not
+	// kept, and the library's is small.
+	bw := bufio.NewWriterSize(w.out, wsWriteBufferSize)
 	return w.out, bufio.NewReadWriter(br, bw), nil
 }
 

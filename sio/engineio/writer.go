@@ -175,8 +175,9 @@ func dataBytes(ps []Packet) int {
 // scratchPool holds the buffers in which text frames are assembled.
 var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
 
-// writeBatch writes packets onto the websocket and returns how many it
-// wrote; stopOnStall: it stops after a packet that stalled the socket.
+// writeBatch writes packets onto the websocket, gathered by the
+// sendBuffer into few system calls, and returns how many it wrote;
+// stopOnStall: it stops at a write that stalled the socket.
 func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnStall bool) (int, error) {
 	bufp := scratchPool.Get().(*[]byte)
 	defer func() {
@@ -184,6 +185,8 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 			scratchPool.Put(bufp)
 		}
 	}()
+	out := s.out
+	out.collect()
 	for i, p := range batch {
 		// Written without a context, as the reader reads: coder/websocket
 		// would register a cancellation per write. Closing the connection
@@ -195,24 +198,32 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 			*bufp = p.AppendText((*bufp)[:0])
 			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
 		}
+		if err == nil && out.collectedBytes() >= collectFlushAt {
+			err = out.flush(true)
+			if err == nil && stopOnStall && out.backlogged() {
+				_ = out.flush(false)
+				return i + 1, nil
+			}
+		}
 		if err != nil {
+			_ = out.flush(false)
 			return i, err
 		}
-		if stopOnStall && s.out.backlogged() {
-			return i + 1, nil
-		}
 	}
-	return len(batch), nil
+	return len(batch), out.flush(false)
 }
 
 // sendBuffer is the connection under a session's websocket, as the
 // websocket library writes to it: a write never waits for the client. It
 // writes to the socket without blocking; what the socket does not take is
-// kept in backlog (in order, after it every later write), and a goroutine
+// kept in backlog (in order, before every later write), and a goroutine
 // of its own, drain, writes the backlog, waiting for the client, then
 // writes the session's queue (the session's writer, in blocking mode),
-// then ends. Connections that are not TCP sockets (TLS) have every write
-// kept and drained that way.
+// then ends. While a writer writes a batch (collect), the frames are
+// gathered in a pooled buffer and written with one system call when the
+// batch ends: the library's own write buffer is then only
+// wsWriteBufferSize bytes, which an idle connection keeps. Connections
+// that are not TCP sockets (TLS) have every write kept and drained.
 //
 // The methods of a nil *sendBuffer report no backlog (a session before
 // its websocket).
@@ -224,16 +235,23 @@ type sendBuffer struct {
 	pending atomic.Int64 // len(backlog)
 	stalled atomic.Bool  // backlog kept or being written: the drain is the writer
 
-	mu       sync.Mutex
-	wp       []byte // tryWrite's state, under mu
-	wn       int
-	werr     error
-	writeFn  func(fd uintptr) bool // writeNow, made once
-	backlog  []byte
-	blocking bool             // the drain writes the session's queue: writes may wait
-	sess     *EngineIOSession // whose websocket this is, once it is
-	err      error
+	mu        sync.Mutex
+	collected *[]byte // the batch being written, from framePool; nil outside collect
+	backlog   []byte
+	blocking  bool             // the drain writes the session's queue: writes may wait
+	sess      *EngineIOSession // whose websocket this is, once it is
+	err       error
 }
+
+// wsWriteBufferSize is the websocket library's write buffer: frame
+// headers go through it to the sendBuffer, which gathers a batch's frames.
+const wsWriteBufferSize = 16
+
+// framePool holds the buffers a batch's frames are gathered in.
+var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// collectFlushAt is how much a batch gathers before it is written.
+const collectFlushAt = 64 << 10
 
 func newSendBuffer(srv *Server, c net.Conn) *sendBuffer {
 	b := &sendBuffer{Conn: c, srv: srv}
@@ -261,21 +279,77 @@ func (b *sendBuffer) attach(sess *EngineIOSession) {
 	b.mu.Unlock()
 }
 
-// Write writes p without waiting for the client (but in blocking mode).
-// Every caller holds a count of the server's wait group (a session's
-// writer, the websocket's reader answering a ping, a close handshake), so
-// the drain it may start is counted from a nonzero count.
+// Write writes p without waiting for the client (but in blocking mode),
+// or gathers it during a batch. Every caller holds a count of the
+// server's wait group (a writer, the websocket's reader answering a ping,
+// a close handshake), so the drain it may start is counted from a nonzero
+// count.
 func (b *sendBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
+	if b.collected != nil && b.err == nil {
+		*b.collected = append(*b.collected, p...)
+		b.mu.Unlock()
+		return len(p), nil
+	}
+	return b.sendLocked(p)
+}
+
+// collect starts gathering a batch's frames.
+func (b *sendBuffer) collect() {
+	b.mu.Lock()
+	if b.collected == nil {
+		b.collected = framePool.Get().(*[]byte)
+	}
+	b.mu.Unlock()
+}
+
+// collectedBytes is what the batch has gathered.
+func (b *sendBuffer) collectedBytes() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.collected == nil {
+		return 0
+	}
+	return len(*b.collected)
+}
+
+// flush writes what the batch gathered; more goes on being gathered when
+// more is true.
+func (b *sendBuffer) flush(more bool) error {
+	b.mu.Lock()
+	bp := b.collected
+	if bp == nil {
+		b.mu.Unlock()
+		return nil
+	}
+	if more {
+		b.collected = framePool.Get().(*[]byte)
+	} else {
+		b.collected = nil
+	}
+	var err error
+	if len(*bp) > 0 {
+		_, err = b.sendLocked(*bp) // releases mu
+	} else {
+		b.mu.Unlock()
+	}
+	if cap(*bp) <= 2*collectFlushAt {
+		*bp = (*bp)[:0]
+		framePool.Put(bp)
+	}
+	return err
+}
+
+// sendLocked writes p, with b.mu held, which it releases: at once in
+// blocking mode (after any control frame kept meanwhile), else without
+// blocking, keeping what the socket does not take.
+func (b *sendBuffer) sendLocked(p []byte) (int, error) {
 	if b.err != nil {
 		err := b.err
 		b.mu.Unlock()
 		return 0, err
 	}
 	if b.blocking {
-		// Only the drain's writes and the websocket library's own control
-		// frames, one frame at a time: a control frame kept meanwhile goes
-		// first.
 		kept := b.backlog
 		b.backlog = nil
 		b.pending.Store(0)
@@ -312,33 +386,45 @@ func (b *sendBuffer) Write(p []byte) (int, error) {
 	return total, nil
 }
 
-// tryWrite writes what the socket takes of p at once. It runs under b.mu,
-// its state in b (wp, wn, werr) so that the function handed to the
-// RawConn, made once, allocates nothing per write.
+// writeState is tryWrite's state, pooled so that the function handed to
+// RawConn.Write, made once per state, allocates nothing per write.
+type writeState struct {
+	p   []byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool
+}
+
+var writeStatePool = sync.Pool{New: func() any {
+	w := &writeState{}
+	w.fn = w.writeNow
+	return w
+}}
+
+// tryWrite writes what the socket takes of p at once.
 func (b *sendBuffer) tryWrite(p []byte) (int, error) {
-	b.wp, b.wn, b.werr = p, 0, nil
-	if b.writeFn == nil {
-		b.writeFn = b.writeNow
-	}
-	err := b.raw.Write(b.writeFn)
-	n, werr := b.wn, b.werr
-	b.wp, b.werr = nil, nil
+	w := writeStatePool.Get().(*writeState)
+	w.p, w.n, w.err = p, 0, nil
+	err := b.raw.Write(w.fn)
+	n := w.n
 	if err == nil {
-		err = werr
+		err = w.err
 	}
+	w.p, w.err = nil, nil
+	writeStatePool.Put(w)
 	if errors.Is(err, syscall.EAGAIN) {
 		err = nil
 	}
 	return n, err
 }
 
-// writeNow is tryWrite's function for RawConn.Write: it writes b.wp[b.wn:]
-// until the socket takes no more, never asking RawConn to wait.
-func (b *sendBuffer) writeNow(fd uintptr) bool {
-	for b.wn < len(b.wp) {
-		k, e := syscall.Write(int(fd), b.wp[b.wn:])
+// writeNow is RawConn.Write's function: it writes w.p[w.n:] until the
+// socket takes no more, never asking RawConn to wait.
+func (w *writeState) writeNow(fd uintptr) bool {
+	for w.n < len(w.p) {
+		k, e := syscall.Write(int(fd), w.p[w.n:])
 		if k > 0 {
-			b.wn += k
+			w.n += k
 		}
 		switch {
 		case e == syscall.EINTR:
@@ -346,7 +432,7 @@ func (b *sendBuffer) writeNow(fd uintptr) bool {
 		case e == syscall.EAGAIN:
 			return true
 		case e != nil:
-			b.werr = e
+			w.err = e
 			return true
 		case k <= 0:
 			return true
