@@ -10,15 +10,17 @@
 //
 // Goroutines. A websocket connection has one goroutine of its own, its
 // reader; the HTTP handler that accepted it returns, so that net/http frees
-// the request. A session's writer is a goroutine that exists only while its
-// queue has something to write, and writes to that session alone: senders
-// never write or wait, and a client that stops reading blocks nothing but
-// its own writer (writer.go states the rules). A long-polling session has
-// no goroutine between requests. The heartbeat of every session is one
+// the request. Senders only queue; the server's writers, at most one per
+// processor and only while sessions wait, write each waiting session's
+// queue in turn, never waiting for a client: what a socket does not take
+// at once is written by a goroutine of that session's own, which exists
+// only while its client is behind (writer.go states the rules). A client
+// that stops reading holds up nothing but that goroutine. A long-polling
+// session has no goroutine between requests. The heartbeat of every session is one
 // timer. Every goroutine is counted by the server, and Shutdown waits for
 // them.
 //
-// Memory. An idle websocket session holds its reader's stack, 512-byte read
-// and write buffers in place of net/http's 4 KiB ones, and no part of the
-// HTTP request but its headers and query.
+// Memory. An idle websocket session holds its reader's stack, a 512-byte
+// read buffer and a 16-byte write buffer in place of net/http's 4 KiB
+// ones, and no part of the HTTP request but its headers and query.
 package engineio

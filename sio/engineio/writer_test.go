@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"runtime"
 	"strings"
@@ -228,4 +229,79 @@ func dialWithoutReading(t *testing.T, s *testServer) (string, net.Conn) {
 	var o struct{ SID string }
 	require.NoError(t, json.Unmarshal([]byte(open[1:]), &o))
 	return o.SID, conn
+}
+
+// A client that stops reading, and reads again later, gets everything,
+// once and in order, while the server goes on sending: what its socket
+// did not take waits for it (the drain), then the queue.
+func TestAClientThatPausesReadingGetsEverythingInOrder(t *testing.T) {
+	t.Parallel()
+	s := newTestServerWith(t, &engineio.Options{PingInterval: time.Hour, PingTimeout: time.Hour},
+		serverConfig{noEcho: true, listen: smallSendBuffers})
+	sid, conn := dialWithoutReading(t, s)
+	defer conn.Close()
+	a := s.sock(sid)
+	const n = 4000
+	pad := strings.Repeat("p", 1000)
+	sent := make(chan error, 1)
+	go func() {
+		for i := range n {
+			if err := a.sock.Send(fmt.Appendf(nil, "%d %s", i, pad), false); err != nil {
+				sent <- err
+				return
+			}
+			if i == n/2 {
+				time.Sleep(50 * time.Millisecond) // the socket is stalled by now
+			}
+		}
+		sent <- nil
+	}()
+	time.Sleep(100 * time.Millisecond) // the client does not read meanwhile
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(2*waitTimeout)))
+	br := bufio.NewReader(conn)
+	for i := range n {
+		require.Equal(t, fmt.Sprintf("4%d %s", i, pad), readServerTextFrame(t, br), "frame %d", i)
+	}
+	require.NoError(t, <-sent)
+	s.expectOpen(sid)
+}
+
+// Over TLS the connection is not a socket the server writes to without
+// blocking: every write goes through the drain, in order all the same.
+func TestWritesOverTLS(t *testing.T) {
+	t.Parallel()
+	srv := engineio.NewServer(nil)
+	opened := make(chan *engineio.EngineIOSocket, 1)
+	srv.OnConnection(func(sock *engineio.EngineIOSocket) { opened <- sock })
+	ts := httptest.NewTLSServer(srv)
+	defer ts.Close()
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*waitTimeout)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, "wss"+strings.TrimPrefix(ts.URL, "https")+"/?EIO=4&transport=websocket",
+		&websocket.DialOptions{HTTPClient: ts.Client()})
+	require.NoError(t, err)
+	defer c.CloseNow()
+	_, open, err := c.Read(ctx)
+	require.NoError(t, err)
+	require.True(t, strings.HasPrefix(string(open), "0{"))
+	sock := <-opened
+	const n = 3000
+	go func() {
+		for i := range n {
+			if sock.Send(fmt.Appendf(nil, "%d", i), i%7 == 0) != nil {
+				return
+			}
+		}
+	}()
+	for i := range n {
+		typ, data, err := c.Read(ctx)
+		require.NoError(t, err)
+		if i%7 == 0 {
+			require.Equal(t, websocket.MessageBinary, typ)
+			require.Equal(t, fmt.Sprint(i), string(data))
+		} else {
+			require.Equal(t, fmt.Sprint("4", i), string(data))
+		}
+	}
 }
