@@ -39,7 +39,7 @@ type serverSpec struct {
 	build  string   // Go package to build into bin/<name>, "" for node
 	tags   string
 	dir    string // module directory to build in, when not this one (-before)
-	wsOnly bool // no long-polling: S6 and the polling half of S5 are skipped
+	wsOnly bool   // no long-polling: S6 and the polling half of S5 are skipped
 }
 
 var allServers = []serverSpec{
