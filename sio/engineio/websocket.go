@@ -84,7 +84,7 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		return
 	}
 	open := c.srv.openPacket(sess.id, TransportWebSocket)
-	if err := conn.Write(context.Background(), websocket.MessageText, open.AppendText(nil)); err != nil {
+	if err := writeFrame(conn, out, websocket.MessageText, open.AppendText(nil)); err != nil {
 		_ = conn.CloseNow()
 		sess.closeNow(ReasonTransportError, err)
 		return
@@ -180,7 +180,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer) bool 
 			s.probed = true
 			s.wakePollLocked()
 			s.mu.Unlock()
-			if err := conn.Write(context.Background(), websocket.MessageText, []byte("3probe")); err != nil {
+			if err := writeFrame(conn, out, websocket.MessageText, []byte("3probe")); err != nil {
 				return false
 			}
 		case "5":

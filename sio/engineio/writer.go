@@ -250,8 +250,12 @@ const wsWriteBufferSize = 16
 // framePool holds the buffers a batch's frames are gathered in.
 var framePool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// collectFlushAt is how much a batch gathers before it is written.
-const collectFlushAt = 64 << 10
+// collectFlushAt is how much a batch gathers before it is written;
+// directWriteAt the write large enough to go to the socket as it is.
+const (
+	collectFlushAt = 64 << 10
+	directWriteAt  = 8 << 10
+)
 
 func newSendBuffer(srv *Server, c net.Conn) *sendBuffer {
 	b := &sendBuffer{Conn: c, srv: srv}
@@ -287,9 +291,21 @@ func (b *sendBuffer) attach(sess *EngineIOSession) {
 func (b *sendBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	if b.collected != nil && b.err == nil {
-		*b.collected = append(*b.collected, p...)
-		b.mu.Unlock()
-		return len(p), nil
+		if len(p) < directWriteAt {
+			*b.collected = append(*b.collected, p...)
+			b.mu.Unlock()
+			return len(p), nil
+		}
+		// A large write is not copied: what was gathered goes first.
+		if len(*b.collected) > 0 {
+			// Only this writer touches collected; what sendLocked keeps,
+			// it copies.
+			if _, err := b.sendLocked(*b.collected); err != nil {
+				return 0, err
+			}
+			b.mu.Lock()
+			*b.collected = (*b.collected)[:0]
+		}
 	}
 	return b.sendLocked(p)
 }
@@ -580,4 +596,15 @@ func (p *writerPool) work() {
 		yielded = false
 		s.writeQueue(false)
 	}
+}
+
+// writeFrame writes one message on a websocket that has no writer yet (the
+// handshake's open packet, the probe's answer), in one system call.
+func writeFrame(ws *websocket.Conn, out *sendBuffer, typ websocket.MessageType, data []byte) error {
+	out.collect()
+	if err := ws.Write(context.Background(), typ, data); err != nil {
+		_ = out.flush(false)
+		return err
+	}
+	return out.flush(false)
 }
