@@ -568,18 +568,8 @@ func (p *writerPool) push(s *EngineIOSession) {
 // work writes the waiting sessions' queues until none waits.
 func (p *writerPool) work() {
 	defer p.srv.wg.Done()
-	yielded := false
 	for {
 		p.mu.Lock()
-		if p.head == len(p.ready) && !yielded {
-			// Let the goroutines that are about to send (the handlers of
-			// the requests just read) run once before ending: a writer
-			// that finds them costs less than one started for them.
-			p.mu.Unlock()
-			yielded = true
-			runtime.Gosched()
-			continue
-		}
 		if p.head == len(p.ready) {
 			p.running--
 			p.ready, p.head = p.ready[:0], 0
@@ -593,7 +583,6 @@ func (p *writerPool) work() {
 		p.ready[p.head] = nil
 		p.head++
 		p.mu.Unlock()
-		yielded = false
 		s.writeQueue(false)
 	}
 }
