@@ -18,6 +18,26 @@ import (
 // batch warms up (Node.js compiling, the race detector's cold start on a
 // shared machine): its acks are not held to 50 ms, but every packet is.
 func TestInteropUpgradeUnderLoad(t *testing.T) {
+	// The 50 ms are real time on a machine the tests share: a run whose
+	// only faults are late acks (or the resends they cause) is run once
+	// more, and those faults fail the test only if the second run has them
+	// too. The code this guards against failed every run, a third of the
+	// sockets with all their acks late. Faults of order or count fail at
+	// once.
+	late := upgradeStress(t)
+	if len(late) > 0 {
+		t.Logf("first run: %d sockets with late acks (the machine is loaded?), running again: %v", len(late), late[0])
+		late = upgradeStress(t)
+	}
+	for _, l := range late {
+		t.Error(l)
+	}
+}
+
+// upgradeStress runs the stress once; it fails the test on faults of
+// order or count, and returns the faults of timing.
+func upgradeStress(t *testing.T) (late []string) {
+	t.Helper()
 	const warm, concurrent, k = 10, 10, 20
 	const total = 200 + warm
 	e := newTestEnv(t, nil)
@@ -67,27 +87,39 @@ func TestInteropUpgradeUnderLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("after %d sockets: %v", done, err)
 		}
-		switch ev.Name() {
-		case "done":
-			done++
-			warmUp := ev.Int("i") < warm
-			if (!warmUp && (ev.Int("ackErrors") != 0 || ev.Int("retryErrors") != 0)) ||
-				ev.Int("downBad") != 0 || ev.String("transport") != "websocket" {
-				t.Errorf("socket %d: %v", ev.Int("i"), ev)
-			}
-			mu.Lock()
-			v, r := bySID[ev.String("sid")], bySID["r:"+ev.String("eid")]
-			mu.Unlock()
-			if v == nil || r == nil || !countsUp(v.seq, k) || (!warmUp && !countsUp(r.retry, k)) {
-				t.Errorf("socket %d: the server got %+v and %+v", ev.Int("i"), v, r)
-			}
-		default:
+		if ev.Name() != "done" {
 			t.Fatalf("after %d sockets: %v", done, ev)
+		}
+		done++
+		warmUp := ev.Int("i") < warm
+		if ev.Int("downBad") != 0 || ev.String("transport") != "websocket" {
+			t.Fatalf("socket %d: %v", ev.Int("i"), ev)
+		}
+		mu.Lock()
+		v, r := bySID[ev.String("sid")], bySID["r:"+ev.String("eid")]
+		mu.Unlock()
+		if v == nil || r == nil || !countsUp(v.seq, k) || !countsUp(dedup(r.retry), k) {
+			t.Fatalf("socket %d: the server got %+v and %+v", ev.Int("i"), v, r)
+		}
+		if !warmUp && (ev.Int("ackErrors") != 0 || ev.Int("retryErrors") != 0 || len(r.retry) != k) {
+			late = append(late, fmt.Sprintf("socket %d: %v; retried events at the server %v", ev.Int("i"), ev, r.retry))
 		}
 	}
 	if ev, err := p.Next(30 * time.Second); err != nil || ev.Name() != "finished" {
 		t.Fatalf("finished: %v %v", ev, err)
 	}
+	return late
+}
+
+// dedup drops repeats that follow each other (a retried event).
+func dedup(got []int) []int {
+	var out []int
+	for i, g := range got {
+		if i == 0 || g != got[i-1] {
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // countsUp reports whether got is 0, 1, ..., n-1.
