@@ -137,6 +137,7 @@ func (s *EngineIOSession) writeQueue(fromDrain bool) {
 			go func() {
 				defer s.srv.wg.Done()
 				s.closeNow(ReasonTransportError, err)
+				s.finishClose() // nothing is left to write
 			}()
 			return
 		}
@@ -475,8 +476,12 @@ func (b *sendBuffer) drain() {
 				b.err = err
 				b.backlog = nil
 				b.pending.Store(0)
+				sess := b.sess
 				b.mu.Unlock()
 				_ = b.Conn.Close()
+				if sess != nil {
+					sess.finishClose() // nothing is left to drain
+				}
 				return
 			}
 			b.mu.Unlock()
