@@ -23,9 +23,9 @@ import (
 // to the server's writers (writerPool: at most one goroutine per
 // processor, started when sessions wait, ended when none does); a writer
 // takes one session at a time and writes its whole queue (its frames
-// gathered into few system calls), and the mark is
-// cleared under s.mu only once the queue is found empty, so a connection
-// never has two writers and an idle server has no writer at all. A writer
+// gathered into few system calls), and the mark is cleared under s.mu
+// only once the queue is found empty, so a connection never has two
+// writers and an idle server has no writer at all. A writer
 // never waits for a client: a websocket's connection (sendBuffer) writes
 // to the socket without blocking and keeps what the socket does not take,
 // and a goroutine of that session's own (drain) writes it, waiting as long
