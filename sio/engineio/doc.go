@@ -10,17 +10,17 @@
 //
 // Goroutines. A websocket connection has one goroutine of its own, its
 // reader; the HTTP handler that accepted it returns, so that net/http frees
-// the request. Writes go through the server's writer pool: one writer per
-// processor takes the sessions that have something to send in turn, and a
-// stall timer adds a writer when a client that stops reading blocks one.
-// A caller that brackets its sends with BeginBatch and EndBatch (the
-// Socket.IO layer does, around each handler) writes them itself at
-// EndBatch, and no writer is started for them unless EndBatch is late. A
-// long-polling session has no goroutine between requests. The heartbeat of
-// every session is one timer. Every goroutine is counted by the server, and
-// Shutdown waits for them.
+// the request. Senders only queue; the server's writers, at most one per
+// processor and only while sessions wait, write each waiting session's
+// queue in turn, never waiting for a client: what a socket does not take
+// at once is written by a goroutine of that session's own, which exists
+// only while its client is behind (writer.go states the rules). A client
+// that stops reading holds up nothing but that goroutine. A long-polling
+// session has no goroutine between requests. The heartbeat of every session is one
+// timer. Every goroutine is counted by the server, and Shutdown waits for
+// them.
 //
-// Memory. An idle websocket session holds its reader's stack, 512-byte read
-// and write buffers in place of net/http's 4 KiB ones, and no part of the
-// HTTP request but its headers and query.
+// Memory. An idle websocket session holds its reader's stack, a 512-byte
+// read buffer and a 16-byte write buffer in place of net/http's 4 KiB
+// ones, and no part of the HTTP request but its headers and query.
 package engineio

@@ -12,8 +12,9 @@ var (
 	ErrInvalidPacket = errors.New("engineio: invalid packet")
 	// ErrSessionClosed is returned when sending on a closed session.
 	ErrSessionClosed = errors.New("engineio: session closed")
-	// ErrQueueFull reports a client that does not read fast enough: its
-	// outbound queue reached Options.MaxQueuedPackets and it was closed.
+	// ErrQueueFull reports a client that does not read fast enough: it
+	// left more than Options.MaxQueuedBytes unread (or its queue reached
+	// MaxQueuedPackets, when set) and it was closed.
 	ErrQueueFull = errors.New("engineio: outbound queue full")
 	// ErrPayloadTooLarge reports a request body or frame over MaxPayload.
 	ErrPayloadTooLarge = errors.New("engineio: payload too large")

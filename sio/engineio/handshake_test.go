@@ -173,8 +173,8 @@ func TestOptionsDefaults(t *testing.T) {
 		if !slices.Equal(o.Transports, []string{"polling", "websocket"}) {
 			t.Errorf("transports %q", o.Transports)
 		}
-		if o.MaxQueuedPackets != 4096 {
-			t.Errorf("MaxQueuedPackets %d", o.MaxQueuedPackets)
+		if o.MaxQueuedBytes != 16<<20 || o.MaxQueuedPackets != 0 {
+			t.Errorf("MaxQueuedBytes %d, MaxQueuedPackets %d", o.MaxQueuedBytes, o.MaxQueuedPackets)
 		}
 		if o.HTTPCompression == nil || o.HTTPCompression.Disabled || o.HTTPCompression.Threshold != 1024 {
 			t.Errorf("HTTPCompression %+v", o.HTTPCompression)

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -70,6 +71,9 @@ type testServer struct {
 type serverConfig struct {
 	noEcho bool                                // record messages but do not echo them
 	onOpen func(sock *engineio.EngineIOSocket) // called after the recording set-up
+	// listen, when set, wraps the test server's listener (to set socket
+	// options on the accepted connections).
+	listen func(net.Listener) net.Listener
 }
 
 func newTestServer(t *testing.T, opts *engineio.Options) *testServer {
@@ -78,7 +82,10 @@ func newTestServer(t *testing.T, opts *engineio.Options) *testServer {
 
 func newTestServerWith(t *testing.T, opts *engineio.Options, cfg serverConfig) *testServer {
 	t.Helper()
-	s := newBareServer(t, engineio.NewServer(opts))
+	srv := engineio.NewServer(opts)
+	mux := http.NewServeMux()
+	mux.Handle("/engine.io/", srv)
+	s := newServerOn(t, srv, mux, "/engine.io/", cfg.listen)
 	s.srv.OnConnection(func(sock *engineio.EngineIOSocket) {
 		a := &appSock{
 			sock:   sock,
@@ -125,7 +132,7 @@ func newBareServer(t *testing.T, srv *engineio.Server) *testServer {
 }
 
 // newServerOn serves h, which reaches srv, with requests sent to path.
-func newServerOn(t *testing.T, srv *engineio.Server, h http.Handler, path string) *testServer {
+func newServerOn(t *testing.T, srv *engineio.Server, h http.Handler, path string, listen ...func(net.Listener) net.Listener) *testServer {
 	s := &testServer{
 		t:      t,
 		srv:    srv,
@@ -151,6 +158,11 @@ func newServerOn(t *testing.T, srv *engineio.Server, h http.Handler, path string
 		h.ServeHTTP(w, r)
 	}))
 	s.ts.Config.ErrorLog = log.New(&s.httpLog, "", 0)
+	for _, l := range listen {
+		if l != nil {
+			s.ts.Listener = l(s.ts.Listener)
+		}
+	}
 	s.ts.Start()
 	s.base = s.ts.URL + path
 	t.Cleanup(s.close)

@@ -31,9 +31,19 @@ type Options struct {
 	// MaxPayload is the largest request body (long-polling) or websocket
 	// message accepted, in bytes (Node's maxHttpBufferSize). Default 1e6.
 	MaxPayload int64
-	// MaxQueuedPackets bounds a session's outbound queue; a client that lets
-	// it fill is closed with "transport error" (ErrQueueFull) instead of
-	// blocking its senders. Default 4096.
+	// MaxQueuedBytes bounds what a client leaves unread: the bytes of the
+	// packets queued for it (or being written to it) that its socket has
+	// not taken yet. A client past it is closed with "transport error"
+	// (ErrQueueFull) instead of its senders blocking or memory growing
+	// without bound; a client that keeps reading drains its queue and is
+	// never closed for a burst that fits. A packet's bytes are its data
+	// (a broadcast's bytes, shared by every recipient, count for each).
+	// Default 16 MiB. One packet larger than the bound is accepted on an
+	// empty queue.
+	MaxQueuedBytes int
+	// MaxQueuedPackets, when positive, also bounds the number of packets
+	// queued for a client, as MaxQueuedBytes bounds their bytes. Default 0:
+	// no count of its own.
 	MaxQueuedPackets int
 
 	// Transports lists the transports accepted, among TransportPolling and
@@ -151,8 +161,11 @@ func (o *Options) withDefaults() *Options {
 	if c.MaxPayload <= 0 {
 		c.MaxPayload = 1_000_000
 	}
-	if c.MaxQueuedPackets <= 0 {
-		c.MaxQueuedPackets = 4096
+	if c.MaxQueuedBytes <= 0 {
+		c.MaxQueuedBytes = 16 << 20
+	}
+	if c.MaxQueuedPackets < 0 {
+		c.MaxQueuedPackets = 0
 	}
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = 60 * time.Second

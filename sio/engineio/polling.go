@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"strconv"
-	"time"
 )
 
 // LongPollingConsumer is the HTTP long-polling transport (protocol v4,
@@ -33,12 +32,6 @@ func (c *LongPollingConsumer) ServeHTTP(w http.ResponseWriter, r *http.Request) 
 	c.srv.ServeHTTP(w, r)
 }
 
-// upgradeGrace is how long a GET that arrives after the probe was answered
-// waits for the upgrade packet before it is answered with a noop: if the
-// upgrade completes meanwhile, the GET gets the 400 that a request on an
-// upgraded session gets.
-const upgradeGrace = 50 * time.Millisecond
-
 func (c *LongPollingConsumer) handshake(w http.ResponseWriter, r *http.Request) {
 	sess := c.srv.register(TransportPolling, r)
 	if sess == nil {
@@ -63,7 +56,14 @@ func (c *LongPollingConsumer) serve(w http.ResponseWriter, r *http.Request, sess
 }
 
 // poll answers a GET with the queued packets, waiting for some when the
-// queue is empty.
+// queue is empty. Until the upgrade packet moves the session to the
+// websocket, long-polling is its transport and is flushed as usual. Once
+// the probe is answered, a GET with nothing to send gets a noop at once
+// (one waiting as the probe is answered too), so that the client, which
+// holds what it sends while it upgrades, can finish the upgrade: the
+// Node.js server sends that noop at its next 100 ms check, which holds a
+// client's packets (a 50 ms ack) for up to 100 ms when its poll crosses
+// the probe.
 func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
 	sess.mu.Lock()
 	switch {
@@ -81,13 +81,16 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		sess.closeNow(ReasonTransportError, errOverlap)
 		protocolError(CodeBadRequest).writeTo(w)
 		return
-	case sess.probed:
-		ch := sess.upgradedCh
-		sess.mu.Unlock()
-		c.answerDuringUpgrade(w, r, sess, ch)
-		return
 	}
 	for len(sess.queue) == 0 && !sess.closed {
+		// A noop: once probed, or when the upgrade packet came while the
+		// GET waited (a client that did not wait for it): the queue is then
+		// the websocket's.
+		if sess.probed || sess.transport != TransportPolling {
+			sess.mu.Unlock()
+			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
+			return
+		}
 		wake := make(chan struct{}, 1)
 		sess.pollWake = wake
 		sess.mu.Unlock()
@@ -103,17 +106,13 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		}
 		sess.mu.Lock()
 		sess.pollWake = nil
-		// Woken by the probe, this GET ends with a noop; so too if the
-		// upgrade packet came before it could answer (a client that did
-		// not wait for it): the queue is then the websocket's.
-		if sess.transport != TransportPolling || (sess.probed && !sess.closed) {
-			sess.mu.Unlock()
-			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
-			return
-		}
 	}
 	batch := sess.takeQueueLocked()
+	for _, p := range batch {
+		sess.unread -= len(p.Data)
+	}
 	var tail []byte
+	finished := false
 	if sess.closed {
 		if sess.clientClose {
 			tail = []byte{'0' + byte(PacketNoop)}
@@ -122,10 +121,14 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		}
 		if sess.finalPoll {
 			sess.finalPoll = false
-			defer c.srv.unregister(sess)
+			finished = true
 		}
 	}
 	sess.mu.Unlock()
+	if finished {
+		c.srv.unregister(sess)
+		sess.finishClose()
+	}
 	var body []byte
 	for _, p := range batch {
 		body = AppendPayloadRecord(body, p)
@@ -137,28 +140,6 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		body = append(body, tail...)
 	}
 	c.writePayload(w, r, body)
-}
-
-// answerDuringUpgrade answers a GET that arrives once the probe has been
-// answered: with a noop, unless the upgrade completes within upgradeGrace.
-func (c *LongPollingConsumer) answerDuringUpgrade(w http.ResponseWriter, r *http.Request, sess *EngineIOSession, upgraded chan struct{}) {
-	if upgraded != nil {
-		t := time.NewTimer(upgradeGrace)
-		select {
-		case <-upgraded:
-		case <-t.C:
-		case <-r.Context().Done():
-		}
-		t.Stop()
-	}
-	sess.mu.Lock()
-	onWS := sess.transport == TransportWebSocket
-	sess.mu.Unlock()
-	if onWS {
-		protocolError(CodeBadRequest).writeTo(w)
-		return
-	}
-	c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
 }
 
 // push reads a POST's payload and delivers its packets, then answers "ok".

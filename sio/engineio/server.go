@@ -42,7 +42,7 @@ type Server struct {
 
 	wg sync.WaitGroup // every goroutine the server's sessions start
 
-	writers *writerPool // the websocket writers
+	writers *writerPool // the websocket writers (writer.go)
 }
 
 var _ http.Handler = (*Server)(nil)

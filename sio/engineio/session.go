@@ -1,7 +1,6 @@
 package engineio
 
 import (
-	"context"
 	"errors"
 	"sync"
 	"sync/atomic"
@@ -15,9 +14,9 @@ import (
 // drain, the heartbeat timer, the upgrade state and the close reason.
 //
 // An idle session holds no goroutine of its own but the websocket reader
-// (when on websocket): the heartbeat is one timer, and the server's writer
-// pool writes the queue onto the websocket when there is something to
-// write.
+// (when on websocket): the heartbeat is one timer, and a writer exists only
+// while the queue has something to write (writer.go states the rules of
+// the write path).
 //
 // Concurrency: id, srv, sock and req are set at creation and read-only;
 // every field under mu is owned by whoever holds mu. Incoming packets are
@@ -35,24 +34,24 @@ type EngineIOSession struct {
 
 	deliverMu sync.Mutex // serializes delivery of incoming packets
 
-	mu         sync.Mutex
-	transport  string          // TransportPolling or TransportWebSocket
-	queue      []Packet        // outbound packets not yet handed to a transport
-	spare      []Packet        // a drained queue kept for reuse
-	ws         *websocket.Conn // the websocket, once on websocket
-	writing    bool            // the session has, or is in, a turn with the websocket writers
-	queuedTurn bool            // a turn of the session waits in the writer pool, not yet claimed
-	holds      int32           // BeginBatch calls not yet ended: a writer is not started for the session
+	mu        sync.Mutex
+	transport string          // TransportPolling or TransportWebSocket
+	queue     []Packet        // outbound packets not yet handed to a transport
+	spare     []Packet        // a drained queue kept for reuse
+	unread    int             // data bytes queued or being written: see writer.go
+	ws        *websocket.Conn // the websocket, once on websocket
+	out       *sendBuffer     // the connection under ws (writer.go)
+	writing   bool            // a goroutine is the session's writer (writer.go)
+	wsClosing bool            // the websocket's close handshake has begun
 
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
 
 	upgrading    bool            // a websocket probe connection exists
-	probed       bool            // the probe answered "3probe": polling must noop
+	probed       bool            // the probe answered "3probe": a GET with nothing to send gets a noop
 	closeOnProbe bool            // closed by the application while probed: finish the upgrade, drain, close
 	probe        *websocket.Conn // the probe connection during an upgrade
 	upgradeTimer *time.Timer
-	upgradedCh   chan struct{} // closed when the upgrade completes or fails
 
 	hb           *time.Timer // heartbeat: next ping, or the pong deadline
 	hbDeadline   time.Time   // when hb is due; an earlier firing is stale
@@ -63,6 +62,11 @@ type EngineIOSession struct {
 	closeErr    error
 	clientClose bool // the client sent a close packet: a pending poll gets noop
 	finalPoll   bool // closed gracefully on polling: one more GET gets the rest
+	// closeTimer bounds what a close leaves running (a drain onto a client
+	// that stopped reading, the wait for an upgrade or a final GET); it is
+	// stopped when that is over (finishClose), so that a closed session is
+	// not kept alive by it.
+	closeTimer *time.Timer
 
 	// onMessage is not under deliverMu, so that the application may set it
 	// from its callbacks (OnClose runs inside a delivery when the message
@@ -115,11 +119,7 @@ func (s *EngineIOSession) onHeartbeat() {
 	}
 	s.awaitingPong = true
 	s.resetHeartbeatLocked(s.srv.opts.PingTimeout)
-	err := s.enqueueLocked(Packet{Type: PacketPing})
-	s.mu.Unlock()
-	if err != nil {
-		s.closeNow(ReasonTransportError, err)
-	}
+	_ = s.unlockAndWrite(s.enqueueLocked(Packet{Type: PacketPing}))
 }
 
 func (s *EngineIOSession) resetHeartbeatLocked(d time.Duration) {
@@ -152,6 +152,15 @@ func (s *EngineIOSession) send(packets ...Packet) error {
 			break
 		}
 	}
+	return s.unlockAndWrite(err)
+}
+
+// unlockAndWrite ends a send: it hands the session to the writers when
+// it has no writer, and releases mu; a full queue closes the session.
+func (s *EngineIOSession) unlockAndWrite(err error) error {
+	if err == nil {
+		s.scheduleLocked()
+	}
 	s.mu.Unlock()
 	if err != nil {
 		s.closeNow(ReasonTransportError, err)
@@ -174,67 +183,7 @@ func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
 		}
 		err = s.enqueueLocked(Packet{Type: PacketMessage, Data: b, Binary: true})
 	}
-	s.mu.Unlock()
-	if err != nil {
-		s.closeNow(ReasonTransportError, err)
-	}
-	return err
-}
-
-// enqueueLocked appends p to the outbound queue and wakes the transport that
-// drains it. It returns ErrQueueFull when the client is not keeping up; the
-// caller then closes the session (after releasing mu).
-func (s *EngineIOSession) enqueueLocked(p Packet) error {
-	if len(s.queue) >= s.srv.opts.MaxQueuedPackets {
-		return ErrQueueFull
-	}
-	if s.queue == nil && s.spare != nil {
-		s.queue, s.spare = s.spare, nil
-	}
-	s.queue = append(s.queue, p)
-	s.wakeLocked()
-	if s.holds > 0 && s.queuedTurn && len(s.queue) == heldQueueKick {
-		// A batch that sends this much is not about to end: write while
-		// it goes on rather than let the queue fill up to its limit.
-		s.srv.writers.kick()
-	}
-	return nil
-}
-
-// heldQueueKick is the queue length at which a session held by BeginBatch
-// gets a writer without waiting for EndBatch or the stall timer.
-const heldQueueKick = 256
-
-// wakeLocked tells the current transport that the queue has packets.
-func (s *EngineIOSession) wakeLocked() {
-	switch {
-	case s.transport == TransportWebSocket:
-		if !s.writing && s.ws != nil {
-			s.writing = true
-			s.queueTurnLocked(s.ws)
-		}
-	case s.pollWake != nil:
-		select {
-		case s.pollWake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-// takeQueueLocked hands the queued packets to a transport.
-func (s *EngineIOSession) takeQueueLocked() []Packet {
-	q := s.queue
-	s.queue = nil
-	return q
-}
-
-// recycleLocked keeps a drained batch's array for the next queue.
-func (s *EngineIOSession) recycleLocked(batch []Packet) {
-	if cap(batch) > 64 || s.spare != nil {
-		return
-	}
-	clear(batch)
-	s.spare = batch[:0]
+	return s.unlockAndWrite(err)
 }
 
 // deliver hands one incoming packet to the session: messages to the
@@ -301,7 +250,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	// waits for the upgrade before it flushes and closes.
 	s.closeOnProbe = graceful && reason == ReasonForcedClose && s.probed && s.ws == nil
 	if s.closeOnProbe {
-		time.AfterFunc(s.srv.opts.PingTimeout, s.abortIO)
+		s.closeTimer = time.AfterFunc(s.srv.opts.PingTimeout, s.abortIO)
 	} else {
 		s.cancelUpgradeLocked()
 	}
@@ -317,26 +266,33 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 		// The same holds after a client's close packet, so that a GET racing
 		// the POST that carried it gets its noop rather than a 400.
 		if s.pollWake != nil {
-			s.wakeLocked()
+			s.wakePollLocked()
 		} else if (graceful && (len(s.queue) > 0 || reason == ReasonForcedClose)) || s.clientClose {
 			s.finalPoll = true
 		}
-	case graceful && s.writing:
+	case graceful && (s.writing || s.out.backlogged()):
 		// The writer closes the websocket once it has drained the queue.
 		// A client that stopped reading would keep it (and the reader)
 		// blocked forever, the heartbeat being stopped: give the drain
 		// PingTimeout, as long as a ping's answer, then cut the I/O.
-		time.AfterFunc(s.srv.opts.PingTimeout, s.abortIO)
+		s.closeTimer = time.AfterFunc(s.srv.opts.PingTimeout, s.abortIO)
 	case graceful:
+		s.wsClosing = true
 		s.srv.wg.Add(1)
 		closeWS = func() {
 			defer s.srv.wg.Done()
 			s.closeWebSocket(ws, websocket.StatusNormalClosure)
 		}
 	default:
-		s.queue = nil
+		s.queue, s.unread = nil, 0
 	}
 	finalPoll := s.finalPoll
+	if finalPoll {
+		s.closeTimer = time.AfterFunc(s.srv.opts.PingTimeout, func() {
+			s.srv.unregister(s)
+			s.finishClose()
+		})
+	}
 	onClose := s.onClose
 	s.mu.Unlock()
 
@@ -349,12 +305,21 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	}
 	if !finalPoll {
 		s.srv.unregister(s)
-	} else {
-		time.AfterFunc(s.srv.opts.PingTimeout, func() { s.srv.unregister(s) })
 	}
 	if onClose != nil {
 		onClose(reason, err)
 	}
+}
+
+// finishClose stops closeTimer once what it bounded is over: the drain
+// written, the final GET answered, the upgrade done or failed.
+func (s *EngineIOSession) finishClose() {
+	s.mu.Lock()
+	if s.closeTimer != nil {
+		s.closeTimer.Stop()
+		s.closeTimer = nil
+	}
+	s.mu.Unlock()
 }
 
 // abortIO ends every read and write of the session at once.
@@ -376,118 +341,6 @@ func (s *EngineIOSession) closeWebSocket(ws *websocket.Conn, code websocket.Stat
 	_ = ws.Close(code, "")
 }
 
-// writeTurn is a session's turn with one of the server's writers
-// (writerPool): it writes what the queue holds onto the websocket. When
-// more was queued meanwhile, the session queues for another turn, so that
-// a session that is sent to without pause does not keep a writer from the
-// others; else s.writing, set by whoever queued the first turn, is cleared.
-// A session closed gracefully has its websocket closed once the queue is
-// written.
-func (s *EngineIOSession) writeTurn(ws *websocket.Conn) {
-	s.mu.Lock()
-	if !s.queuedTurn {
-		s.mu.Unlock() // claimed already, by EndBatch
-		return
-	}
-	s.queuedTurn = false
-	batch := s.takeQueueLocked()
-	s.mu.Unlock()
-	if len(batch) > 0 && !s.writeBatch(ws, batch) {
-		return
-	}
-	s.mu.Lock()
-	s.recycleLocked(batch)
-	if len(s.queue) > 0 {
-		s.queueTurnLocked(ws)
-		s.mu.Unlock()
-		return
-	}
-	s.writing = false
-	closed := s.closed
-	s.mu.Unlock()
-	if closed {
-		// The close handshake waits for the client's answer: not on a
-		// writer, which other sessions wait for.
-		s.srv.wg.Add(1)
-		go func() {
-			defer s.srv.wg.Done()
-			s.closeWebSocket(ws, websocket.StatusNormalClosure)
-		}()
-	}
-}
-
-// queueTurnLocked queues a turn of the session with the writer pool. While
-// a BeginBatch holds the session, no writer is started for it: the
-// EndBatch to come writes, or the pool's stall timer starts a writer if it
-// does not come soon.
-func (s *EngineIOSession) queueTurnLocked(ws *websocket.Conn) {
-	s.queuedTurn = true
-	s.srv.writers.push(s, ws, s.holds == 0)
-}
-
-// beginBatch and endBatch implement EngineIOSocket.BeginBatch and
-// EndBatch.
-func (s *EngineIOSession) beginBatch() {
-	s.mu.Lock()
-	s.holds++
-	s.mu.Unlock()
-}
-
-// The caller is not one of the server's goroutines, so the write it does
-// is counted in the server's wait group, from under mu while the session
-// is open: Shutdown waits only after it has closed every session, so the
-// count cannot be added while it waits. A closed session's turn is left
-// to a writer, which the stall timer (counted too while it is set) starts.
-func (s *EngineIOSession) endBatch() {
-	s.mu.Lock()
-	s.holds--
-	claim := s.holds == 0 && s.queuedTurn && !s.closed
-	if claim {
-		s.srv.wg.Add(1)
-	}
-	ws := s.ws
-	s.mu.Unlock()
-	if claim {
-		defer s.srv.wg.Done()
-		s.srv.writers.unpush(s)
-		s.writeTurn(ws) // checks the claim again: a writer may have come first
-	}
-}
-
-// scratchPool holds the buffers in which text frames are assembled.
-var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-
-// writeBatch writes packets onto the websocket. On a failed write it
-// clears s.writing, closes the session and reports false.
-func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet) bool {
-	bufp := scratchPool.Get().(*[]byte)
-	defer func() {
-		if cap(*bufp) <= 64<<10 {
-			scratchPool.Put(bufp)
-		}
-	}()
-	for _, p := range batch {
-		// Written without a context, as the reader reads: coder/websocket
-		// would register a cancellation per write. Closing the connection
-		// (closeNow, abortIO) ends a blocked write instead.
-		var err error
-		if p.Binary {
-			err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
-		} else {
-			*bufp = p.AppendText((*bufp)[:0])
-			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
-		}
-		if err != nil {
-			s.mu.Lock()
-			s.writing = false
-			s.mu.Unlock()
-			s.closeNow(ReasonTransportError, err)
-			return false
-		}
-	}
-	return true
-}
-
 // cancelUpgradeLocked abandons an upgrade in progress.
 func (s *EngineIOSession) cancelUpgradeLocked() {
 	if !s.upgrading {
@@ -501,10 +354,6 @@ func (s *EngineIOSession) cancelUpgradeLocked() {
 	if s.probe != nil {
 		_ = s.probe.CloseNow()
 		s.probe = nil
-	}
-	if s.upgradedCh != nil {
-		close(s.upgradedCh)
-		s.upgradedCh = nil
 	}
 }
 

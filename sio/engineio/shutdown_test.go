@@ -125,8 +125,10 @@ func TestShutdownContextExpires(t *testing.T) {
 	defer w.closeNow()
 	a := <-s.opened
 	big := bytes.Repeat([]byte("x"), 64<<10)
-	for range 400 {
-		_ = a.sock.Send(big, false)
+	for range 200 { // 12.5 MB: within MaxQueuedBytes, more than the socket buffers
+		if err := a.sock.Send(big, false); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()

@@ -34,7 +34,8 @@ func (k *EngineIOSocket) Transport() string {
 // after Send returns, so the caller must not change it afterwards; the same
 // slice may be sent to many sockets. It returns ErrSessionClosed on a
 // closed session and ErrQueueFull (having closed the session) when the
-// client stopped reading.
+// client left more than Options.MaxQueuedBytes unread. It never blocks:
+// the session's writer writes (see writer.go for the rules).
 func (k *EngineIOSocket) Send(data []byte, binary bool) error {
 	return k.s.sendMessage(Packet{Type: PacketMessage, Data: data, Binary: binary}, nil)
 }
@@ -59,19 +60,6 @@ func (k *EngineIOSocket) SendGroup(msgs []Message) error {
 	}
 	return k.s.send(packets...)
 }
-
-// BeginBatch tells the session that the caller is about to send it
-// packets and will call EndBatch right after: EndBatch then writes them on
-// the caller's goroutine, rather than a writer goroutine being started for
-// them. If EndBatch does not come within a few milliseconds (the caller
-// blocked), a writer writes them anyway. Calls nest. The Socket.IO layer
-// brackets each handler with them, so that a handler's reply costs no
-// goroutine. It has no effect on long-polling.
-func (k *EngineIOSocket) BeginBatch() { k.s.beginBatch() }
-
-// EndBatch ends a BeginBatch; the last one writes what the batch queued
-// (and may block while the client's socket buffer is full).
-func (k *EngineIOSocket) EndBatch() { k.s.endBatch() }
 
 // OnMessage sets the function called with each message the client sends,
 // one call at a time, in arrival order. The data belongs to the callee.
@@ -112,7 +100,7 @@ func (k *EngineIOSocket) Writable() bool {
 		return false
 	}
 	if s.transport == TransportWebSocket {
-		return !s.writing
+		return !s.writing && !s.out.backlogged()
 	}
 	return s.pollWake != nil
 }

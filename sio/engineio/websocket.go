@@ -51,13 +51,18 @@ func (c *EngineIOWebSocketConsumer) acceptOptions() *websocket.AcceptOptions {
 	return o
 }
 
-func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	conn, err := websocket.Accept(withFrameGuard(withSmallBuffers(w), c.srv.opts.MaxPayload), r, c.acceptOptions())
+func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, *sendBuffer, error) {
+	sw, err := withSmallBuffers(w, c.srv)
 	if err != nil {
-		return nil, err
+		protocolError(CodeBadRequest).writeTo(w)
+		return nil, nil, err
+	}
+	conn, err := websocket.Accept(withFrameGuard(sw, c.srv.opts.MaxPayload), r, c.acceptOptions())
+	if err != nil {
+		return nil, nil, err
 	}
 	conn.SetReadLimit(c.srv.opts.MaxPayload)
-	return conn, nil
+	return conn, sw.out, nil
 }
 
 // handshake opens a websocket-only session: the open packet is the first
@@ -74,19 +79,20 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		return
 	}
 	c.srv.setCookie(w, sess.id)
-	conn, err := c.accept(w, r)
+	conn, out, err := c.accept(w, r)
 	if err != nil {
 		sess.closeNow(ReasonTransportError, err)
 		return
 	}
 	open := c.srv.openPacket(sess.id, TransportWebSocket)
-	if err := conn.Write(context.Background(), websocket.MessageText, open.AppendText(nil)); err != nil {
+	if err := writeFrame(conn, out, websocket.MessageText, open.AppendText(nil)); err != nil {
 		_ = conn.CloseNow()
 		sess.closeNow(ReasonTransportError, err)
 		return
 	}
+	out.attach(sess)
 	sess.mu.Lock()
-	sess.ws = conn
+	sess.ws, sess.out = conn, out
 	sess.mu.Unlock()
 	c.srv.open(sess)
 	sess.goReadLoop(conn)
@@ -106,16 +112,15 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 		sess.mu.Unlock()
 		// As the Node.js server does: the handshake succeeds and the
 		// websocket is closed at once, leaving the session as it was.
-		if conn, err := c.accept(w, r); err == nil {
+		if conn, _, err := c.accept(w, r); err == nil {
 			_ = conn.CloseNow()
 		}
 		return
 	}
 	sess.upgrading = true
-	sess.upgradedCh = make(chan struct{})
 	sess.mu.Unlock()
 
-	conn, err := c.accept(w, r)
+	conn, out, err := c.accept(w, r)
 	if err != nil {
 		sess.mu.Lock()
 		sess.cancelUpgradeLocked()
@@ -139,13 +144,17 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 	})
 	sess.mu.Unlock()
 
-	if !sess.probeLoop(conn) {
+	if !sess.probeLoop(conn, out) {
 		sess.mu.Lock()
 		if sess.probe == conn {
 			sess.cancelUpgradeLocked()
 		}
+		closed := sess.closed
 		sess.mu.Unlock()
 		_ = conn.CloseNow()
+		if closed {
+			sess.finishClose() // a close that waited for the upgrade
+		}
 		return
 	}
 	sess.goReadLoop(conn)
@@ -153,7 +162,7 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 
 // probeLoop reads the probe connection until the upgrade packet moves the
 // session onto it (true), or the upgrade fails (false).
-func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
+func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer) bool {
 	for {
 		typ, data, err := conn.Read(context.Background())
 		if err != nil || typ != websocket.MessageText {
@@ -162,43 +171,38 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn) bool {
 		switch string(data) {
 		case "2probe":
 			// Probed before "3probe" is written: once the client has it, a
-			// GET gets a noop and a forced close awaits the upgrade.
+			// GET with nothing to send gets a noop and a forced close
+			// awaits the upgrade.
 			s.mu.Lock()
 			if s.probe != conn {
 				s.mu.Unlock()
 				return false
 			}
 			s.probed = true
-			s.wakeLocked() // a waiting poll is answered with a noop
+			s.wakePollLocked()
 			s.mu.Unlock()
-			if err := conn.Write(context.Background(), websocket.MessageText, []byte("3probe")); err != nil {
+			if err := writeFrame(conn, out, websocket.MessageText, []byte("3probe")); err != nil {
 				return false
 			}
 		case "5":
+			out.attach(s) // harmless if the upgrade fails: out is dropped
 			s.mu.Lock()
 			if s.probe != conn || !s.probed || (s.closed && !s.closeOnProbe) {
 				s.mu.Unlock()
 				return false
 			}
 			s.transport = TransportWebSocket
-			s.ws = conn
+			s.ws, s.out = conn, out
 			s.probe = nil
 			s.upgrading, s.probed = false, false
 			if s.upgradeTimer != nil {
 				s.upgradeTimer.Stop()
 				s.upgradeTimer = nil
 			}
-			close(s.upgradedCh)
-			s.upgradedCh = nil
-			if s.closeOnProbe && !s.writing {
-				// closed during the upgrade: the writer drains the queue
-				// onto the websocket, then closes it
-				s.writing = true
-				s.queuedTurn = true
-				s.srv.writers.push(s, conn, true)
-			} else if len(s.queue) > 0 {
-				s.wakeLocked()
-			}
+			s.wakePollLocked() // a GET still waiting gets a noop
+			// What long-polling left goes out over the websocket; a session
+			// closed during the upgrade is then closed by its writer.
+			s.scheduleLocked()
 			s.mu.Unlock()
 			return true
 		default:

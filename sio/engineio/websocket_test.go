@@ -267,7 +267,7 @@ func TestWebSocketForcedCloseOfStuckClient(t *testing.T) {
 	defer w.closeNow()
 	a := <-s.opened
 	big := bytes.Repeat([]byte("x"), 64<<10)
-	for range 400 { // 25 MB: the writer is stuck behind full socket buffers
+	for range 200 { // 12.5 MB: the writer is stuck behind full socket buffers
 		if err := a.sock.Send(big, false); err != nil {
 			t.Fatal(err)
 		}

@@ -7,10 +7,9 @@ import (
 	"time"
 )
 
-// A handler's packets are written when it returns (the mailbox brackets it
-// with the engine's BeginBatch and EndBatch). A handler that blocks after
-// sending must not keep them back: here it waits for the client's answer
-// to what it sent, which the client can only give once it has it.
+// A handler that blocks after sending must not keep its packets back: here
+// it waits for the client's answer to what it sent, which the client can
+// only give once it has it.
 func TestHandlerThatWaitsForTheClientAfterEmitting(t *testing.T) {
 	e := newTestEnv(t, nil)
 	socks := socketCh(e.srv)
@@ -66,9 +65,8 @@ func TestEmitFromElsewhereWhileTheHandlerBlocks(t *testing.T) {
 	c.expect(`2["news",1]`)
 }
 
-// A handler that emits a long burst (below the engine's MaxQueuedPackets,
-// past which the connection is closed as a client that does not keep up)
-// has all of it written, in order.
+// A handler that emits a long burst has all of it written, in order: the
+// client reads, so it is not closed as one that does not keep up.
 func TestHandlerEmittingALongBurst(t *testing.T) {
 	e := newTestEnv(t, nil)
 	socks := socketCh(e.srv)

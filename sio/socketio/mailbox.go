@@ -86,11 +86,6 @@ type mailboxOwner interface {
 	String() string
 	// dispatchEvent runs the socket's handlers for an incoming event.
 	dispatchEvent(ev *Event)
-	// beginTask and endTask bracket each task: the socket's connection
-	// writes what the task sent when it ends, on the mailbox's goroutine
-	// (engineio's BeginBatch and EndBatch).
-	beginTask()
-	endTask()
 }
 
 // task is one unit of a mailbox's work: an incoming event to dispatch
@@ -248,10 +243,6 @@ func (m *mailbox) run(wg *sync.WaitGroup, owner mailboxOwner) {
 // runTask runs one task; a panicking handler is logged, as net/http logs a
 // panicking request handler, and the mailbox goes on.
 func runTask(owner mailboxOwner, t task) {
-	if owner != nil {
-		owner.beginTask()
-		defer owner.endTask()
-	}
 	defer func() {
 		if r := recover(); r != nil {
 			logf("panic in a handler of socket %v: %v\n%s", owner, r, debug.Stack())

@@ -547,9 +547,3 @@ func (s *NamespaceSocket) remoteView() *RemoteSocket {
 
 // String returns the socket's namespace and id.
 func (s *NamespaceSocket) String() string { return fmt.Sprintf("%s#%s", s.nsp.name, s.id) }
-
-// beginTask and endTask bracket each task of the socket's mailbox: what a
-// handler sends is written when it returns, on the mailbox's goroutine,
-// instead of by a writer goroutine started for it (engineio's BeginBatch).
-func (s *NamespaceSocket) beginTask() { s.client.conn.BeginBatch() }
-func (s *NamespaceSocket) endTask()   { s.client.conn.EndBatch() }

@@ -38,7 +38,8 @@ type serverSpec struct {
 	cmd    []string // relative to the bench directory
 	build  string   // Go package to build into bin/<name>, "" for node
 	tags   string
-	wsOnly bool // no long-polling: S6 and the polling half of S5 are skipped
+	dir    string // module directory to build in, when not this one (-before)
+	wsOnly bool   // no long-polling: S6 and the polling half of S5 are skipped
 }
 
 var allServers = []serverSpec{
@@ -93,6 +94,7 @@ func main() {
 		niceF      = flag.Int("nice", -20, "run the generator and (inherited) the servers at this nice value, so that other work on the machine disturbs them less; 0 leaves it")
 		verbose    = flag.Bool("v", false, "log more")
 		reportOnly = flag.String("report", "", "only rewrite the results from this raw JSON file")
+		before     = flag.String("before", "", "also measure the gosio of another checkout of the repository (its root directory), as server \"gosio-before\", to compare two builds in one run")
 	)
 	flag.Parse()
 	if *reportOnly != "" {
@@ -123,6 +125,16 @@ func main() {
 			log.Fatalf("unknown server %q", n)
 		}
 		cfg.servers = append(cfg.servers, allServers[i])
+	}
+	if *before != "" {
+		dir, err := filepath.Abs(filepath.Join(*before, "bench"))
+		if err != nil {
+			log.Fatal(err)
+		}
+		cfg.servers = append(cfg.servers, serverSpec{
+			Server: report.Server{Name: "gosio-before", Label: "gosio (" + filepath.Base(*before) + ")"},
+			cmd:    []string{"bin/gosio-before"}, build: "./servers/gosio", tags: "gosio", dir: dir,
+		})
 	}
 	for _, s := range split(*scenariosF) {
 		s = strings.ToUpper(s)
@@ -454,11 +466,16 @@ func prepare(s serverSpec) error {
 		}
 		return nil
 	}
-	args := []string{"build", "-o", "bin/" + s.Name}
+	bin, err := filepath.Abs("bin/" + s.Name)
+	if err != nil {
+		return err
+	}
+	args := []string{"build", "-o", bin}
 	if s.tags != "" {
 		args = append(args, "-tags", s.tags)
 	}
 	cmd := exec.Command("go", append(args, s.build)...)
+	cmd.Dir = s.dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		_ = os.Remove("bin/" + s.Name)
 		first := strings.SplitN(strings.TrimSpace(string(out)), "\n", 4)
