@@ -42,6 +42,7 @@ type client struct {
 	more         map[string]*NamespaceSocket // the others, by namespace name; nil while none
 	connectTimer *time.Timer
 	closed       bool
+	holding      bool // writes are held (see clientsHolding)
 
 	// acksOwed counts the acknowledgements awaited from this client, on all
 	// its sockets; parked is the mailbox the reader waits on for room, if
@@ -52,6 +53,66 @@ type client struct {
 	parked   atomic.Pointer[mailbox]
 }
 
+// A client's writes are held while a namespace connection's CONNECT reply
+// and its connection handlers run (holdWrites): what is written to the
+// client meanwhile waits, and goes out in order when the handlers return,
+// or earlier (releaseWrites). As with the Node.js server, whose handlers
+// run in the tick that queues the CONNECT, a client that has its CONNECT
+// finds the handlers' work (a room joined) done.
+//
+// The state is kept off the client, which an idle connection keeps for its
+// whole life: client.holding (under its mu) says a hold is on, the held
+// packets are in heldPackets (under that client's mu too), and
+// clientsHolding counts the clients holding, so that a write to any client
+// checks one shared counter and takes no lock while none is.
+var (
+	clientsHolding atomic.Int32
+	heldPackets    sync.Map // *client -> *[]*encodedPacket
+)
+
+// maxHeldPackets bounds what holdWrites keeps back: a connection handler
+// that sends more (or that other senders reach with as much) has it all
+// released at once.
+const maxHeldPackets = 256
+
+// holdWrites starts holding the client's writes (see clientsHolding).
+func (c *client) holdWrites() {
+	c.mu.Lock()
+	if !c.holding {
+		c.holding = true
+		heldPackets.Store(c, new([]*encodedPacket))
+		clientsHolding.Add(1)
+	}
+	c.mu.Unlock()
+}
+
+// releaseWrites queues what was held, in order, and ends the hold. It does
+// nothing when no hold is on, so it may be called more than once.
+func (c *client) releaseWrites() {
+	if clientsHolding.Load() == 0 {
+		return
+	}
+	c.mu.Lock()
+	c.releaseLocked()
+	c.mu.Unlock()
+}
+
+// releaseLocked is releaseWrites with mu held. The engine's sends never
+// wait for the client, so they are made under mu: a write that comes after
+// the release finds the hold off only once the held packets are queued.
+func (c *client) releaseLocked() {
+	if !c.holding {
+		return
+	}
+	if v, ok := heldPackets.LoadAndDelete(c); ok {
+		for _, enc := range *v.(*[]*encodedPacket) {
+			_ = c.conn.SendWithBinaries(engineio.Message{Data: enc.text}, enc.attachments...)
+		}
+	}
+	c.holding = false
+	clientsHolding.Add(-1)
+}
+
 // owe records n more (or, negative, fewer) acknowledgements awaited from
 // the client; a new one makes a reader waiting for room go on.
 func (c *client) owe(n int) {
@@ -60,6 +121,9 @@ func (c *client) owe(n int) {
 	}
 	c.acksOwed.Add(int32(n))
 	if n > 0 {
+		// A handler that awaits an acknowledgement must have sent what
+		// asks for it.
+		c.releaseWrites()
 		if m := c.parked.Load(); m != nil {
 			m.stopHolding()
 		}
@@ -167,10 +231,33 @@ func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
 // write queues an encoded packet; a volatile one is dropped when the
 // connection is not ready for it. It reports whether it was queued.
 func (c *client) write(enc *encodedPacket, volatile bool) bool {
+	if clientsHolding.Load() != 0 && c.holdWrite(enc, volatile) {
+		return !volatile
+	}
 	if volatile && !c.conn.Writable() {
 		return false
 	}
 	return c.conn.SendWithBinaries(engineio.Message{Data: enc.text}, enc.attachments...) == nil
+}
+
+// holdWrite keeps enc back when c's writes are held, reporting whether it
+// took it (a volatile packet is then dropped, as for a busy connection).
+func (c *client) holdWrite(enc *encodedPacket, volatile bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.holding {
+		return false
+	}
+	if volatile {
+		return true
+	}
+	v, _ := heldPackets.Load(c)
+	held := v.(*[]*encodedPacket)
+	*held = append(*held, enc)
+	if len(*held) >= maxHeldPackets {
+		c.releaseLocked()
+	}
+	return true
 }
 
 // close ends the whole connection after disconnecting its sockets (Node's

@@ -307,6 +307,11 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 		SID string `json:"sid"`
 		PID string `json:"pid,omitempty"`
 	}{s.id, s.pid})
+	// The CONNECT reply and what the connection handlers send go out
+	// together once they return (client.holdWrites), so that a client that
+	// has its CONNECT finds their work done, as with the Node.js server.
+	s.client.holdWrites()
+	defer s.client.releaseWrites()
 	s.client.writePacket(&SocketIOPacket{Type: PacketConnect, Namespace: s.nsp.name, ID: NoAckID, Data: reply}, false)
 	if restored != nil {
 		for _, p := range restored.MissedPackets {
