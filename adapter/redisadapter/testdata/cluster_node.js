@@ -1,0 +1,114 @@
+// A Node.js member of a test cluster, driven by gosio's Go tests over
+// stdin (one JSON command a line) and reporting on stdout (one JSON event
+// a line).
+//
+//   node cluster_node.js server   a socket.io 4.8 server on
+//                                 @socket.io/redis-adapter (REDIS_URL, KEY)
+//   node cluster_node.js clients  socket.io-client clients
+"use strict";
+const readline = require("readline");
+
+const out = (ev) => process.stdout.write(JSON.stringify(ev) + "\n");
+process.on("uncaughtException", (err) => out({ event: "error", message: String(err && err.stack || err) }));
+process.on("unhandledRejection", (err) => out({ event: "error", message: String(err && err.stack || err) }));
+
+const mode = process.argv[2];
+const commands = readline.createInterface({ input: process.stdin });
+commands.on("close", () => process.exit(0));
+
+const view = (s) => ({ id: s.id, rooms: [...s.rooms], data: s.data, handshake: s.handshake });
+
+if (mode === "server") {
+  const { createServer } = require("http");
+  const { Server } = require("socket.io");
+  const { createAdapter } = require("@socket.io/redis-adapter");
+  const { createClient } = require("redis");
+  (async () => {
+    const pub = createClient({ url: process.env.REDIS_URL });
+    const sub = pub.duplicate();
+    pub.on("error", () => {});
+    sub.on("error", () => {});
+    await Promise.all([pub.connect(), sub.connect()]);
+    const httpServer = createServer();
+    const io = new Server(httpServer, {
+      adapter: createAdapter(pub, sub, {
+        key: process.env.KEY,
+        requestsTimeout: Number(process.env.REQUESTS_TIMEOUT || 5000),
+        publishOnSpecificResponseChannel: process.env.SPECIFIC === "1",
+      }),
+    });
+    io.on("connection", (socket) => {
+      const auth = socket.handshake.auth || {};
+      socket.data = { name: auth.name, server: "node" };
+      for (const r of auth.rooms || []) socket.join(r);
+      out({ event: "connection", name: auth.name, id: socket.id });
+    });
+    io.on("note", (...args) => out({ event: "sse", args }));
+    io.on("sse-ack", (arg, cb) => cb({ from: process.env.NAME, arg }));
+    const ops = {
+      emit(c, done) {
+        let op = io.to(c.rooms || []).except(c.except || []);
+        if (c.volatile) op = op.volatile;
+        if (c.local) op = op.local;
+        op.emit(c.ev, ...(c.binary ? [Buffer.from(c.binary)] : c.args || []));
+        done({});
+      },
+      emitWithAck(c, done) {
+        io.to(c.rooms || []).timeout(c.timeout).emit(c.ev, ...(c.args || []), (err, responses) =>
+          done({ err: err ? String(err.message) : null, responses }));
+      },
+      async fetch(c, done) {
+        const sockets = await io.in(c.rooms || []).fetchSockets();
+        done({ sockets: sockets.map(view) });
+      },
+      join(c, done) { io.in(c.rooms || []).socketsJoin(c.target); done({}); },
+      leave(c, done) { io.in(c.rooms || []).socketsLeave(c.target); done({}); },
+      disconnect(c, done) { io.in(c.rooms || []).disconnectSockets(!!c.close); done({}); },
+      sse(c, done) { io.serverSideEmit(c.ev, ...(c.args || [])); done({}); },
+      async sseAck(c, done) {
+        try {
+          done({ responses: await io.serverSideEmitWithAck(c.ev, ...(c.args || [])) });
+        } catch (err) {
+          done({ err: String(err.message), responses: err.responses });
+        }
+      },
+      async count(c, done) { done({ count: await io.of("/").adapter.serverCount() }); },
+      async remoteEmit(c, done) {
+        const s = (await io.fetchSockets()).find((s) => s.id === c.sid);
+        if (!s) return done({ err: "no socket" });
+        if (c.ack) {
+          try { done({ response: await s.timeout(c.timeout).emitWithAck(c.ev, ...(c.args || [])) }); }
+          catch (err) { done({ err: String(err.message) }); }
+        } else { s.emit(c.ev, ...(c.args || [])); done({}); }
+      },
+    };
+    commands.on("line", (line) => {
+      const c = JSON.parse(line);
+      const done = (res) => out({ event: "done", id: c.id, ...res });
+      Promise.resolve(ops[c.cmd](c, done)).catch((err) => done({ err: String(err) }));
+    });
+    httpServer.listen(0, "127.0.0.1", () => out({ event: "listening", port: httpServer.address().port }));
+  })();
+} else {
+  const { io } = require("socket.io-client");
+  const clients = new Map();
+  commands.on("line", (line) => {
+    const c = JSON.parse(line);
+    if (c.cmd === "connect") {
+      const s = io(c.url, { transports: ["websocket"], auth: { name: c.name, rooms: c.rooms || [] }, query: { who: c.name } });
+      clients.set(c.name, s);
+      s.on("connect", () => out({ event: "connected", name: c.name, id: s.id }));
+      s.on("disconnect", (reason) => out({ event: "disconnected", name: c.name, reason }));
+      s.onAny((ev, ...args) => {
+        const cb = typeof args[args.length - 1] === "function" ? args.pop() : null;
+        const bin = (v) => (v instanceof ArrayBuffer || ArrayBuffer.isView(v)) ? { bin: [...new Uint8Array(v.buffer || v, v.byteOffset || 0, v.byteLength)] } : v;
+        out({ event: "got", name: c.name, ev, args: args.map(bin) });
+        if (cb && !(ev === "ask-partial" && c.name.endsWith("2"))) cb({ name: c.name, ev });
+      });
+    } else if (c.cmd === "close") {
+      for (const s of clients.values()) s.close();
+      process.exit(0);
+    }
+  });
+  out({ event: "ready" });
+}
