@@ -214,13 +214,27 @@ func (a *Adapter) receive() {
 		switch m := msg.(type) {
 		case *redis.Subscription:
 			if m.Channel == a.requestChannel && m.Kind == "subscribe" {
-				a.health.ok()
 				a.readyOnce.Do(func() { close(a.ready) })
+				a.checkBack()
 			}
 		case *redis.Message:
-			a.health.ok()
 			a.dispatch(m.Channel, []byte(m.Payload))
 		}
+	}
+}
+
+// checkBack ends an outage once the subscription is back and a command
+// through rdb's pool succeeds too: the pool may refuse commands for a while
+// after the server returns (go-redis retries its dials once a second), and
+// an outage is logged once, not once per flap.
+func (a *Adapter) checkBack() {
+	if !a.health.isDown() {
+		return
+	}
+	ctx, cancel := context.WithTimeout(a.ctx, time.Second)
+	defer cancel()
+	if a.rdb.Ping(ctx).Err() == nil {
+		a.health.ok()
 	}
 }
 
@@ -365,8 +379,12 @@ func (a *Adapter) remoteBroadcastWithAck(p *socketio.SocketIOPacket, opts *socke
 func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 	res, err := a.rdb.PubSubNumSub(ctx, a.requestChannel).Result()
 	if err != nil {
+		if a.ctx.Err() == nil {
+			a.health.fail("PUBSUB NUMSUB", err)
+		}
 		return 1, fmt.Errorf("redisadapter: PUBSUB NUMSUB: %w", err)
 	}
+	a.health.ok()
 	return int(res[a.requestChannel]), nil
 }
 

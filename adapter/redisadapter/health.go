@@ -6,7 +6,8 @@ import (
 )
 
 // health logs an outage of Redis once when it begins and once when it
-// ends, however many reads and publishes fail in between.
+// ends, however many reads and publishes fail in between. A failing read
+// or command begins it; a command that succeeds ends it.
 type health struct {
 	logger *log.Logger
 	mu     sync.Mutex
@@ -31,4 +32,10 @@ func (h *health) ok() {
 	}
 	h.down = false
 	h.logger.Printf("redisadapter: Redis reachable again")
+}
+
+func (h *health) isDown() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.down
 }

@@ -63,9 +63,12 @@ func (MsgpackParser) Encode(v any) ([]byte, error) {
 // []byte, numbers as int64, uint64 or float64. Trailing bytes are an
 // error.
 func (MsgpackParser) Decode(data []byte) (any, error) {
+	if err := checkMsgpack(data); err != nil {
+		return nil, err
+	}
 	r := bytes.NewReader(data)
 	dec := msgpack.NewDecoder(r)
-	dec.SetMapDecoder(func(d *msgpack.Decoder) (any, error) { return d.DecodeUntypedMap() })
+	dec.SetMapDecoder(decodeMap)
 	v, err := dec.DecodeInterface()
 	if err != nil {
 		return nil, err
@@ -74,6 +77,32 @@ func (MsgpackParser) Decode(data []byte) (any, error) {
 		return nil, errors.New("rediswire: trailing bytes after the message")
 	}
 	return normalize(v), nil
+}
+
+// decodeMap decodes a map as map[string]any, keys that are not strings
+// printed (the library's own decoder panics on a key that is a map).
+func decodeMap(d *msgpack.Decoder) (any, error) {
+	n, err := d.DecodeMapLen()
+	if err != nil || n < 0 {
+		return nil, err
+	}
+	m := make(map[string]any, min(n, 64))
+	for range n {
+		k, err := d.DecodeInterface()
+		if err != nil {
+			return nil, err
+		}
+		v, err := d.DecodeInterface()
+		if err != nil {
+			return nil, err
+		}
+		ks, ok := k.(string)
+		if !ok {
+			ks = fmt.Sprint(k)
+		}
+		m[ks] = v
+	}
+	return m, nil
 }
 
 // normalize turns the maps with non-string keys msgpack may give into

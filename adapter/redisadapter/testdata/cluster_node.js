@@ -72,6 +72,7 @@ if (mode === "server") {
           done({ err: String(err.message), responses: err.responses });
         }
       },
+      pid(c, done) { done({ pid: process.pid }); },
       async count(c, done) { done({ count: await io.of("/").adapter.serverCount() }); },
       async remoteEmit(c, done) {
         const s = (await io.fetchSockets()).find((s) => s.id === c.sid);
