@@ -142,7 +142,7 @@ type nodeProc struct {
 
 func startNode(t *testing.T, mode string, env ...string) *nodeProc {
 	t.Helper()
-	rt := nodetest.Find(t, "socket.io", "@socket.io/redis-adapter", "redis", "socket.io-client")
+	rt := nodetest.Find(t, "socket.io", "@socket.io/redis-adapter", "@socket.io/redis-emitter", "redis", "socket.io-client")
 	n := &nodeProc{t: t, p: rt.Start(t, "adapter/redisadapter/testdata/cluster_node.js", nodetest.Options{Args: []string{mode}, Env: env})}
 	if mode == "server" {
 		ev := n.take("listening", func(e nodetest.Event) bool { return e.Name() == "listening" })

@@ -5,6 +5,7 @@
 //   node cluster_node.js server   a socket.io 4.8 server on
 //                                 @socket.io/redis-adapter (REDIS_URL, KEY)
 //   node cluster_node.js clients  socket.io-client clients
+//   node cluster_node.js emitter  a @socket.io/redis-emitter 5.1
 "use strict";
 const readline = require("readline");
 
@@ -89,6 +90,30 @@ if (mode === "server") {
       Promise.resolve(ops[c.cmd](c, done)).catch((err) => done({ err: String(err) }));
     });
     httpServer.listen(0, "127.0.0.1", () => out({ event: "listening", port: httpServer.address().port }));
+  })();
+} else if (mode === "emitter") {
+  const { Emitter } = require("@socket.io/redis-emitter");
+  const { createClient } = require("redis");
+  (async () => {
+    const client = createClient({ url: process.env.REDIS_URL });
+    client.on("error", () => {});
+    await client.connect();
+    const emitter = new Emitter(client, { key: process.env.KEY });
+    commands.on("line", async (line) => {
+      const c = JSON.parse(line);
+      let op = emitter.of(c.nsp || "/").to(c.rooms || []).except(c.except || []);
+      if (c.volatile) op = op.volatile;
+      // The emitter's publishes are awaited in order: each "done" follows
+      // its message on Redis.
+      if (c.cmd === "emit") await op.emit(c.ev, ...(c.binary ? [Buffer.from(c.binary)] : c.args || []));
+      else if (c.cmd === "join") await op.socketsJoin(c.target);
+      else if (c.cmd === "leave") await op.socketsLeave(c.target);
+      else if (c.cmd === "disconnect") await op.disconnectSockets(!!c.close);
+      else if (c.cmd === "sse") await emitter.of(c.nsp || "/").serverSideEmit(c.ev, ...(c.args || []));
+      await client.ping();
+      out({ event: "done", id: c.id });
+    });
+    out({ event: "ready" });
   })();
 } else {
   const { io } = require("socket.io-client");
