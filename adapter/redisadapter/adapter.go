@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/gosio/gosio/internal/rediswire"
 	"github.com/gosio/gosio/sio/socketio"
@@ -96,6 +97,7 @@ type Adapter struct {
 	closeOnce sync.Once
 
 	health health
+	counts singleflight.Group // concurrent ServerCount calls share one PUBSUB NUMSUB
 
 	// mu guards the requests this server waits answers for.
 	mu          sync.Mutex
@@ -377,6 +379,11 @@ func (a *Adapter) remoteBroadcastWithAck(p *socketio.SocketIOPacket, opts *socke
 // ServerCount returns the number of servers subscribed to the namespace's
 // request channel.
 func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
+	n, err, _ := a.counts.Do("", func() (any, error) { return a.serverCount(ctx) })
+	return n.(int), err
+}
+
+func (a *Adapter) serverCount(ctx context.Context) (int, error) {
 	res, err := a.rdb.PubSubNumSub(ctx, a.requestChannel).Result()
 	if err != nil {
 		if a.ctx.Err() == nil {
