@@ -100,7 +100,17 @@ func startGoNode(t *testing.T, name string, rdb redis.UniversalClient, opts Opti
 	if opts.Logger == nil {
 		opts.Logger = log.New(g.log, "", 0)
 	}
-	g.srv = socketio.NewServer(&socketio.ServerOptions{Adapter: New(rdb, &opts)})
+	return startGoNodeWith(t, g, New(rdb, &opts))
+}
+
+// nodeEvent is an event of a Node.js script.
+type nodeEvent = nodetest.Event
+
+// startGoNodeWith starts g's server on an adapter.
+func startGoNodeWith(t *testing.T, g *goNode, adapter socketio.AdapterFactory) *goNode {
+	t.Helper()
+	name := g.name
+	g.srv = socketio.NewServer(&socketio.ServerOptions{Adapter: adapter})
 	g.srv.OnConnection(func(s *socketio.NamespaceSocket) {
 		auth := s.Handshake().Auth
 		s.Data.Set("name", auth["name"])

@@ -31,13 +31,17 @@ if (mode === "server") {
     sub.on("error", () => {});
     await Promise.all([pub.connect(), sub.connect()]);
     const httpServer = createServer();
-    const io = new Server(httpServer, {
-      adapter: createAdapter(pub, sub, {
-        key: process.env.KEY,
-        requestsTimeout: Number(process.env.REQUESTS_TIMEOUT || 5000),
-        publishOnSpecificResponseChannel: process.env.SPECIFIC === "1",
-      }),
-    });
+    const adapter = process.env.SHARDED
+      ? require("@socket.io/redis-adapter").createShardedAdapter(pub, sub, {
+          channelPrefix: process.env.KEY,
+          subscriptionMode: process.env.SHARDED,
+        })
+      : createAdapter(pub, sub, {
+          key: process.env.KEY,
+          requestsTimeout: Number(process.env.REQUESTS_TIMEOUT || 5000),
+          publishOnSpecificResponseChannel: process.env.SPECIFIC === "1",
+        });
+    const io = new Server(httpServer, { adapter });
     io.on("connection", (socket) => {
       const auth = socket.handshake.auth || {};
       socket.data = { name: auth.name, server: "node" };
