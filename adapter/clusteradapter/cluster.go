@@ -46,8 +46,10 @@ type Message = map[string]any
 
 // Bus carries the messages of one namespace between servers.
 type Bus interface {
-	// Publish sends a message to every other server of the namespace.
-	Publish(ctx context.Context, m Message) error
+	// Publish sends a message to every other server of the namespace and
+	// returns its offset on the bus ("" for a bus without offsets), which
+	// connection state recovery appends to the events it delivers.
+	Publish(ctx context.Context, m Message) (offset string, err error)
 	// PublishResponse sends a response to the server uid.
 	PublishResponse(ctx context.Context, uid string, m Message) error
 	// ServerCount returns the number of servers, this one included.
@@ -156,6 +158,11 @@ func (a *Adapter) Close() error {
 }
 
 func (a *Adapter) publish(typ int, data map[string]any) error {
+	_, err := a.publishOffset(typ, data)
+	return err
+}
+
+func (a *Adapter) publishOffset(typ int, data map[string]any) (string, error) {
 	m := Message{"uid": a.uid, "nsp": a.nsp.Name(), "type": typ}
 	if data != nil {
 		m["data"] = data
@@ -171,13 +178,28 @@ func (a *Adapter) respond(uid string, typ int, data map[string]any) {
 	_ = a.bus.PublishResponse(ctx, uid, Message{"uid": a.uid, "nsp": a.nsp.Name(), "type": typ, "data": data})
 }
 
-// Broadcast publishes the packet (unless Local) and delivers it here.
+// Broadcast publishes the packet (unless Local) and delivers it here,
+// with the bus's offset when connection state recovery is on.
 func (a *Adapter) Broadcast(p *socketio.SocketIOPacket, opts *socketio.BroadcastOptions) {
+	offset := ""
 	if !opts.Flags.Local {
 		if pv, err := rediswire.PacketValue(p); err == nil {
 			pv["nsp"] = a.nsp.Name()
-			_ = a.publish(Broadcast, map[string]any{"packet": pv, "opts": rediswire.OptsValue(opts)})
+			offset, _ = a.publishOffset(Broadcast, map[string]any{"packet": pv, "opts": rediswire.OptsValue(opts)})
 		}
+	}
+	a.deliver(p, opts, offset)
+}
+
+// deliver broadcasts a packet to the local sockets. An event that
+// recovery keeps, with an offset from the bus, carries that offset; with
+// none, the in-memory adapter keeps it under its own.
+func (a *Adapter) deliver(p *socketio.SocketIOPacket, opts *socketio.BroadcastOptions, offset string) {
+	recoverable := a.nsp.Server().ConnectionStateRecovery() != nil && p.ID == socketio.NoAckID &&
+		!opts.Flags.Volatile && (p.Type == socketio.PacketEvent || p.Type == socketio.PacketBinaryEvent)
+	if recoverable && offset != "" {
+		a.InMemoryAdapter.Deliver(socketio.WithOffset(p, offset), opts)
+		return
 	}
 	a.InMemoryAdapter.Broadcast(p, opts)
 }

@@ -44,7 +44,7 @@ func (b *memBus) join(a *Adapter) {
 			if err != nil {
 				panic(err)
 			}
-			n.a.OnMessage(dec)
+			n.a.OnMessage(dec, "")
 		}
 	}()
 }
@@ -63,7 +63,7 @@ type memPort struct {
 	self func() string
 }
 
-func (p memPort) Publish(_ context.Context, m Message) error {
+func (p memPort) Publish(_ context.Context, m Message) (string, error) {
 	p.b.mu.Lock()
 	defer p.b.mu.Unlock()
 	for uid, n := range p.b.nodes {
@@ -71,7 +71,7 @@ func (p memPort) Publish(_ context.Context, m Message) error {
 			n.queue <- m
 		}
 	}
-	return nil
+	return "", nil
 }
 
 func (p memPort) PublishResponse(_ context.Context, uid string, m Message) error {

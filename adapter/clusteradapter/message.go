@@ -46,15 +46,16 @@ func hasBinary(v any) bool {
 }
 
 // OnMessage handles a message or response of another server, dropping
-// with a log line what it cannot use. The bus calls it from its receive
-// loop, one message at a time.
-func (a *Adapter) OnMessage(m Message) {
-	if err := a.onMessage(m); err != nil {
+// with a log line what it cannot use; offset is the message's on the bus
+// ("" for none). The bus calls it from its receive loop, one message at a
+// time.
+func (a *Adapter) OnMessage(m Message, offset string) {
+	if err := a.onMessage(m, offset); err != nil {
 		a.opts.Logger.Printf("clusteradapter: dropped a message of %s: %v", a.nsp.Name(), err)
 	}
 }
 
-func (a *Adapter) onMessage(m Message) (err error) {
+func (a *Adapter) onMessage(m Message, offset string) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("panic: %v", r)
@@ -83,7 +84,7 @@ func (a *Adapter) onMessage(m Message) (err error) {
 		}
 		opts := rediswire.OptsFromValue(data["opts"])
 		if requestID == "" {
-			a.InMemoryAdapter.Broadcast(p, opts)
+			a.deliver(p, opts, offset)
 			return nil
 		}
 		p.ID = a.nsp.NextAckID()

@@ -85,6 +85,8 @@ type goNode struct {
 	ts   *httptest.Server
 	log  *syncLog
 	sse  chan []any // the arguments of the "note" server-side events
+
+	recovery bool // connection state recovery on
 }
 
 func (g *goNode) url() string { return g.ts.URL }
@@ -110,7 +112,11 @@ type nodeEvent = nodetest.Event
 func startGoNodeWith(t *testing.T, g *goNode, adapter socketio.AdapterFactory) *goNode {
 	t.Helper()
 	name := g.name
-	g.srv = socketio.NewServer(&socketio.ServerOptions{Adapter: adapter})
+	so := &socketio.ServerOptions{Adapter: adapter}
+	if g.recovery {
+		so.ConnectionStateRecovery = &socketio.RecoveryOptions{MaxDisconnectionDuration: time.Minute}
+	}
+	g.srv = socketio.NewServer(so)
 	g.srv.OnConnection(func(s *socketio.NamespaceSocket) {
 		auth := s.Handshake().Auth
 		s.Data.Set("name", auth["name"])

@@ -110,8 +110,8 @@ func newSharded(nsp *socketio.Namespace, rdb redis.UniversalClient, o ShardedOpt
 	return s
 }
 
-func (b shardedBus) Publish(ctx context.Context, m clusteradapter.Message) error {
-	return b.s.publish(ctx, b.s.channelOf(m), m)
+func (b shardedBus) Publish(ctx context.Context, m clusteradapter.Message) (string, error) {
+	return "", b.s.publish(ctx, b.s.channelOf(m), m)
 }
 
 func (b shardedBus) PublishResponse(ctx context.Context, uid string, m clusteradapter.Message) error {
@@ -219,7 +219,7 @@ func (s *ShardedAdapter) receive() {
 				s.opts.Logger.Printf("redisadapter: dropped a message on %s (%d bytes): %v", m.Channel, len(m.Payload), err)
 				continue
 			}
-			s.OnMessage(cm)
+			s.OnMessage(cm, "")
 		}
 	}
 }

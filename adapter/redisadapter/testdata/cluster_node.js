@@ -31,7 +31,14 @@ if (mode === "server") {
     sub.on("error", () => {});
     await Promise.all([pub.connect(), sub.connect()]);
     const httpServer = createServer();
-    const adapter = process.env.SHARDED
+    const adapter = process.env.STREAMS
+      ? require("@socket.io/redis-streams-adapter").createAdapter(pub, {
+          streamName: process.env.KEY,
+          channelPrefix: process.env.KEY,
+          sessionKeyPrefix: process.env.KEY + ":session:",
+          blockTimeInMs: 500,
+        })
+      : process.env.SHARDED
       ? require("@socket.io/redis-adapter").createShardedAdapter(pub, sub, {
           channelPrefix: process.env.KEY,
           subscriptionMode: process.env.SHARDED,
@@ -41,12 +48,15 @@ if (mode === "server") {
           requestsTimeout: Number(process.env.REQUESTS_TIMEOUT || 5000),
           publishOnSpecificResponseChannel: process.env.SPECIFIC === "1",
         });
-    const io = new Server(httpServer, { adapter });
+    const io = new Server(httpServer, {
+      adapter,
+      connectionStateRecovery: process.env.RECOVERY ? { maxDisconnectionDuration: 60000 } : undefined,
+    });
     io.on("connection", (socket) => {
       const auth = socket.handshake.auth || {};
       socket.data = { name: auth.name, server: "node" };
       for (const r of auth.rooms || []) socket.join(r);
-      out({ event: "connection", name: auth.name, id: socket.id });
+      out({ event: "connection", name: auth.name, id: socket.id, recovered: socket.recovered });
     });
     io.on("note", (...args) => out({ event: "sse", args }));
     io.on("sse-ack", (arg, cb) => cb({ from: process.env.NAME, arg }));
@@ -124,10 +134,22 @@ if (mode === "server") {
   const clients = new Map();
   commands.on("line", (line) => {
     const c = JSON.parse(line);
-    if (c.cmd === "connect") {
-      const s = io(c.url, { transports: ["websocket"], auth: { name: c.name, rooms: c.rooms || [] }, query: { who: c.name } });
+    if (c.cmd === "connect" || c.cmd === "move") {
+      // move: a new client to another server, with the session (pid and
+      // last offset) of a dropped one, as if it had reconnected there.
+      const old = c.cmd === "move" ? clients.get(c.from) : null;
+      const s = io(c.url, {
+        transports: ["websocket"], reconnection: false, forceNew: true,
+        auth: { name: c.name, rooms: c.rooms || [] }, query: { who: c.name },
+        autoConnect: !old,
+      });
+      if (old) {
+        s._pid = old._pid;
+        s._lastOffset = old._lastOffset;
+        s.connect();
+      }
       clients.set(c.name, s);
-      s.on("connect", () => out({ event: "connected", name: c.name, id: s.id }));
+      s.on("connect", () => out({ event: "connected", name: c.name, id: s.id, recovered: s.recovered }));
       s.on("disconnect", (reason) => out({ event: "disconnected", name: c.name, reason }));
       s.onAny((ev, ...args) => {
         const cb = typeof args[args.length - 1] === "function" ? args.pop() : null;
@@ -135,6 +157,10 @@ if (mode === "server") {
         out({ event: "got", name: c.name, ev, args: args.map(bin) });
         if (cb && !(ev === "ask-partial" && c.name.endsWith("2"))) cb({ name: c.name, ev });
       });
+    } else if (c.cmd === "drop") {
+      // The transport closes as a lost network would: "transport close",
+      // a recoverable reason.
+      clients.get(c.name).io.engine.close();
     } else if (c.cmd === "close") {
       for (const s of clients.values()) s.close();
       process.exit(0);
