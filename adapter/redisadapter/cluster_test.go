@@ -16,12 +16,14 @@ import (
 // socket.io-client client on each, and checks every cross-node operation
 // from a gosio server and from a Node.js server.
 func TestMixedCluster(t *testing.T) {
+	t.Parallel() // a cluster of its own: its own key prefix, its own processes
 	testMixedCluster(t, false)
 }
 
 // TestMixedClusterSpecificResponseChannel is the same cluster with every
 // server answering on the requester's own response channel.
 func TestMixedClusterSpecificResponseChannel(t *testing.T) {
+	t.Parallel() // a cluster of its own: its own key prefix, its own processes
 	if testing.Short() {
 		t.Skip("short")
 	}

@@ -13,6 +13,7 @@ import (
 // from gosio's redisemitter: broadcasts (all, room, except, volatile,
 // binary), socketsJoin/Leave, serverSideEmit and disconnectSockets.
 func TestEmitterInterop(t *testing.T) {
+	t.Parallel() // a cluster of its own: its own key prefix, its own processes
 	addr := redisAddr(t)
 	key := testKey(t)
 	rdb := newClient(t, addr)

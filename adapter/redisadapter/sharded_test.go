@@ -14,6 +14,7 @@ import (
 // sharded adapter (SPUBLISH/SSUBSCRIBE) of one Redis, in each subscription
 // mode, and checks the cross-node operations both ways.
 func TestShardedMixedCluster(t *testing.T) {
+	t.Parallel() // a cluster of its own: its own key prefix, its own processes
 	for _, mode := range []SubscriptionMode{Dynamic, Static, DynamicPrivate} {
 		t.Run(string(mode), func(t *testing.T) { testSharded(t, mode) })
 	}

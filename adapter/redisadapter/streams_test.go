@@ -26,6 +26,7 @@ func startStreamsNode(t *testing.T, name, addr, key string) *goNode {
 // comes back on the other gosio server and gets its id, rooms and the
 // missed events in order; then the same from gosio to Node.js.
 func TestStreamsMixedCluster(t *testing.T) {
+	t.Parallel() // a cluster of its own: its own key prefix, its own processes
 	addr := redisAddr(t)
 	key := testKey(t)
 	g1 := startStreamsNode(t, "g1", addr, key)
