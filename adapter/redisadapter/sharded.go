@@ -76,14 +76,17 @@ type ShardedAdapter struct {
 	opts    ShardedOptions
 	channel string
 
-	// The receive loop (started by Init, ended by Close) is the only
-	// reader of ps.
+	// Each channel has a subscription of its own, so that on a Redis
+	// Cluster each goes to the shard of its slot; each has one receive
+	// goroutine, started by subscribe and ended by unsubscribe or Close
+	// (which waits for all in wg).
 	ctx       context.Context
 	cancel    context.CancelFunc
-	ps        *redis.PubSub
-	ready     chan struct{}
+	subsMu    sync.Mutex
+	subs      map[string]*shardSub
+	wg        sync.WaitGroup
+	ready     chan struct{} // closed once the namespace's channel is subscribed
 	readyOnce sync.Once
-	done      chan struct{}
 	closeOnce sync.Once
 	health    health
 
@@ -102,8 +105,8 @@ func newSharded(nsp *socketio.Namespace, rdb redis.UniversalClient, o ShardedOpt
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &ShardedAdapter{
 		rdb: rdb, opts: o, channel: o.ChannelPrefix + "#" + nsp.Name() + "#",
-		ctx: ctx, cancel: cancel, ready: make(chan struct{}), done: make(chan struct{}),
-		members: make(map[string]int),
+		ctx: ctx, cancel: cancel, ready: make(chan struct{}),
+		subs: make(map[string]*shardSub), members: make(map[string]int),
 	}
 	s.health.logger = o.Logger
 	s.Adapter = clusteradapter.New(nsp, shardedBus{s}, &clusteradapter.Options{RequestsTimeout: o.RequestsTimeout, Logger: o.Logger})
@@ -119,7 +122,17 @@ func (b shardedBus) PublishResponse(ctx context.Context, uid string, m clusterad
 }
 
 func (b shardedBus) ServerCount(ctx context.Context) (int, error) {
-	res, err := b.s.rdb.PubSubShardNumSub(ctx, b.s.channel).Result()
+	var c redis.Cmdable = b.s.rdb
+	if cc, ok := b.s.rdb.(*redis.ClusterClient); ok {
+		// A shard channel's subscribers are counted by the shard that
+		// owns its slot.
+		m, err := cc.MasterForKey(ctx, b.s.channel)
+		if err != nil {
+			return 1, fmt.Errorf("redisadapter: shard of %s: %w", b.s.channel, err)
+		}
+		c = m
+	}
+	res, err := c.PubSubShardNumSub(ctx, b.s.channel).Result()
 	if err != nil {
 		return 1, fmt.Errorf("redisadapter: PUBSUB SHARDNUMSUB: %w", err)
 	}
@@ -161,11 +174,10 @@ func (s *ShardedAdapter) channelOf(m clusteradapter.Message) string {
 	return s.channel + rooms[0] + "#"
 }
 
-// Init subscribes to the namespace's and this server's response channel
-// and starts the receive loop.
+// Init subscribes to the namespace's and this server's response channel.
 func (s *ShardedAdapter) Init() error {
-	s.ps = s.rdb.SSubscribe(s.ctx, s.channel, s.channel+s.UID()+"#")
-	go s.receive()
+	s.subscribe(s.channel)
+	s.subscribe(s.channel + s.UID() + "#")
 	t := time.NewTimer(5 * time.Second)
 	defer t.Stop()
 	select {
@@ -176,31 +188,70 @@ func (s *ShardedAdapter) Init() error {
 	}
 }
 
-// Close ends the subscription and the receive loop. It is idempotent.
+// shardSub is the subscription of one channel.
+type shardSub struct {
+	ps     *redis.PubSub
+	cancel context.CancelFunc
+}
+
+// subscribe starts the subscription of a channel, unless there is one.
+func (s *ShardedAdapter) subscribe(channel string) {
+	s.subsMu.Lock()
+	defer s.subsMu.Unlock()
+	if s.ctx.Err() != nil || s.subs[channel] != nil {
+		return
+	}
+	ctx, cancel := context.WithCancel(s.ctx)
+	sub := &shardSub{ps: s.rdb.SSubscribe(ctx, channel), cancel: cancel}
+	s.subs[channel] = sub
+	s.wg.Add(1)
+	go s.receive(ctx, sub.ps, channel)
+}
+
+// unsubscribe ends the subscription of a channel.
+func (s *ShardedAdapter) unsubscribe(channel string) {
+	s.subsMu.Lock()
+	sub := s.subs[channel]
+	delete(s.subs, channel)
+	s.subsMu.Unlock()
+	if sub != nil {
+		sub.cancel()
+		_ = sub.ps.Close()
+	}
+}
+
+// Close ends every subscription and waits for their goroutines. It is
+// idempotent.
 func (s *ShardedAdapter) Close() error {
 	s.closeOnce.Do(func() {
 		s.cancel()
-		if s.ps != nil {
-			_ = s.ps.Close()
-			<-s.done
+		s.subsMu.Lock()
+		subs := s.subs
+		s.subs = map[string]*shardSub{}
+		s.subsMu.Unlock()
+		for _, sub := range subs {
+			_ = sub.ps.Close()
 		}
+		s.wg.Wait()
 		_ = s.Adapter.Close()
 	})
 	return nil
 }
 
-func (s *ShardedAdapter) receive() {
-	defer close(s.done)
+// receive reads one channel's subscription until its ctx ends; on an
+// error it waits and reads again (go-redis subscribes again).
+func (s *ShardedAdapter) receive(ctx context.Context, ps *redis.PubSub, channel string) {
+	defer s.wg.Done()
 	backoff := 50 * time.Millisecond
 	for {
-		msg, err := s.ps.Receive(s.ctx)
+		msg, err := ps.Receive(ctx)
 		if err != nil {
-			if s.ctx.Err() != nil {
+			if ctx.Err() != nil {
 				return
 			}
 			s.health.fail("subscription", err)
 			select {
-			case <-s.ctx.Done():
+			case <-ctx.Done():
 				return
 			case <-time.After(backoff):
 			}
@@ -210,7 +261,7 @@ func (s *ShardedAdapter) receive() {
 		backoff = 50 * time.Millisecond
 		switch m := msg.(type) {
 		case *redis.Subscription:
-			if m.Channel == s.channel {
+			if channel == s.channel {
 				s.readyOnce.Do(func() { close(s.ready) })
 			}
 		case *redis.Message:
@@ -257,8 +308,8 @@ func (s *ShardedAdapter) AddAll(id socketio.SocketID, rooms []socketio.Room) {
 		}
 	}
 	s.roomsMu.Unlock()
-	if len(subscribe) > 0 && s.ps != nil {
-		_ = s.ps.SSubscribe(s.ctx, subscribe...)
+	for _, ch := range subscribe {
+		s.subscribe(ch)
 	}
 }
 
@@ -297,7 +348,7 @@ func (s *ShardedAdapter) left(id socketio.SocketID, rooms []socketio.Room) {
 		}
 	}
 	s.roomsMu.Unlock()
-	if len(unsubscribe) > 0 && s.ps != nil && s.ctx.Err() == nil {
-		_ = s.ps.SUnsubscribe(s.ctx, unsubscribe...)
+	for _, ch := range unsubscribe {
+		s.unsubscribe(ch)
 	}
 }
