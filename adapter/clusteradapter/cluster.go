@@ -68,6 +68,10 @@ type Options struct {
 	// Logger receives the log lines of dropped messages. Default
 	// log.Default().
 	Logger *log.Logger
+	// Heartbeat, when set, counts the servers by their heartbeats
+	// (ClusterAdapterWithHeartbeat) instead of asking the bus; the bus's
+	// adapter then calls Start once subscribed. Default nil: the bus counts.
+	Heartbeat *HeartbeatOptions
 }
 
 // Adapter is the protocol's side of one namespace: the local rooms index
@@ -83,6 +87,8 @@ type Adapter struct {
 
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
+
+	hb *heartbeat // nil without Options.Heartbeat
 
 	mu          sync.Mutex // guards requests and ackRequests
 	requests    map[string]*request
@@ -122,13 +128,24 @@ func New(nsp *socketio.Namespace, bus Bus, opts *Options) *Adapter {
 		o.Logger = log.Default()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Adapter{
+	a := &Adapter{
 		InMemoryAdapter: socketio.NewInMemoryAdapter(nsp).(*socketio.InMemoryAdapter),
 		nsp:             nsp, bus: bus, opts: o, uid: randomID(),
 		ctx: ctx, cancel: cancel,
 		requests:    make(map[string]*request),
 		ackRequests: make(map[string]*ackRequest),
 	}
+	if o.Heartbeat != nil {
+		h := *o.Heartbeat
+		if h.Interval <= 0 {
+			h.Interval = 5 * time.Second
+		}
+		if h.Timeout <= 0 {
+			h.Timeout = 10 * time.Second
+		}
+		a.hb = &heartbeat{opts: h, nodes: make(map[string]time.Time)}
+	}
+	return a
 }
 
 // randomID is 16 hex digits, as Node's randomBytes(8).toString("hex").
@@ -147,6 +164,10 @@ func (a *Adapter) UID() string { return a.uid }
 // Close stops the pending timers and the in-memory adapter. The bus's
 // adapter closes its own resources.
 func (a *Adapter) Close() error {
+	if a.ctx.Err() != nil {
+		return nil
+	}
+	a.stopHeartbeat()
 	a.cancel()
 	a.mu.Lock()
 	for id, r := range a.ackRequests {
@@ -169,6 +190,7 @@ func (a *Adapter) publishOffset(typ int, data map[string]any) (string, error) {
 	}
 	ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
 	defer cancel()
+	a.published()
 	return a.bus.Publish(ctx, m)
 }
 
@@ -252,8 +274,13 @@ func (a *Adapter) DisconnectSockets(opts *socketio.BroadcastOptions, close bool)
 	a.InMemoryAdapter.DisconnectSockets(opts, close)
 }
 
-// ServerCount is the bus's.
-func (a *Adapter) ServerCount(ctx context.Context) (int, error) { return a.bus.ServerCount(ctx) }
+// ServerCount is the bus's, or with heartbeats 1 + the servers heard from.
+func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
+	if a.hb != nil {
+		return a.heartbeatCount(), nil
+	}
+	return a.bus.ServerCount(ctx)
+}
 
 // FetchSockets returns the selected sockets of every server; short of
 // every answer within the timeout, those it has with an error wrapping
@@ -263,7 +290,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 	if err != nil || opts.Flags.Local {
 		return local, err
 	}
-	n, err := a.bus.ServerCount(ctx)
+	n, err := a.ServerCount(ctx)
 	if err != nil || n-1 <= 0 {
 		return local, nil
 	}
@@ -290,7 +317,7 @@ func (a *Adapter) ServerSideEmit(_ context.Context, event string, args []any) er
 // ServerSideEmitWithAck publishes an event and collects one answer per
 // other server.
 func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args []any) ([]socketio.Args, error) {
-	n, err := a.bus.ServerCount(ctx)
+	n, err := a.ServerCount(ctx)
 	if err != nil || n-1 <= 0 {
 		return []socketio.Args{}, err
 	}

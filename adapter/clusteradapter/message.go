@@ -72,6 +72,9 @@ func (a *Adapter) onMessage(m Message, offset string) (err error) {
 	if !ok {
 		return errors.New("no type")
 	}
+	if a.seen(uid, typ) {
+		return nil
+	}
 	data, _ := m["data"].(map[string]any)
 	requestID, _ := data["requestId"].(string)
 	switch typ {
