@@ -2,9 +2,12 @@ package redisadapter
 
 import (
 	"context"
+	"log"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/gosio/gosio/internal/nodetest"
 )
@@ -16,6 +19,7 @@ func startStreamsNode(t *testing.T, name, addr, key string) *goNode {
 	return startGoNodeWith(t, g, NewStreams(newClient(t, addr), &StreamsOptions{
 		StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:",
 		BlockTime: 500 * time.Millisecond, RequestsTimeout: 3 * time.Second,
+		Logger: log.New(g.log, "", 0),
 	}))
 }
 
@@ -129,4 +133,38 @@ func TestStreamsMixedCluster(t *testing.T) {
 	}
 	cl.got("missed-a", "cg1b")
 	cl.got("missed-b", "cg1b")
+}
+
+// TestStreamsGarbageIsDropped adds malformed entries to the stream and
+// publishes garbage on the streams adapter's channels: each is dropped
+// with a log line, and the servers keep working.
+func TestStreamsGarbageIsDropped(t *testing.T) {
+	addr := redisAddr(t)
+	key := testKey(t)
+	g1 := startStreamsNode(t, "g1", addr, key)
+	g2 := startStreamsNode(t, "g2", addr, key)
+	rdb := newClient(t, addr)
+	ctx := context.Background()
+	for _, v := range []map[string]any{
+		{"uid": "x", "nsp": "/", "type": "3", "data": "!!not base64"},
+		{"uid": "x", "nsp": "/", "type": "3", "data": "{broken json"},
+		{"uid": "x", "nsp": "/", "type": "three"},
+		{"uid": "x", "nsp": "/", "type": "3", "data": `{"packet":{"type":2,"data":"no array"},"opts":{}}`},
+	} {
+		if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: key, Values: v}).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, p := range [][]byte{{0xc1}, {0xdd, 0xff, 0xff, 0xff, 0xff}, []byte("{bad")} {
+		must(t, rdb.Publish(ctx, key+"#/#", p).Err())
+	}
+	must(t, g1.srv.ServerSideEmit(ctx, "note", "after-garbage"))
+	expectSSE(t, g2, "after-garbage")
+	deadline := time.Now().Add(5 * time.Second)
+	for g2.log.count("dropped") < 7 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := g2.log.count("dropped"); n != 7 {
+		t.Fatalf("%d drops logged, want 7:\n%s", n, g2.log)
+	}
 }
