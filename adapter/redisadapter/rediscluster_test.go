@@ -95,8 +95,9 @@ func startRedisCluster(t *testing.T) *redis.ClusterClient {
 }
 
 // TestShardedOnRedisCluster carries the sharded adapter of two gosio
-// servers on a 3-master Redis Cluster: the namespace's channel, the
-// response channels and the rooms' channels hash to different shards.
+// servers and a Node.js server on a 3-master Redis Cluster: the
+// namespace's channel, the response channels and the rooms' channels hash
+// to different shards.
 func TestShardedOnRedisCluster(t *testing.T) {
 	redisAddr(t)
 	cc := startRedisCluster(t)
@@ -106,30 +107,47 @@ func TestShardedOnRedisCluster(t *testing.T) {
 		return startGoNodeWith(t, g, NewSharded(cc, &ShardedOptions{ChannelPrefix: key, RequestsTimeout: 3 * time.Second}))
 	}
 	g1, g2 := mk("g1"), mk("g2")
+	var urls []string
+	for _, a := range cc.Options().Addrs {
+		urls = append(urls, "redis://"+a)
+	}
+	n1 := startNode(t, "server", "CLUSTER_URLS="+strings.Join(urls, ","), "KEY="+key, "NAME=n1", "SHARDED=dynamic")
 	cl := clients{startNode(t, "clients")}
 	cl.connect("c1", g1.url(), "a", "r1", "r2", "r3")
 	cl.connect("c2", g2.url(), "r1", "r2", "r3")
+	cl.connect("c3", n1.url, "r1", "r2", "r3")
+	all := []string{"c1", "c2", "c3"}
 	ctx := context.Background()
-	if n, err := g1.srv.Of("/").Adapter().ServerCount(ctx); err != nil || n != 2 {
+	if n, err := g1.srv.Of("/").Adapter().ServerCount(ctx); err != nil || n != 3 {
 		t.Fatalf("ServerCount = %d, %v", n, err)
 	}
+	if n := n1.call(map[string]any{"cmd": "count"}).Int("count"); n != 3 {
+		t.Fatalf("Node serverCount = %d", n)
+	}
 	must(t, g1.srv.Emit("all"))
-	cl.got("all", "c1", "c2")
+	cl.got("all", all...)
+	n1.call(map[string]any{"cmd": "emit", "ev": "all-node"})
+	cl.got("all-node", all...)
 	for _, r := range []string{"r1", "r2", "r3"} { // rooms on different shards, most likely
 		must(t, g1.srv.To(r).Emit("room-"+r))
-		cl.got("room-"+r, "c1", "c2")
+		cl.got("room-"+r, all...)
+		n1.call(map[string]any{"cmd": "emit", "ev": "node-room-" + r, "rooms": []string{r}})
+		cl.got("node-room-"+r, all...)
 	}
 	res, err := g2.srv.Timeout(5*time.Second).EmitWithAck(ctx, "ask")
-	if err != nil || len(res) != 2 {
+	if err != nil || len(res) != 3 {
 		t.Fatalf("EmitWithAck: %d, %v", len(res), err)
 	}
-	cl.got("ask", "c1", "c2")
+	cl.got("ask", all...)
 	sockets, err := g2.srv.FetchSockets(ctx)
-	if err != nil || len(sockets) != 2 {
+	if err != nil || len(sockets) != 3 {
 		t.Fatalf("FetchSockets: %d, %v", len(sockets), err)
 	}
+	if ev := n1.call(map[string]any{"cmd": "fetch"}); len(ev["sockets"].([]any)) != 3 {
+		t.Fatalf("Node fetchSockets: %v", ev)
+	}
 	answers, err := g1.srv.ServerSideEmitWithAck(ctx, "sse-ack", 1)
-	if err != nil || len(answers) != 1 {
+	if err != nil || len(answers) != 2 {
 		t.Fatalf("ServerSideEmitWithAck: %v, %v", answers, err)
 	}
 }

@@ -25,7 +25,9 @@ if (mode === "server") {
   const { createAdapter } = require("@socket.io/redis-adapter");
   const { createClient } = require("redis");
   (async () => {
-    const pub = createClient({ url: process.env.REDIS_URL });
+    const pub = process.env.CLUSTER_URLS
+      ? require("redis").createCluster({ rootNodes: process.env.CLUSTER_URLS.split(",").map((url) => ({ url })) })
+      : createClient({ url: process.env.REDIS_URL });
     const sub = pub.duplicate();
     pub.on("error", () => {});
     sub.on("error", () => {});
