@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	"github.com/redis/go-redis/v9"
 
@@ -24,9 +25,12 @@ import (
 // means every default, those of Node's @socket.io/redis-streams-adapter
 // 0.3.
 type StreamsOptions struct {
-	// StreamName is the Redis stream. Default "socket.io". (Node's
-	// streamCount, several streams, is not supported: one stream.)
+	// StreamName is the Redis stream. Default "socket.io".
 	StreamName string
+	// StreamCount spreads the namespaces over several streams,
+	// StreamName-0 to StreamName-(n-1), by the hash of their name as
+	// Node's adapter does. Default 1: StreamName itself.
+	StreamCount int
 	// ChannelPrefix is the prefix of the pub/sub channels of the ephemeral
 	// messages. Default "socket.io".
 	ChannelPrefix string
@@ -69,6 +73,9 @@ func NewStreams(rdb redis.UniversalClient, opts *StreamsOptions) socketio.Adapte
 	if o.ChannelPrefix == "" {
 		o.ChannelPrefix = "socket.io"
 	}
+	if o.StreamCount <= 0 {
+		o.StreamCount = 1
+	}
 	if o.MaxLen <= 0 {
 		o.MaxLen = 10_000
 	}
@@ -93,6 +100,7 @@ type StreamsAdapter struct {
 	nsp           *socketio.Namespace
 	rdb           redis.UniversalClient
 	opts          StreamsOptions
+	stream        string // the namespace's stream
 	publicChannel string
 
 	// The stream reader and the subscription reader are started by Init
@@ -114,12 +122,33 @@ type streamsBus struct{ s *StreamsAdapter }
 func newStreams(nsp *socketio.Namespace, rdb redis.UniversalClient, o StreamsOptions) *StreamsAdapter {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &StreamsAdapter{
-		nsp: nsp, rdb: rdb, opts: o, publicChannel: o.ChannelPrefix + "#" + nsp.Name() + "#",
-		ctx: ctx, cancel: cancel, ready: make(chan struct{}),
+		nsp: nsp, rdb: rdb, opts: o, stream: streamOf(nsp.Name(), o),
+		publicChannel: o.ChannelPrefix + "#" + nsp.Name() + "#",
+		ctx:           ctx, cancel: cancel, ready: make(chan struct{}),
 	}
 	s.health.logger = o.Logger
 	s.Adapter = clusteradapter.New(nsp, streamsBus{s}, &clusteradapter.Options{RequestsTimeout: o.RequestsTimeout, Logger: o.Logger})
 	return s
+}
+
+// streamOf is the stream of a namespace: each namespace's messages stay
+// in order on one stream.
+func streamOf(nsp string, o StreamsOptions) string {
+	if o.StreamCount == 1 {
+		return o.StreamName
+	}
+	return o.StreamName + "-" + strconv.Itoa(int(hashCode(nsp)%int32(o.StreamCount)))
+}
+
+// hashCode is Node's adapter's string hash: 31*h + c over the UTF-16 code
+// units, in 32-bit arithmetic (so possibly negative, as the stream index
+// then is too).
+func hashCode(s string) int32 {
+	var h int32
+	for _, c := range utf16.Encode([]rune(s)) {
+		h = h*31 + int32(c)
+	}
+	return h
 }
 
 // ephemeral messages go through pub/sub: they mean nothing to a client
@@ -144,7 +173,7 @@ func (b streamsBus) Publish(ctx context.Context, m clusteradapter.Message) (stri
 		}
 		values["data"] = enc
 	}
-	id, err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.opts.StreamName, MaxLen: s.opts.MaxLen, Approx: true, Values: values}).Result()
+	id, err := s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.stream, MaxLen: s.opts.MaxLen, Approx: true, Values: values}).Result()
 	if err != nil {
 		if s.ctx.Err() == nil {
 			s.health.fail("XADD", err)
@@ -251,7 +280,7 @@ func decodeEntry(values map[string]any) (clusteradapter.Message, error) {
 func (s *StreamsAdapter) Init() error {
 	s.ps = s.rdb.Subscribe(s.ctx, s.publicChannel, s.opts.ChannelPrefix+"#"+s.nsp.Name()+"#"+s.UID()+"#")
 	offset := "$"
-	if last, err := s.rdb.XRevRangeN(s.ctx, s.opts.StreamName, "+", "-", 1).Result(); err == nil {
+	if last, err := s.rdb.XRevRangeN(s.ctx, s.stream, "+", "-", 1).Result(); err == nil {
 		offset = "0-0"
 		if len(last) == 1 {
 			offset = last[0].ID
@@ -331,7 +360,7 @@ func (s *StreamsAdapter) readStream(offset string) {
 	backoff := 50 * time.Millisecond
 	for s.ctx.Err() == nil {
 		res, err := s.rdb.XRead(s.ctx, &redis.XReadArgs{
-			Streams: []string{s.opts.StreamName, offset}, Count: s.opts.ReadCount, Block: s.opts.BlockTime,
+			Streams: []string{s.stream, offset}, Count: s.opts.ReadCount, Block: s.opts.BlockTime,
 		}).Result()
 		if errors.Is(err, redis.Nil) {
 			continue
@@ -418,7 +447,7 @@ func (s *StreamsAdapter) RestoreSession(pid, offset string) (*socketio.Persisted
 	if err != nil {
 		return nil, nil
 	}
-	if at, err := s.rdb.XRange(ctx, s.opts.StreamName, offset, offset).Result(); err != nil || len(at) == 0 {
+	if at, err := s.rdb.XRange(ctx, s.stream, offset, offset).Result(); err != nil || len(at) == 0 {
 		return nil, nil
 	}
 	b, err := base64.StdEncoding.DecodeString(raw)
@@ -434,7 +463,7 @@ func (s *StreamsAdapter) RestoreSession(pid, offset string) (*socketio.Persisted
 	out.SID, _ = sess["sid"].(string)
 	out.Data, _ = sess["data"].(map[string]any)
 	for range restoreMaxRanges {
-		entries, err := s.rdb.XRange(ctx, s.opts.StreamName, "("+offset, "+").Result()
+		entries, err := s.rdb.XRange(ctx, s.stream, "("+offset, "+").Result()
 		if err != nil || len(entries) == 0 {
 			break
 		}

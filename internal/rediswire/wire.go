@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"time"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -338,3 +339,5 @@ func Int(v any) (int64, bool) {
 	}
 	return 0, false
 }
+
+func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
