@@ -61,87 +61,21 @@ func (MsgpackParser) Encode(v any) ([]byte, error) {
 }
 
 // Decode decodes one MessagePack value, maps as map[string]any, bin as
-// []byte, numbers as int64, uint64 or float64. Trailing bytes are an
-// error.
+// []byte, integers as int64 (uint64 beyond), floats as float64, ext
+// values (notepack's undefined) as nil. Lengths that claim more than the
+// message holds, and trailing bytes, are errors.
 func (MsgpackParser) Decode(data []byte) (any, error) {
 	if err := checkMsgpack(data); err != nil {
 		return nil, err
 	}
-	r := bytes.NewReader(data)
-	dec := msgpack.NewDecoder(r)
-	dec.SetMapDecoder(decodeMap)
-	v, err := dec.DecodeInterface()
-	if err != nil {
-		return nil, err
-	}
-	if r.Len() != 0 {
-		return nil, errors.New("rediswire: trailing bytes after the message")
-	}
-	return normalize(v), nil
+	d := msgpackDecoder{b: data}
+	return d.value(0)
 }
 
-// decodeMap decodes a map as map[string]any, keys that are not strings
-// printed (the library's own decoder panics on a key that is a map).
-func decodeMap(d *msgpack.Decoder) (any, error) {
-	n, err := d.DecodeMapLen()
-	if err != nil || n < 0 {
-		return nil, err
-	}
-	m := make(map[string]any, min(n, 64))
-	for range n {
-		k, err := d.DecodeInterface()
-		if err != nil {
-			return nil, err
-		}
-		v, err := d.DecodeInterface()
-		if err != nil {
-			return nil, err
-		}
-		ks, ok := k.(string)
-		if !ok {
-			ks = fmt.Sprint(k)
-		}
-		m[ks] = v
-	}
-	return m, nil
-}
+// maxDepth bounds the nesting of a decoded message.
+const maxDepth = 1000
 
-// normalize turns the maps with non-string keys msgpack may give into
-// map[string]any and the sized numbers into int64 and float64,
-// recursively.
-func normalize(v any) any {
-	switch t := v.(type) {
-	case int8:
-		return int64(t)
-	case int16:
-		return int64(t)
-	case int32:
-		return int64(t)
-	case uint8:
-		return int64(t)
-	case uint16:
-		return int64(t)
-	case uint32:
-		return int64(t)
-	case float32:
-		return float64(t)
-	case map[any]any:
-		m := make(map[string]any, len(t))
-		for k, e := range t {
-			m[fmt.Sprint(k)] = normalize(e)
-		}
-		return m
-	case map[string]any:
-		for k, e := range t {
-			t[k] = normalize(e)
-		}
-	case []any:
-		for i, e := range t {
-			t[i] = normalize(e)
-		}
-	}
-	return v
-}
+func fmtKey(v any) string { return fmt.Sprint(v) }
 
 // DecodeMessage decodes a message of a request or response channel: JSON
 // when it starts with '{' (as Node's adapter tells them apart), the parser
