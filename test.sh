@@ -5,7 +5,8 @@
 # official Engine.IO v4 and Socket.IO v5 protocol suites (conformance/).
 #
 # It installs what the tests need when it is missing: the npm packages of
-# package-lock.json (npm ci) and, when run as root, Debian's chromium. With
+# package-lock.json (npm ci), a Redis on 127.0.0.1:6379 and, when run as
+# root, Debian's chromium and redis-server. With
 # CI=true a missing prerequisite fails the tests instead of skipping them.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -21,6 +22,22 @@ if ! command -v chromium >/dev/null 2>&1; then
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   else
     echo "chromium is missing (apt-get install chromium): the browser test will skip unless CI=true" >&2
+  fi
+fi
+
+# The Redis adapter's tests need a Redis on 127.0.0.1:6379 (and
+# redis-server itself, for the restart test).
+if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  if ! command -v redis-server >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== apt-get install redis-server"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  fi
+  if command -v redis-server >/dev/null 2>&1; then
+    echo "== redis-server"
+    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+    for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
+  else
+    echo "redis-server is missing (apt-get install redis-server): the Redis tests will skip unless CI=true" >&2
   fi
 fi
 

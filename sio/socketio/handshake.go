@@ -35,7 +35,13 @@ type Handshake struct {
 	Secure bool
 	// XDomain is true when the request carried an Origin header.
 	XDomain bool
+
+	// host is the Host header, which net/http keeps out of Headers.
+	host string
 }
+
+// Host returns the Host header of the Engine.IO handshake request.
+func (h *Handshake) Host() string { return h.host }
 
 // DecodeAuth decodes the CONNECT payload into target.
 func (h *Handshake) DecodeAuth(target any) error {
@@ -57,6 +63,7 @@ func newHandshake(req *engineio.HandshakeRequest, rawAuth json.RawMessage) *Hand
 		URL:     req.URL,
 		Secure:  req.Secure,
 		XDomain: req.Header.Get("Origin") != "",
+		host:    req.Host,
 	}
 	if len(rawAuth) > 0 {
 		_ = json.Unmarshal(rawAuth, &h.Auth)

@@ -31,6 +31,8 @@ type Namespace struct {
 	sockets      map[SocketID]*NamespaceSocket
 	middlewares  []func(*NamespaceSocket) error
 	connHandlers []func(*NamespaceSocket)
+
+	serverSide serverSideHandlers // events from the other servers of a cluster (cluster.go)
 }
 
 func newNamespace(srv *SocketIOServer, name string) *Namespace {
