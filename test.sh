@@ -38,10 +38,13 @@ fi
 echo "== go vet"
 go vet ./...
 (cd bench && go vet ./...)
+(cd interop/goclient && go vet ./...)
 
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...
 (cd bench && go test -count=1 ./...)
+# Interop with the zishang520 Go client, in a module of its own.
+(cd interop/goclient && go test -race -count=1 ./...)
 
 # The official protocol suites live outside the repository (../shared/protocol-suites
 # beside the clone, or GOSIO_PROTOCOL_SUITES); they are read-only there, so each
