@@ -93,8 +93,45 @@ func dialOptions(transportNames []string, auth map[string]any) *client.Options {
 // dial opens a socket on nsp of a new connection.
 func dial(t *testing.T, url, nsp string, transportNames []string, auth map[string]any) *clientSocket {
 	t.Helper()
-	m := client.NewManager(url, dialOptions(transportNames, auth))
+	m := newManager(t, url, transportNames)
 	return open(t, m, nsp, auth)
+}
+
+// newManager opens an Engine.IO connection and waits for it to be open.
+//
+// Sockets are opened on it only then: Socket.Connect on a Manager still
+// opening subscribes to its "open" event and then calls onopen itself
+// when it finds the Manager open, and the two may both run (the client's
+// goroutines race where the JavaScript client is single-threaded): the
+// socket then sends CONNECT twice, and the server, as Node does, closes
+// the connection on the second.
+//
+// Manager.Open has a race of the same kind: it creates the engine, which
+// starts connecting, before it listens to the engine's "open"; when the
+// handshake is quick the Manager misses it and stays "opening" for ever.
+// Such a Manager is closed and another one tried, up to three times.
+func newManager(t *testing.T, url string, transportNames []string) *client.Manager {
+	t.Helper()
+	for try := 1; ; try++ {
+		m := client.NewManager(url, dialOptions(transportNames, nil))
+		opened := make(chan error, 1)
+		m.Open(func(err error) { opened <- err })
+		select {
+		case err := <-opened:
+			if err != nil {
+				t.Fatalf("opening the connection: %v", err)
+			}
+			return m
+		case <-time.After(3 * time.Second):
+		}
+		if e := m.Engine(); e != nil {
+			e.Close()
+		}
+		if try == 3 {
+			t.Fatalf("the client's Manager never saw its connection open, %d times", try)
+		}
+		t.Logf("the client's Manager missed its connection's open event (a client race): try %d", try+1)
+	}
 }
 
 // open opens a socket on nsp of manager m (one Engine.IO connection).
@@ -125,10 +162,9 @@ func open(t *testing.T, m *client.Manager, nsp string, auth map[string]any) *cli
 		}
 		recv(args...)
 	})
-	// Connected here, once the listeners are on. (With autoConnect, the
-	// socket could connect before them; and a second Connect once the
-	// Engine.IO connection is open would send a second CONNECT, which the
-	// server answers, as Node does, by closing the connection.)
+	// Connected here, once the listeners are on (with autoConnect the
+	// socket could connect before them), on an open Manager (see
+	// newManager).
 	s.Connect()
 	t.Cleanup(func() { s.Disconnect() })
 	return c

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/sio/socketio"
-	client "github.com/zishang520/socket.io/clients/socket/v3"
 	"github.com/zishang520/socket.io/v3/pkg/types"
 )
 
@@ -56,6 +55,13 @@ func TestGoClientTransports(t *testing.T) {
 			})
 			if a := c.emitWithAck("double", 21); len(a) != 2 || a[0] != float64(42) || a[1] != "doubled" {
 				t.Fatalf("ack %v", a)
+			}
+			// An unanswered emit times out on the client.
+			s.On("silent", func(*socketio.Event) {}) // never acknowledges
+			timedOut := make(chan error, 1)
+			c.s.Timeout(200*time.Millisecond).EmitWithAck("silent")(func(_ []any, err error) { timedOut <- err })
+			if err := waitChan(t, timedOut, "client ack timeout"); err == nil || err.Error() != "operation has timed out" {
+				t.Fatalf("unanswered client EmitWithAck: %v", err)
 			}
 			// Server → client ack, answered by the client's callback.
 			type result struct {
@@ -198,7 +204,7 @@ func TestGoClientNamespaces(t *testing.T) {
 	private := sockets(srv.Of("/private"))
 
 	// "/" and a dynamic namespace over one connection.
-	m := client.NewManager(url, dialOptions([]string{"websocket"}, nil))
+	m := newManager(t, url, []string{"websocket"})
 	root := open(t, m, "/", nil)
 	d := open(t, m, "/dyn-42", nil)
 	root.connected()
@@ -257,9 +263,11 @@ func TestGoClientDisconnectReasons(t *testing.T) {
 			"io server disconnect", "server namespace disconnect"},
 		// gosio answers the pending GET with "41\x1e1" (DISCONNECT, then
 		// CLOSE), as Node does; the zishang520 client may handle the CLOSE
-		// before the DISCONNECT it decoded and report "transport close".
+		// before the DISCONNECT it decoded and report "transport close", or
+		// first fail a POST it sends after the session's end ("transport
+		// error"; Node answers such a POST with 400 too).
 		{"server disconnect over polling", []string{"polling"}, func(c *clientSocket, s *socketio.NamespaceSocket) { s.Disconnect(true) },
-			"io server disconnect|transport close", "server namespace disconnect"},
+			"io server disconnect|transport close|transport error", "server namespace disconnect"},
 		// The zishang520 client's websocket Close drops its write queue and
 		// closes the connection at once: the DISCONNECT it queued just before
 		// may never be written, and the server then sees the connection end.

@@ -105,6 +105,16 @@ func TestPythonInteropTransports(t *testing.T) {
 			if a := n.ack("d"); !sameJSON(t, a["args"], []any{42, "doubled"}) {
 				t.Fatalf("ack %v", a)
 			}
+			// client.call(): the ack's value, or the client's timeout.
+			n.send(map[string]any{"cmd": "call", "id": "a", "name": "double", "args": []any{5}, "tag": "c"})
+			if a := n.ack("c"); a["err"] != nil || !sameJSON(t, a["args"], []any{10, "doubled"}) {
+				t.Fatalf("call %v", a)
+			}
+			s.On("silent", func(*Event) {}) // never acknowledges
+			n.send(map[string]any{"cmd": "call", "id": "a", "name": "silent", "tag": "s", "timeout": 0.2})
+			if a := n.ack("s"); a["err"] != "timeout" {
+				t.Fatalf("unanswered call %v", a)
+			}
 			// Server → client ack: the script answers with the event's args.
 			ctx, cancel := context.WithTimeout(context.Background(), nodetest.DefaultTimeout)
 			defer cancel()

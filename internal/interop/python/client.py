@@ -16,6 +16,9 @@ Commands, one JSON object per line on stdin:
   {"cmd":"emit","id":"a","nsp":"/","name":"ev","args":[...]}
   {"cmd":"emitCb","id":"a","nsp":"/","name":"ev","args":[...],"tag":"t"}
       emit with a callback: its arguments come back as an "ack" event
+  {"cmd":"call","id":"a","nsp":"/","name":"ev","args":[...],"tag":"t","timeout":s}
+      client.call(): the ack's arguments, or err "timeout", come back as an
+      "ack" event
   {"cmd":"disconnect","id":"a"}       client.disconnect()
   {"cmd":"transport","id":"a"}
 Events, one JSON object per line on stdout:
@@ -26,7 +29,7 @@ Events, one JSON object per line on stdout:
   {"event":"recv","id":"a","nsp":"/","name":...,"args":[...]}
       a received event; when the server asked for an ack, the client
       answers with the event's own arguments
-  {"event":"ack","id":"a","tag":"t","args":[...]}
+  {"event":"ack","id":"a","tag":"t","args":[...],"err":null|"timeout"}
   {"event":"transport","id":"a","name":...}
   {"event":"fatal","message":...}      a bug in this script
 """
@@ -135,6 +138,19 @@ def emit_cb(cmd):
                       namespace=cmd.get("nsp", "/"), callback=callback)
 
 
+def call(cmd):
+    cid, tag = cmd["id"], cmd["tag"]
+    try:
+        res = clients[cid].call(cmd["name"], tuple(to_wire(cmd.get("args") or [])),
+                                namespace=cmd.get("nsp", "/"), timeout=cmd.get("timeout", 20))
+    except socketio.exceptions.TimeoutError:
+        out("ack", id=cid, tag=tag, args=[], err="timeout")
+        return
+    # call returns the single ack argument, or a tuple of several, or None.
+    args = [] if res is None else list(res) if isinstance(res, tuple) else [res]
+    out("ack", id=cid, tag=tag, args=from_wire(args), err=None)
+
+
 def handle(cmd):
     kind = cmd["cmd"]
     if kind == "connect":
@@ -146,6 +162,9 @@ def handle(cmd):
                                 namespace=cmd.get("nsp", "/"))
     elif kind == "emitCb":
         emit_cb(cmd)
+    elif kind == "call":
+        # call blocks until the ack or the timeout.
+        threading.Thread(target=guarded, args=(call, cmd), daemon=True).start()
     elif kind == "disconnect":
         clients[cmd["id"]].disconnect()
     elif kind == "transport":
