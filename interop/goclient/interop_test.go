@@ -59,7 +59,7 @@ func TestGoClientTransports(t *testing.T) {
 			// An unanswered emit times out on the client.
 			s.On("silent", func(*socketio.Event) {}) // never acknowledges
 			timedOut := make(chan error, 1)
-			c.s.Timeout(200*time.Millisecond).EmitWithAck("silent")(func(_ []any, err error) { timedOut <- err })
+			c.s.Timeout(200 * time.Millisecond).EmitWithAck("silent")(func(_ []any, err error) { timedOut <- err })
 			if err := waitChan(t, timedOut, "client ack timeout"); err == nil || err.Error() != "operation has timed out" {
 				t.Fatalf("unanswered client EmitWithAck: %v", err)
 			}
