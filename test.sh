@@ -41,13 +41,27 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
   fi
 fi
 
+# python-socketio, the client of the Python interop tests, from Debian's
+# packages in the system interpreter (internal/pythontest uses /usr/bin/python3).
+if ! /usr/bin/python3 -c 'import socketio, requests, websocket' >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "== apt-get install python3-socketio"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-socketio python3-requests python3-websocket >/dev/null
+  else
+    echo "python3-socketio is missing (apt-get install python3-socketio python3-requests python3-websocket): the Python interop tests will skip unless CI=true" >&2
+  fi
+fi
+
 echo "== go vet"
 go vet ./...
 (cd bench && go vet ./...)
+(cd interop/goclient && go vet ./...)
 
 echo "== go test -race"
 go test -race -count=1 -timeout 20m ./...
 (cd bench && go test -count=1 ./...)
+# Interop with the zishang520 Go client, in a module of its own.
+(cd interop/goclient && go test -race -count=1 ./...)
 
 # The official protocol suites live outside the repository (../shared/protocol-suites
 # beside the clone, or GOSIO_PROTOCOL_SUITES); they are read-only there, so each
