@@ -30,7 +30,7 @@ func startNodeScript(t *testing.T, e *testEnv, script string, args ...string) *n
 	t.Helper()
 	rt := nodetest.Find(t, "socket.io-client")
 	opts := nodetest.Options{Args: append([]string{e.ts.URL}, args...)}
-	if _, ok := e.srv.opts.PacketParser.(msgpackParser); ok {
+	if usesMsgpack(e.srv.opts.PacketParser) {
 		opts.Env = []string{"SIO_PARSER=msgpack"} // client.mjs then uses socket.io-msgpack-parser
 	}
 	return rt.Start(t, "internal/interop/socketio/"+script, opts)

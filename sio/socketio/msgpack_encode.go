@@ -1,13 +1,13 @@
 package socketio
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/vmihailenco/msgpack/v5"
 
@@ -38,8 +38,7 @@ type msgpackParser struct{}
 var errMsgpackEncode = errors.New("socketio: msgpack: payload is not valid JSON")
 
 func (msgpackParser) Encode(p *SocketIOPacket) (engineio.Message, [][]byte, error) {
-	var buf bytes.Buffer
-	buf.Grow(16 + len(p.Namespace) + len(p.Data) + attachmentsLen(p.Attachments))
+	buf := make(mpBuf, 0, 16+len(p.Namespace)+len(p.Data)+attachmentsLen(p.Attachments))
 	enc := msgpack.NewEncoder(&buf)
 	n := 2
 	if p.Data != nil {
@@ -61,16 +60,7 @@ func (msgpackParser) Encode(p *SocketIOPacket) (engineio.Message, [][]byte, erro
 	_ = enc.EncodeInt(int64(t))
 	if p.Data != nil {
 		_ = enc.EncodeString("data")
-		dec := json.NewDecoder(bytes.NewReader(p.Data))
-		dec.UseNumber()
-		v, err := readJSONNode(dec, 0)
-		if err != nil {
-			return engineio.Message{}, nil, fmt.Errorf("%w: %v", errMsgpackEncode, err)
-		}
-		if len(bytes.TrimSpace(p.Data[dec.InputOffset():])) > 0 {
-			return engineio.Message{}, nil, fmt.Errorf("%w: trailing data", errMsgpackEncode)
-		}
-		if err := v.encode(enc, p.Attachments); err != nil {
+		if err := transcodeJSON(&buf, enc, p.Data, p.Attachments); err != nil {
 			return engineio.Message{}, nil, err
 		}
 	}
@@ -84,7 +74,25 @@ func (msgpackParser) Encode(p *SocketIOPacket) (engineio.Message, [][]byte, erro
 		_ = enc.EncodeString("id")
 		_ = enc.EncodeInt(p.ID)
 	}
-	return engineio.Message{Data: buf.Bytes(), Binary: true}, nil, nil
+	return engineio.Message{Data: buf, Binary: true}, nil, nil
+}
+
+// transcodeJSON writes the JSON document data as msgpack, placeholders
+// replaced by their attachments.
+func transcodeJSON(out *mpBuf, enc *msgpack.Encoder, data []byte, attachments [][]byte) error {
+	if !validJSON(data) {
+		return errMsgpackEncode
+	}
+	t := jsonToMsgpack{in: data, out: out, enc: enc, attachments: attachments}
+	if len(attachments) > 0 && mayHoldPlaceholder(data) {
+		spans, err := findPlaceholders(data)
+		if err != nil {
+			return fmt.Errorf("%w: %v", errMsgpackEncode, err)
+		}
+		t.spans = spans
+	}
+	_, err := t.value(0)
+	return err
 }
 
 func attachmentsLen(a [][]byte) int {
@@ -95,132 +103,108 @@ func attachmentsLen(a [][]byte) int {
 	return n
 }
 
-// jsonNode is one JSON value read in order: objects keep their members'
-// order, which a Go map would lose.
-type jsonNode struct {
-	kind  byte // 'n' null, 'b' bool, '0' number, 's' string, '[' array, '{' object
-	b     bool
-	s     string // string value, or number text
-	keys  []string
-	elems []jsonNode
+// mpBuf is the encoder's output; it is an io.ByteWriter, so that
+// msgpack.Encoder writes to it directly, and the transcoder may patch it.
+type mpBuf []byte
+
+func (b *mpBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len(p), nil }
+
+func (b *mpBuf) WriteByte(c byte) error { *b = append(*b, c); return nil }
+
+// jsonToMsgpack transcodes one valid JSON document (checked by the caller)
+// in order: objects keep their members' order, and each placeholder of
+// spans (document order) becomes its attachment as bin.
+type jsonToMsgpack struct {
+	in          []byte
+	out         *mpBuf
+	enc         *msgpack.Encoder
+	attachments [][]byte
+	spans       []placeholderSpan
 }
 
-// readJSONNode reads one value from dec, which uses json.Number.
-func readJSONNode(dec *json.Decoder, depth int) (jsonNode, error) {
-	if depth > maxJSONDepth {
-		return jsonNode{}, errors.New("nested too deeply")
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return jsonNode{}, err
-	}
-	switch tok := tok.(type) {
-	case nil:
-		return jsonNode{kind: 'n'}, nil
-	case bool:
-		return jsonNode{kind: 'b', b: tok}, nil
-	case json.Number:
-		return jsonNode{kind: '0', s: string(tok)}, nil
-	case string:
-		return jsonNode{kind: 's', s: tok}, nil
-	case json.Delim:
-		switch tok {
-		case '[':
-			n := jsonNode{kind: '['}
-			for dec.More() {
-				e, err := readJSONNode(dec, depth+1)
-				if err != nil {
-					return jsonNode{}, err
-				}
-				n.elems = append(n.elems, e)
+// maxContainerHeader is the size of an array 32 or map 32 header.
+const maxContainerHeader = 5
+
+func (t *jsonToMsgpack) value(i int) (int, error) {
+	i = skipJSONSpace(t.in, i)
+	switch c := t.in[i]; {
+	case c == '"':
+		end, escaped, _ := scanJSONString(t.in, i)
+		raw := t.in[i+1 : end-1]
+		if escaped || !utf8.Valid(raw) {
+			var s string
+			if err := json.Unmarshal(t.in[i:end], &s); err != nil {
+				return 0, fmt.Errorf("%w: %v", errMsgpackEncode, err)
 			}
-			_, err := dec.Token() // ']'
-			return n, err
-		case '{':
-			n := jsonNode{kind: '{'}
-			for dec.More() {
-				k, err := dec.Token()
-				if err != nil {
-					return jsonNode{}, err
-				}
-				e, err := readJSONNode(dec, depth+1)
-				if err != nil {
-					return jsonNode{}, err
-				}
-				n.keys = append(n.keys, k.(string))
-				n.elems = append(n.elems, e)
-			}
-			_, err := dec.Token() // '}'
-			return n, err
+			return end, t.enc.EncodeString(s)
 		}
+		return end, t.enc.EncodeString(string(raw))
+	case c == '[':
+		return t.container(i, false)
+	case c == '{':
+		if len(t.spans) > 0 && t.spans[0].start == i {
+			sp := t.spans[0]
+			t.spans = t.spans[1:]
+			if k, err := placeholderIndex(t.in, sp, len(t.attachments)); err == nil {
+				return sp.end, t.enc.EncodeBytes(t.attachments[k])
+			}
+		}
+		return t.container(i, true)
+	case c == 't':
+		return i + 4, t.enc.EncodeBool(true)
+	case c == 'f':
+		return i + 5, t.enc.EncodeBool(false)
+	case c == 'n':
+		return i + 4, t.enc.EncodeNil()
+	default:
+		end := scanJSONLiteral(t.in, i)
+		return end, encodeJSONNumber(t.enc, string(t.in[i:end]))
 	}
-	return jsonNode{}, fmt.Errorf("unexpected token %v", tok)
 }
 
-// placeholder returns the attachment index n stands for, if n is a
-// {"_placeholder":true,"num":k} object and k indexes an attachment.
-func (n *jsonNode) placeholder(attachments [][]byte) (int, bool) {
-	if n.kind != '{' || len(n.keys) != 2 || len(attachments) == 0 {
-		return 0, false
+// container transcodes the array or object at in[i]. Its header, whose
+// size depends on the count, is written once the count is known: room for
+// the largest is kept, and the elements moved back over what is not used.
+func (t *jsonToMsgpack) container(i int, isObject bool) (int, error) {
+	start := len(*t.out)
+	*t.out = append(*t.out, make([]byte, maxContainerHeader)...)
+	closing := byte(']')
+	if isObject {
+		closing = '}'
 	}
-	flag, num := -1, -1
-	for i, k := range n.keys {
-		switch k {
-		case "_placeholder":
-			flag = i
-		case "num":
-			num = i
-		}
-	}
-	if flag < 0 || num < 0 || n.elems[flag].kind != 'b' || !n.elems[flag].b || n.elems[num].kind != '0' {
-		return 0, false
-	}
-	k, err := strconv.Atoi(n.elems[num].s)
-	if err != nil || k < 0 || k >= len(attachments) {
-		return 0, false
-	}
-	return k, true
-}
-
-// encode writes n as notepack.io would write the JS value JSON.parse makes
-// of it, placeholders replaced by their attachments as bin.
-func (n *jsonNode) encode(enc *msgpack.Encoder, attachments [][]byte) error {
-	switch n.kind {
-	case 'n':
-		return enc.EncodeNil()
-	case 'b':
-		return enc.EncodeBool(n.b)
-	case 's':
-		return enc.EncodeString(n.s)
-	case '0':
-		return encodeJSONNumber(enc, n.s)
-	case '[':
-		if err := enc.EncodeArrayLen(len(n.elems)); err != nil {
-			return err
-		}
-		for i := range n.elems {
-			if err := n.elems[i].encode(enc, attachments); err != nil {
-				return err
+	n := 0
+	i = skipJSONSpace(t.in, i+1)
+	for t.in[i] != closing {
+		if isObject {
+			var err error
+			if i, err = t.value(i); err != nil { // the member name
+				return 0, err
 			}
+			i = skipJSONSpace(t.in, i) + 1 // ':'
 		}
-		return nil
-	default: // '{'
-		if k, ok := n.placeholder(attachments); ok {
-			return enc.EncodeBytes(attachments[k])
+		var err error
+		if i, err = t.value(i); err != nil {
+			return 0, err
 		}
-		if err := enc.EncodeMapLen(len(n.keys)); err != nil {
-			return err
+		n++
+		i = skipJSONSpace(t.in, i)
+		if t.in[i] == ',' {
+			i = skipJSONSpace(t.in, i+1)
 		}
-		for i, k := range n.keys {
-			if err := enc.EncodeString(k); err != nil {
-				return err
-			}
-			if err := n.elems[i].encode(enc, attachments); err != nil {
-				return err
-			}
-		}
-		return nil
 	}
+	var hdr mpBuf
+	h := msgpack.NewEncoder(&hdr)
+	if isObject {
+		_ = h.EncodeMapLen(n)
+	} else {
+		_ = h.EncodeArrayLen(n)
+	}
+	out := *t.out
+	copy(out[start+len(hdr):], out[start+maxContainerHeader:])
+	out = out[:len(out)-(maxContainerHeader-len(hdr))]
+	copy(out[start:], hdr)
+	*t.out = out
+	return i + 1, nil
 }
 
 // maxSafeInteger is 2^53: the integers a float64 holds exactly.

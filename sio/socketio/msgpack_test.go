@@ -207,3 +207,53 @@ func TestMsgpackEncodeInvalidJSON(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkParserEncode compares the encoding of one event with binary
+// (done once per broadcast) by each parser.
+func BenchmarkParserEncode(b *testing.B) {
+	data, att, err := EncodeEvent("news", map[string]any{"title": "flash", "n": 42, "tags": []string{"a", "b"}}, []byte("0123456789"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	p := &SocketIOPacket{Type: PacketBinaryEvent, Namespace: "/", ID: NoAckID, Data: data, Attachments: att}
+	for _, tc := range []struct {
+		name   string
+		parser Parser
+	}{{"default", DefaultParser}, {"msgpack", MsgpackParser}} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := tc.parser.Encode(p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParserDecode compares the decoding of that event.
+func BenchmarkParserDecode(b *testing.B) {
+	data, att, _ := EncodeEvent("news", map[string]any{"title": "flash", "n": 42, "tags": []string{"a", "b"}}, []byte("0123456789"))
+	p := &SocketIOPacket{Type: PacketBinaryEvent, Namespace: "/", ID: NoAckID, Data: data, Attachments: att}
+	msg, _, _ := MsgpackParser.Encode(p)
+	text := EncodePacket(p)
+	b.Run("default", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			d := NewSocketIOParser(nil)
+			_, _ = d.Add(text, false)
+			if _, err := d.Add(att[0], true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("msgpack", func(b *testing.B) {
+		b.ReportAllocs()
+		d := MsgpackParser.NewDecoder(nil)
+		for b.Loop() {
+			if _, err := d.Add(msg.Data, true); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
