@@ -247,20 +247,29 @@ func (f *msgpackPacketFields) packet() (*SocketIOPacket, error) {
 		p.Data = f.data
 	}
 	if len(f.attachments) > 0 {
-		p.Attachments = f.attachments
 		switch p.Type {
 		case PacketEvent:
-			p.Type = PacketBinaryEvent
+			p.Type, p.Attachments = PacketBinaryEvent, f.attachments
 		case PacketAck:
-			p.Type = PacketBinaryAck
+			p.Type, p.Attachments = PacketBinaryAck, f.attachments
+		default:
+			// Only events and acks carry attachments: binary in a
+			// CONNECT's auth (or a CONNECT_ERROR) becomes base64 text,
+			// which encoding/json decodes into a []byte as well.
+			inlined, _, err := inlineAttachments(p.Data, f.attachments)
+			if err != nil {
+				return nil, err
+			}
+			p.Data = inlined
 		}
 	}
 	if err := checkPayloadShape(p.Type, p.Data); err != nil {
 		return nil, err
 	}
-	// A map the client wrote as {_placeholder: true, num: n} must name one
-	// of the packet's bin values, as with DefaultParser.
-	if mayHoldPlaceholder(p.Data) {
+	// In a packet with bin values, a map the client wrote as
+	// {_placeholder: true, num: n} must name one of them, as with
+	// DefaultParser's binary packets.
+	if len(p.Attachments) > 0 && mayHoldPlaceholder(p.Data) {
 		if err := checkPlaceholders(p.Data, len(p.Attachments)); err != nil {
 			return nil, err
 		}

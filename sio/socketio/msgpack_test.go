@@ -74,6 +74,12 @@ func TestMsgpackDecode(t *testing.T) {
 			want: SocketIOPacket{Type: PacketConnect, Namespace: "/", ID: NoAckID, Data: json.RawMessage(`{"token":"x"}`)},
 		},
 		{
+			// {type:0, nsp:"/", data:{k:Buffer.from([1,2]), s:"x"}}
+			name: "connect with binary auth",
+			hex:  "83a47479706500a36e7370a12fa46461746182a16bc4020102a173a178",
+			want: SocketIOPacket{Type: PacketConnect, Namespace: "/", ID: NoAckID, Data: json.RawMessage(`{"k":"AQI=","s":"x"}`)},
+		},
+		{
 			// {type:3, nsp:"/", id:4, data:[]}
 			name: "empty ack",
 			hex:  "84a47479706503a36e7370a12fa2696404a46461746190",
