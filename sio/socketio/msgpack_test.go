@@ -263,3 +263,38 @@ func BenchmarkParserDecode(b *testing.B) {
 		}
 	})
 }
+
+// TestMsgpackMalformedClosesTheConnection: with MsgpackParser, a message
+// that does not decode closes the connection, as a bad packet does with
+// DefaultParser (Node's "forced close"); a good one is answered in msgpack.
+func TestMsgpackMalformedClosesTheConnection(t *testing.T) {
+	// {type:0, nsp:"/"}
+	connect := mustHex(t, "82a47479706500a36e7370a12f")
+	for _, tc := range []struct {
+		name string
+		send func(c *wsClient)
+	}{
+		{"garbage", func(c *wsClient) { c.sendBin([]byte{0xc1, 0x00}) }},
+		{"truncated", func(c *wsClient) { c.sendBin(mustHex(t, "83a47479706502a36e7370a12fa46461746191a56b")) }},
+		{"binary packet type", func(c *wsClient) { c.sendBin(mustHex(t, "83a47479706505a36e7370a12fa46461746191a16b")) }},
+		{"text packet", func(c *wsClient) { c.send(`2["hello"]`) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t, &ServerOptions{PacketParser: MsgpackParser})
+			socks := socketCh(e.srv)
+			c := e.dialWS()
+			c.sendBin(connect)
+			f := c.next()
+			if !f.binary {
+				t.Fatalf("CONNECT reply is not binary: %+v", f)
+			}
+			p, err := MsgpackParser.NewDecoder(nil).Add(f.bin, true)
+			if err != nil || p.Type != PacketConnect || !strings.Contains(string(p.Data), `"sid":`) {
+				t.Fatalf("CONNECT reply %x: %+v %v", f.bin, p, err)
+			}
+			waitChan(t, socks, "connection")
+			tc.send(c)
+			c.waitClosed()
+		})
+	}
+}
