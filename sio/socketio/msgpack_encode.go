@@ -111,6 +111,67 @@ func (b *mpBuf) Write(p []byte) (int, error) { *b = append(*b, p...); return len
 
 func (b *mpBuf) WriteByte(c byte) error { *b = append(*b, c); return nil }
 
+// appendStr writes the msgpack str of the UTF-8 text s.
+func (b *mpBuf) appendStr(s []byte) {
+	n := len(s)
+	switch {
+	case n < 32:
+		*b = append(*b, 0xa0|byte(n))
+	case n <= math.MaxUint8:
+		*b = append(*b, 0xd9, byte(n))
+	case n <= math.MaxUint16:
+		*b = append(*b, 0xda, byte(n>>8), byte(n))
+	default:
+		*b = append(*b, 0xdb, byte(n>>24), byte(n>>16), byte(n>>8), byte(n))
+	}
+	*b = append(*b, s...)
+}
+
+// containerHeader returns the header of an array or map of n elements
+// (msgpack spec: fixarray / array 16 / array 32, fixmap / map 16 / map 32),
+// in an array of the largest size.
+func containerHeader(n int, isMap bool) []byte {
+	var h [maxContainerHeader]byte
+	fix, c16, c32 := byte(0x90), byte(0xdc), byte(0xdd)
+	if isMap {
+		fix, c16, c32 = 0x80, 0xde, 0xdf
+	}
+	switch {
+	case n < 16:
+		h[0] = fix | byte(n)
+		return h[:1]
+	case n <= math.MaxUint16:
+		h[0], h[1], h[2] = c16, byte(n>>8), byte(n)
+		return h[:3]
+	default:
+		h[0], h[1], h[2], h[3], h[4] = c32, byte(n>>24), byte(n>>16), byte(n>>8), byte(n)
+		return h[:5]
+	}
+}
+
+// smallJSONInt parses a JSON integer of at most 18 digits, the common
+// case, without the strconv round trip.
+func smallJSONInt(b []byte) (int64, bool) {
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
+
 // jsonToMsgpack transcodes one valid JSON document (checked by the caller)
 // in order: objects keep their members' order, and each placeholder of
 // spans (document order) becomes its attachment as bin.
@@ -138,7 +199,8 @@ func (t *jsonToMsgpack) value(i int) (int, error) {
 			}
 			return end, t.enc.EncodeString(s)
 		}
-		return end, t.enc.EncodeString(string(raw))
+		t.out.appendStr(raw)
+		return end, nil
 	case c == '[':
 		return t.container(i, false)
 	case c == '{':
@@ -158,6 +220,9 @@ func (t *jsonToMsgpack) value(i int) (int, error) {
 		return i + 4, t.enc.EncodeNil()
 	default:
 		end := scanJSONLiteral(t.in, i)
+		if n, ok := smallJSONInt(t.in[i:end]); ok {
+			return end, t.enc.EncodeInt(n)
+		}
 		return end, encodeJSONNumber(t.enc, string(t.in[i:end]))
 	}
 }
@@ -192,13 +257,7 @@ func (t *jsonToMsgpack) container(i int, isObject bool) (int, error) {
 			i = skipJSONSpace(t.in, i+1)
 		}
 	}
-	var hdr mpBuf
-	h := msgpack.NewEncoder(&hdr)
-	if isObject {
-		_ = h.EncodeMapLen(n)
-	} else {
-		_ = h.EncodeArrayLen(n)
-	}
+	hdr := containerHeader(n, isObject)
 	out := *t.out
 	copy(out[start+len(hdr):], out[start+maxContainerHeader:])
 	out = out[:len(out)-(maxContainerHeader-len(hdr))]

@@ -1,9 +1,13 @@
 package socketio
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // FuzzMsgpackDecode feeds one binary message to the msgpack decoder.
@@ -61,4 +65,64 @@ func msgpackRoundTrip(t *testing.T, p *SocketIOPacket) *SocketIOPacket {
 		t.Fatalf("re-decoding %x: %v", first.Data, err)
 	}
 	return again
+}
+
+// FuzzMsgpackEncode transcodes a JSON event payload and checks, with the
+// msgpack library's own generic decoder, that the data member holds the
+// same value as JSON.parse would give (numbers compared as float64).
+func FuzzMsgpackEncode(f *testing.F) {
+	f.Add(`["e",1,-2,1.5,"é",null,true,{"a":[1,2,3]}]`)
+	f.Add(`["e",[0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17],"` + strings.Repeat("x", 300) + `"]`)
+	f.Add(`["e",{"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"ka":10,"kb":11,"kc":12,"kd":13,"ke":14,"kf":15,"kg":16}]`)
+	f.Add(`["e","\u00e9\n\ud83d\ude00", 1e300, -0, 18446744073709551615, -9223372036854775808, 123456789012345678901]`)
+	f.Fuzz(func(t *testing.T, data string) {
+		var want any
+		if json.Unmarshal([]byte(data), &want) != nil {
+			return
+		}
+		first, _, err := MsgpackParser.Encode(&SocketIOPacket{Type: PacketEvent, Namespace: "/", ID: NoAckID, Data: json.RawMessage(data)})
+		if err != nil {
+			t.Fatalf("Encode(%s): %v", data, err)
+		}
+		var got map[string]any
+		if err := msgpack.Unmarshal(first.Data, &got); err != nil {
+			t.Fatalf("msgpack.Unmarshal(%x): %v", first.Data, err)
+		}
+		if g, w := normalizeNumbers(got["data"]), normalizeNumbers(want); !reflect.DeepEqual(g, w) {
+			t.Fatalf("data %s became\n%#v\nwant\n%#v", data, g, w)
+		}
+	})
+}
+
+// normalizeNumbers makes every number a float64, as in JS.
+func normalizeNumbers(v any) any {
+	switch v := v.(type) {
+	case []any:
+		for i := range v {
+			v[i] = normalizeNumbers(v[i])
+		}
+	case map[string]any:
+		for k := range v {
+			v[k] = normalizeNumbers(v[k])
+		}
+	case int8:
+		return float64(v)
+	case int16:
+		return float64(v)
+	case int32:
+		return float64(v)
+	case int64:
+		return float64(v)
+	case uint8:
+		return float64(v)
+	case uint16:
+		return float64(v)
+	case uint32:
+		return float64(v)
+	case uint64:
+		return float64(v)
+	case float32:
+		return float64(v)
+	}
+	return v
 }
