@@ -28,7 +28,12 @@ import (
 // require("socket.io-msgpack-parser")})`. Numbers that are integers are
 // sent as msgpack integers and others as float64, strings as str, []byte
 // as bin, as notepack.io does; decoded packets reach handlers as the same
-// Args as with DefaultParser ([]byte values decode from bin).
+// Args as with DefaultParser: bin (a Node Buffer, a browser ArrayBuffer)
+// and ext type 0 (an ArrayBuffer from Node) decode into []byte. As with a
+// Node.js server, a typed array sent by the browser build arrives as an
+// object of its indices ({"0":5,"1":6}): browsers should send ArrayBuffers.
+// Binary inside a CONNECT's auth arrives as base64 text, which decodes
+// into []byte too.
 var MsgpackParser Parser = msgpackParser{}
 
 type msgpackParser struct{}
