@@ -10,22 +10,13 @@ import (
 	"github.com/gosio/gosio/sio/engineio"
 )
 
-// encodedPacket is a packet encoded once, to be queued as is for any number
-// of clients: its text frame and the attachments that follow it.
-type encodedPacket struct {
-	text        []byte
-	attachments [][]byte
-}
-
-func encodePacket(p *SocketIOPacket) *encodedPacket {
-	return &encodedPacket{text: EncodePacket(p), attachments: p.Attachments}
-}
-
 // client is one Engine.IO connection seen by the Socket.IO layer: it
 // decodes packets and routes them to the namespace sockets it multiplexes.
 //
 // parser is owned by the engine's delivery (one message at a time); the
-// fields under mu by whoever holds it.
+// fields under mu by whoever holds it. With a ServerOptions.PacketParser
+// other than DefaultParser, the connection's decoder is held by the
+// message callback instead, so that the default costs no field.
 //
 // The sockets, one per namespace joined, are kept as first and more, so
 // that the usual client, in a single namespace, needs no map: a namespace
@@ -35,7 +26,7 @@ func encodePacket(p *SocketIOPacket) *encodedPacket {
 type client struct {
 	srv    *SocketIOServer
 	conn   *engineio.EngineIOSocket
-	parser SocketIOParser
+	parser SocketIOParser // DefaultParser's; unused with another
 
 	mu           sync.Mutex
 	first        *NamespaceSocket            // a joined namespace's socket, or nil
@@ -106,7 +97,7 @@ func (c *client) releaseLocked() {
 	}
 	if v, ok := heldPackets.LoadAndDelete(c); ok {
 		for _, enc := range *v.(*[]*encodedPacket) {
-			_ = c.conn.SendWithBinaries(engineio.Message{Data: enc.text}, enc.attachments...)
+			c.send(enc)
 		}
 	}
 	c.holding = false
@@ -133,10 +124,16 @@ func (c *client) owe(n int) {
 // OnOpen makes a client of a new Engine.IO session: it is the server's
 // engineio.Application.
 func (srv *SocketIOServer) OnOpen(conn *engineio.EngineIOSocket) {
-	c := &client{srv: srv, conn: conn, parser: makeParser(srv.opts.Parser)}
-	c.parser.ownsInput = true // the engine hands each message over
+	c := &client{srv: srv, conn: conn}
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
-	conn.OnMessage(c.onMessage)
+	if _, ok := srv.opts.PacketParser.(defaultParser); ok {
+		c.parser = makeParser(srv.opts.Parser)
+		c.parser.ownsInput = true // the engine hands each message over
+		conn.OnMessage(c.onMessage)
+	} else {
+		dec := srv.opts.PacketParser.NewDecoder(srv.opts.Parser)
+		conn.OnMessage(func(data []byte, binary bool) { c.onDecoded(dec.Add(data, binary)) })
+	}
 	conn.OnClose(c.onClose)
 }
 
@@ -151,7 +148,11 @@ func (c *client) onConnectTimeout() {
 }
 
 func (c *client) onMessage(data []byte, binary bool) {
-	p, err := c.parser.Add(data, binary)
+	c.onDecoded(c.parser.Add(data, binary))
+}
+
+// onDecoded handles what the connection's decoder made of a message.
+func (c *client) onDecoded(p *SocketIOPacket, err error) {
 	if err != nil {
 		// As the Node.js server does: a packet that does not decode closes
 		// the connection ("forced close").
@@ -237,7 +238,17 @@ func (c *client) write(enc *encodedPacket, volatile bool) bool {
 	if volatile && !c.conn.Writable() {
 		return false
 	}
-	return c.conn.SendWithBinaries(engineio.Message{Data: enc.text}, enc.attachments...) == nil
+	return c.send(enc)
+}
+
+// send encodes enc with the server's parser (once per packet) and queues it.
+func (c *client) send(enc *encodedPacket) bool {
+	first, binaries, err := enc.frames(c.srv.opts.PacketParser)
+	if err != nil {
+		logf("cannot encode a %s packet: %v", enc.p.Type, err)
+		return false
+	}
+	return c.conn.SendWithBinaries(first, binaries...) == nil
 }
 
 // holdWrite keeps enc back when c's writes are held, reporting whether it

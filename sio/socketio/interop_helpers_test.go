@@ -29,7 +29,11 @@ type nodeClient struct {
 func startNodeScript(t *testing.T, e *testEnv, script string, args ...string) *nodetest.Process {
 	t.Helper()
 	rt := nodetest.Find(t, "socket.io-client")
-	return rt.Start(t, "internal/interop/socketio/"+script, nodetest.Options{Args: append([]string{e.ts.URL}, args...)})
+	opts := nodetest.Options{Args: append([]string{e.ts.URL}, args...)}
+	if usesMsgpack(e.srv.opts.PacketParser) {
+		opts.Env = []string{"SIO_PARSER=msgpack"} // client.mjs then uses socket.io-msgpack-parser
+	}
+	return rt.Start(t, "internal/interop/socketio/"+script, opts)
 }
 
 func newNodeClient(t *testing.T, e *testEnv) *nodeClient {

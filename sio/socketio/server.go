@@ -28,6 +28,11 @@ type ServerOptions struct {
 	// Parser limits the decoding of client packets. Default: at most 10
 	// attachments per packet, and the engine's MaxPayload per packet.
 	Parser *ParserOptions
+	// PacketParser is the wire format of the packets, Node's `parser`
+	// option: DefaultParser (the default) or MsgpackParser, for clients
+	// configured with socket.io-msgpack-parser. Every client of the server
+	// must use the same format.
+	PacketParser Parser
 	// ConnectionStateRecovery, when set, lets a client that lost its
 	// connection get its id, rooms, data and missed events back. Default
 	// nil: off.
@@ -122,6 +127,9 @@ func (o *ServerOptions) withDefaults() *ServerOptions {
 		}
 	}
 	c.Parser = &p
+	if c.PacketParser == nil {
+		c.PacketParser = DefaultParser
+	}
 	if c.ConnectionStateRecovery != nil {
 		r := *c.ConnectionStateRecovery
 		if r.MaxDisconnectionDuration <= 0 {

@@ -44,6 +44,7 @@ func newTestEnv(t *testing.T, opts *ServerOptions) *testEnv {
 
 func newTestEnvWith(t *testing.T, opts *ServerOptions, cfg envConfig) *testEnv {
 	t.Helper()
+	opts = withInteropParser(opts)
 	srv := NewServer(opts)
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", srv)

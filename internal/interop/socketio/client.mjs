@@ -3,6 +3,9 @@
 // Usage: node client.mjs URL
 //   URL  the server's origin, e.g. http://127.0.0.1:12345 (path /socket.io/)
 //
+// With SIO_PARSER=msgpack in the environment, every Manager uses
+// socket.io-msgpack-parser instead of the default parser.
+//
 // Binary values cross stdin/stdout as {"$bin":"<hex>"} at any depth; they
 // are Buffers on the socket.io side.
 //
@@ -35,6 +38,8 @@ import { Manager } from "socket.io-client";
 import { createInterface } from "node:readline";
 
 const [url] = process.argv.slice(2);
+const parserOpts =
+  process.env.SIO_PARSER === "msgpack" ? { parser: (await import("socket.io-msgpack-parser")).default } : {};
 
 function out(event, fields = {}) {
   process.stdout.write(JSON.stringify({ event, ...fields }) + "\n");
@@ -80,7 +85,7 @@ let ackKeys = 0;
 function manager(name, opts) {
   let m = name ? managers.get(name) : undefined;
   if (m) return m;
-  m = new Manager(url, { reconnectionDelay: 50, reconnectionDelayMax: 200, ...opts });
+  m = new Manager(url, { reconnectionDelay: 50, reconnectionDelayMax: 200, ...parserOpts, ...opts });
   if (name) managers.set(name, m);
   allManagers.push(m);
   const label = name || "";
