@@ -72,9 +72,9 @@ type RecoveryOptions struct {
 	// missed more Engine.IO packets than this (an event with attachments
 	// counts one per attachment and one for itself) is not recovered, but
 	// gets a new session (Recovered false, the client's socket.recovered
-	// false) and none of them, rather than a replay that could overflow its
-	// outbound queue (engineio.Options.MaxQueuedPackets, default 4096) and
-	// be closed halfway. The Node.js server has no such limit. Default
+	// false) and none of them, rather than a replay that could take its
+	// unread bytes past engineio.Options.MaxQueuedBytes (default 16 MiB)
+	// and be closed halfway. The Node.js server has no such limit. Default
 	// 1000; a negative value removes the limit, which is then the queue's.
 	MaxMissedPackets int
 }
