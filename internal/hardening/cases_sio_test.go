@@ -25,7 +25,7 @@ func socketIOCases() []matrixCase {
 					_ = c.sendBinary(m)
 				}
 			}
-			if !c.closed(waitFor) {
+			if !c.closed(closeWait) {
 				t.Fatal("the connection was kept")
 			}
 		}}
@@ -161,7 +161,7 @@ func socketIOCases() []matrixCase {
 			c := s.dialWS(t, true)
 			before := s.handled.Load()
 			_ = c.send(`42/admin,["echo","x"]`)
-			if !c.closed(waitFor) {
+			if !c.closed(closeWait) {
 				t.Fatal("the connection was kept")
 			}
 			if s.handled.Load() != before {

@@ -30,7 +30,7 @@ func websocketFrameCases() []matrixCase {
 		return matrixCase{name, func(t *testing.T, s *server) {
 			w := rawConnected(t, s)
 			_ = w.write(frames...)
-			if got := w.closeCode(waitFor); got != want {
+			if got := w.closeCode(closeWait); got != want {
 				t.Fatalf("close code %d, want %d", got, want)
 			}
 		}}
@@ -44,7 +44,7 @@ func websocketFrameCases() []matrixCase {
 			// (Node's ws sends 1002): either way it is closed at once
 			w := rawConnected(t, s)
 			_ = w.write(frame(true, 0, 1, false, []byte(`42["echo"]`)))
-			if got := w.closeCode(waitFor); got != -1 && got != 1002 {
+			if got := w.closeCode(closeWait); got != -1 && got != 1002 {
 				t.Fatalf("close code %d, want 1002 or none", got)
 			}
 		}},
@@ -74,14 +74,14 @@ func websocketFrameCases() []matrixCase {
 		{"ws/frame/empty-text", func(t *testing.T, s *server) {
 			w := rawConnected(t, s)
 			_ = w.write(text(""))
-			if got := w.closeCode(waitFor); got == -2 {
+			if got := w.closeCode(closeWait); got == -2 {
 				t.Fatal("an empty message left the connection open")
 			}
 		}},
 		{"ws/frame/binary-without-attachment-pending", func(t *testing.T, s *server) {
 			w := rawConnected(t, s)
 			_ = w.write(frame(true, 0, 2, true, []byte{1, 2, 3}))
-			if got := w.closeCode(waitFor); got == -2 {
+			if got := w.closeCode(closeWait); got == -2 {
 				t.Fatal("an unexpected attachment left the connection open")
 			}
 		}},
@@ -130,7 +130,7 @@ func upgradeCases() []matrixCase {
 				t.Fatal(refused)
 			}
 			_ = w.write(frame(true, 0, 2, true, []byte("2probe")))
-			if got := w.closeCode(waitFor); got == -2 {
+			if got := w.closeCode(closeWait); got == -2 {
 				t.Fatal("a binary probe left the probe open")
 			}
 			pollEcho(t, s, sid) // the session goes on over long-polling
@@ -142,7 +142,7 @@ func upgradeCases() []matrixCase {
 				t.Fatal(refused)
 			}
 			_ = w.write(text(`42["echo","before-probe"]`))
-			if got := w.closeCode(waitFor); got == -2 {
+			if got := w.closeCode(closeWait); got == -2 {
 				t.Fatal("a message before the probe left the probe open")
 			}
 			pollEcho(t, s, sid)

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -31,6 +32,11 @@ import (
 // measures speed: the machine may be shared and loaded.
 const waitFor = 15 * time.Second
 
+// closeWait bounds the wait for a close the server must do at once (Node
+// closes on the packet itself); shorter than waitFor, so that the defect
+// cases that fail do not take the whole suite's time.
+const closeWait = 5 * time.Second
+
 // server is a SocketIOServer mounted at /socket.io/ of an httptest server,
 // with the handlers the cases rely on:
 //
@@ -50,6 +56,8 @@ type server struct {
 	handled  atomic.Int64 // events handled
 	sockets  sync.Map     // socket id -> *socketio.NamespaceSocket
 	onSocket func(s *socketio.NamespaceSocket)
+	connMu   sync.Mutex                  // guards conns
+	conns    map[net.Conn]http.ConnState // the HTTP server's connections, by state
 	closed   sync.Once
 }
 
@@ -102,7 +110,18 @@ func newServer(t testing.TB, opts *socketio.ServerOptions) *server {
 	mux := http.NewServeMux()
 	mux.Handle("/socket.io/", s.srv)
 	s.ts = httptest.NewUnstartedServer(mux)
-	s.ts.Config.ErrorLog = nil
+	s.ts.Config.ConnState = func(c net.Conn, st http.ConnState) {
+		s.connMu.Lock()
+		defer s.connMu.Unlock()
+		if s.conns == nil {
+			s.conns = map[net.Conn]http.ConnState{}
+		}
+		if st == http.StateClosed || st == http.StateHijacked {
+			delete(s.conns, c)
+		} else {
+			s.conns[c] = st
+		}
+	}
 	s.ts.Start()
 	t.Cleanup(s.close)
 	return s
@@ -138,6 +157,19 @@ func (s *server) url(kv ...string) string {
 
 func (s *server) wsURL(kv ...string) string {
 	return "ws" + strings.TrimPrefix(s.url(append([]string{"transport", "websocket"}, kv...)...), "http")
+}
+
+// activeConns counts the HTTP connections serving a request.
+func (s *server) activeConns() int {
+	s.connMu.Lock()
+	defer s.connMu.Unlock()
+	n := 0
+	for _, st := range s.conns {
+		if st == http.StateActive {
+			n++
+		}
+	}
+	return n
 }
 
 // sessions is the number of open Engine.IO sessions.

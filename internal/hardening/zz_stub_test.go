@@ -1,7 +1,0 @@
-package hardening
-
-
-
-
-func resourceCases() []matrixCase       { return nil }
-func defectCases() []matrixCase         { return nil }
