@@ -10,6 +10,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
+	"os"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -56,6 +58,7 @@ type server struct {
 	handled  atomic.Int64 // events handled
 	sockets  sync.Map     // socket id -> *socketio.NamespaceSocket
 	onSocket func(s *socketio.NamespaceSocket)
+	panics   atomic.Int64 // handler panics net/http recovered and logged
 	connMu   sync.Mutex                  // guards conns
 	conns    map[net.Conn]http.ConnState // the HTTP server's connections, by state
 	closed   sync.Once
@@ -122,9 +125,22 @@ func newServer(t testing.TB, opts *socketio.ServerOptions) *server {
 			s.conns[c] = st
 		}
 	}
+	s.ts.Config.ErrorLog = log.New(panicWatch{&s.panics}, "", 0)
 	s.ts.Start()
 	t.Cleanup(s.close)
 	return s
+}
+
+// panicWatch counts the panics net/http reports in its error log (a
+// handler that panics is recovered there, not crashing the test).
+type panicWatch struct{ n *atomic.Int64 }
+
+func (w panicWatch) Write(p []byte) (int, error) {
+	if bytes.Contains(p, []byte("panic")) {
+		w.n.Add(1)
+		os.Stderr.Write(p)
+	}
+	return len(p), nil
 }
 
 // close shuts the Socket.IO server down, then the HTTP server.

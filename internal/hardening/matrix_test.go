@@ -50,6 +50,9 @@ func TestBadInputMatrix(t *testing.T) {
 					t.Errorf("%d sessions open after the case, want the canary's 1", s.sessions())
 				}
 				settleGoroutines(t, base)
+				if n := s.panics.Swap(0); n > 0 {
+					t.Errorf("%d handler panic(s)", n)
+				}
 			})
 			tc.run(t, s)
 		})

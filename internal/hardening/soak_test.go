@@ -13,8 +13,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"runtime/pprof"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -334,7 +334,7 @@ func (st *soakStats) runPolling(s *server, mode int, life time.Duration) error {
 // signals acks.
 type soakWS struct {
 	*rawWS
-	wmu   sync.Mutex // serialises writes: the reader writes pongs
+	wmu    sync.Mutex // serialises writes: the reader writes pongs
 	acks   chan struct{}
 	ended  chan struct{}
 	endErr error // why the reader ended; set before ended closes
