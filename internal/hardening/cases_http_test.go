@@ -30,8 +30,9 @@ func engineHTTPCases() []matrixCase {
 		errCase("eio/unknown-sid/post", 400, 1, "Session ID unknown", "POST", "transport", "polling", "sid", "nope"),
 		errCase("eio/unknown-sid/5000-chars", 400, 1, "Session ID unknown", "GET", "transport", "polling", "sid", strings.Repeat("z", 5000)),
 		{"eio/unknown-sid/websocket", func(t *testing.T, s *server) {
+			// Node answers the message as text, gosio as the JSON error body
 			_, refused := s.dialRaw(t, nil, "sid", "nope")
-			if refused != `400 {"code":1,"message":"Session ID unknown"}` {
+			if refused != `400 {"code":1,"message":"Session ID unknown"}` && refused != "400 Session ID unknown" {
 				t.Fatalf("websocket with an unknown sid: %q", refused)
 			}
 		}},
@@ -134,19 +135,19 @@ func engineHTTPCases() []matrixCase {
 		{"eio/post/bad-base64", func(t *testing.T, s *server) {
 			sid := s.handshake(t)
 			r := s.must(t, "POST", s.url("transport", "polling", "sid", sid), "b!!!not-base64", nil)
-			expectError(t, r, 400, 3, "Bad request")
+			expectParseClose(t, r)
 			expectUnknown(t, s, sid)
 		}},
 		{"eio/post/unknown-packet-type", func(t *testing.T, s *server) {
 			sid := s.handshake(t)
 			r := s.must(t, "POST", s.url("transport", "polling", "sid", sid), "9hello", nil)
-			expectError(t, r, 400, 3, "Bad request")
+			expectParseClose(t, r)
 			expectUnknown(t, s, sid)
 		}},
 		{"eio/post/empty-record", func(t *testing.T, s *server) {
 			sid := s.handshake(t)
 			r := s.must(t, "POST", s.url("transport", "polling", "sid", sid), "4a\x1e\x1e4b", nil)
-			expectError(t, r, 400, 3, "Bad request")
+			expectParseClose(t, r)
 			expectUnknown(t, s, sid)
 		}},
 		{"eio/post/client-ping", func(t *testing.T, s *server) {
@@ -180,13 +181,21 @@ func engineHTTPCases() []matrixCase {
 			if r := s.must(t, "POST", s.url("transport", "polling", "sid", sid), "1", nil); r.body != "ok" {
 				t.Fatalf("close packet: %d %q", r.status, r.body)
 			}
-			// a GET racing the close gets a noop, then the sid is unknown
-			if r := s.must(t, "GET", s.url("transport", "polling", "sid", sid), "", nil); r.status != 200 || r.body != "6" {
-				t.Fatalf("GET after the close packet: %d %q", r.status, r.body)
-			}
+			// a GET racing the close gets a noop (gosio) or code 1 (Node)
 			expectUnknown(t, s, sid)
 		}},
 	}
+}
+
+// expectParseClose asserts the answer to a POST whose payload does not
+// decode: gosio answers 400 with code 3, Node "ok" (it closes the session
+// with "parse error" all the same, which the caller checks).
+func expectParseClose(t *testing.T, r reply) {
+	t.Helper()
+	if r.status == 200 && r.body == "ok" {
+		return
+	}
+	expectError(t, r, 400, 3, "Bad request")
 }
 
 // expectUnknown asserts that the session is closed: a GET gets code 1.

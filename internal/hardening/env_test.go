@@ -11,11 +11,11 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"os"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -58,7 +58,7 @@ type server struct {
 	handled  atomic.Int64 // events handled
 	sockets  sync.Map     // socket id -> *socketio.NamespaceSocket
 	onSocket func(s *socketio.NamespaceSocket)
-	panics   atomic.Int64 // handler panics net/http recovered and logged
+	panics   atomic.Int64                // handler panics net/http recovered and logged
 	connMu   sync.Mutex                  // guards conns
 	conns    map[net.Conn]http.ConnState // the HTTP server's connections, by state
 	closed   sync.Once

@@ -53,7 +53,7 @@ func TestChurnSoak(t *testing.T) {
 	// after which the server notices a client that vanished (shorter than
 	// Node's defaults, so that the end comes sooner; long enough for a
 	// loaded machine)
-	const window = 10 * time.Second
+	const window = 6 * time.Second
 	s := newServer(t, &socketio.ServerOptions{
 		Engine:                  &engineio.Options{PingInterval: window / 2, PingTimeout: window / 2},
 		ConnectionStateRecovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: window},
