@@ -58,8 +58,10 @@ func resourceCases() []matrixCase {
 			_ = slow.write(text(`421["join","busy"]`))
 			slow.expectText(t, `431["busy"]`)
 			b := s.dialWS(t, true)
-			payload := strings.Repeat("p", 1000)
-			deadline := time.Now().Add(waitFor)
+			// 2 KB broadcasts: whether the bound counts packets (4096) or
+			// bytes (16 MiB), at most about 8,200 fill it
+			payload := strings.Repeat("p", 2<<10)
+			deadline := time.Now().Add(4 * waitFor)
 			for i := 0; s.sessions() == 3 && time.Now().Before(deadline); i++ {
 				_ = b.send(`42["bcast","busy","` + payload + `"]`)
 				if i%500 == 499 {
