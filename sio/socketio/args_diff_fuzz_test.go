@@ -352,3 +352,30 @@ func FuzzArgsMatchEncodingJSON(f *testing.F) {
 		}
 	})
 }
+
+// TestEncodeArgsTaggedUnexportedEmbedded is the first finding of
+// FuzzArgsMatchEncodingJSON: a tagged embedded struct of an unexported type
+// (a named member for encoding/json) in a value that may hold binary made
+// EncodeArgs fail with "cannot encode unexported value".
+func TestEncodeArgsTaggedUnexportedEmbedded(t *testing.T) {
+	type inner struct{ V int }
+	type outer struct {
+		inner `json:"in"`
+		*diffzero `json:"pz"`
+		B         any
+	}
+	for _, v := range []any{
+		outer{inner: inner{V: 1}, B: "x"},
+		outer{inner: inner{V: 2}, diffzero: &diffzero{V: 3}},
+		[]outer{{}},
+	} {
+		want, err := json.Marshal([]any{v})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _, err := EncodeArgs(v)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("EncodeArgs(%#v) = %s, %v; want %s", v, got, err, want)
+		}
+	}
+}
