@@ -360,7 +360,7 @@ func FuzzArgsMatchEncodingJSON(f *testing.F) {
 func TestEncodeArgsTaggedUnexportedEmbedded(t *testing.T) {
 	type inner struct{ V int }
 	type outer struct {
-		inner `json:"in"`
+		inner     `json:"in"`
 		*diffzero `json:"pz"`
 		B         any
 	}
