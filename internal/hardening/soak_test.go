@@ -62,7 +62,7 @@ func TestChurnSoak(t *testing.T) {
 	}
 	s := newServer(t, &socketio.ServerOptions{
 		Engine:                  &engineio.Options{PingInterval: window / 3, PingTimeout: window * 2 / 3},
-		ConnectionStateRecovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: window},
+		ConnectionStateRecovery: &socketio.RecoveryOptions{MaxDisconnectionDuration: window / 2},
 	})
 	canary := s.dialWS(t, true)
 	if err := canary.echo(); err != nil {
@@ -74,10 +74,10 @@ func TestChurnSoak(t *testing.T) {
 	// caches, pools and grown maps are in the baseline
 	var warm sync.WaitGroup
 	for w := range max(conns/2, 9) {
-		warm.Go(func() { st.run(s, w%3, w/3%3, 2*time.Second) })
+		warm.Go(func() { st.run(s, w%3, leaveClean, 2*time.Second) }) // clean: no ping timeout to wait for
 	}
 	warm.Wait()
-	time.Sleep(window + time.Second)
+	time.Sleep(window/2 + time.Second) // the recovery window: the departed sessions expire
 	if !waitUntil(func() bool { return s.sessions() == 1 }) {
 		t.Fatalf("%d sessions after the warm-up", s.sessions())
 	}
