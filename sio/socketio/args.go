@@ -234,7 +234,7 @@ func (e *argEncoder) value(v reflect.Value, depth int) error {
 		return errArgTooDeep
 	}
 	t := v.Type()
-	if !binaryCapable(t) {
+	if !binaryCapable(t) && (v.CanInterface() || t.Kind() != reflect.Struct && t.Kind() != reflect.Pointer) {
 		return e.marshal(v)
 	}
 	switch t.Kind() {

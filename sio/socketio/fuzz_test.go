@@ -233,3 +233,133 @@ func checkTypedTargets(t *testing.T, arg json.RawMessage, atts [][]byte, tree an
 		}
 	}
 }
+
+// FuzzEncodeDecode is the other direction of FuzzDecode: it builds a valid
+// packet from the fuzz values (any type, a namespace, an ack id, EVENT and
+// ACK arguments made by EncodeEvent and EncodeArgs, binary included),
+// encodes it, decodes the frame and its attachments, and wants the very
+// packet back, with arguments that decode to the values encoded.
+func FuzzEncodeDecode(f *testing.F) {
+	f.Add(uint8(2), "", int64(-1), "message", "hello", 1.5, []byte(nil), true)
+	f.Add(uint8(2), "/chat", int64(12), "e", "", -0.0, []byte{1, 2, 3}, false)
+	f.Add(uint8(3), "/ñ", int64(1<<53+1), "", "\u2028<>&\"\\\xff", 1e300, []byte{}, true)
+	f.Add(uint8(0), "/a?b=c", int64(0), "token", "x", 0.0, []byte(nil), true)
+	f.Add(uint8(4), "/", int64(-1), "", "not authorized", 0.0, []byte(nil), false)
+	f.Fuzz(func(t *testing.T, typ uint8, nsp string, id int64, name, str string, num float64, bin []byte, flag bool) {
+		nsp = "/" + strings.ReplaceAll(strings.TrimPrefix(nsp, "/"), ",", "")
+		if nsp == "/" && flag {
+			nsp = "" // the encoder treats "" like "/"
+		}
+		pkt := &SocketIOPacket{Type: PacketType(typ % 7), Namespace: nsp, ID: NoAckID}
+		var values []any
+		switch pkt.Type {
+		case PacketConnect:
+			if flag {
+				data, _, err := EncodeArgs(map[string]any{name: str, "n": num})
+				if err != nil {
+					return // NaN or an infinity: not JSON
+				}
+				pkt.Data = data[1 : len(data)-1]
+			}
+		case PacketDisconnect:
+		case PacketConnectError:
+			data, _, _ := EncodeArgs(map[string]any{"message": str})
+			pkt.Data = data[1 : len(data)-1]
+		case PacketEvent, PacketAck, PacketBinaryEvent, PacketBinaryAck:
+			if id >= 0 {
+				pkt.ID = id
+			} else if pkt.Type == PacketAck || pkt.Type == PacketBinaryAck {
+				pkt.ID = -(id + 1)
+			}
+			var b any = bin
+			if bin == nil {
+				b = nil // a nil []byte is encoded as null, as encoding/json does
+			}
+			values = []any{str, num, flag, map[string]any{"b": b, "l": []any{b, nil}}}
+			if !flag {
+				values = values[:1]
+			}
+			var err error
+			if pkt.Type == PacketEvent || pkt.Type == PacketBinaryEvent {
+				pkt.Data, pkt.Attachments, err = EncodeEvent(name, values...)
+			} else {
+				pkt.Data, pkt.Attachments, err = EncodeArgs(values...)
+			}
+			if err != nil {
+				return // NaN or an infinity
+			}
+			switch {
+			case len(pkt.Attachments) > 0 && pkt.Type == PacketEvent:
+				pkt.Type = PacketBinaryEvent
+			case len(pkt.Attachments) > 0 && pkt.Type == PacketAck:
+				pkt.Type = PacketBinaryAck
+			case len(pkt.Attachments) == 0 && pkt.Type == PacketBinaryEvent:
+				pkt.Type = PacketEvent
+			case len(pkt.Attachments) == 0 && pkt.Type == PacketBinaryAck:
+				pkt.Type = PacketAck
+			}
+		}
+		wire := EncodePacket(pkt)
+		p := NewSocketIOParser(&ParserOptions{MaxAttachments: 8})
+		got, err := p.Add(wire, false)
+		for _, a := range pkt.Attachments {
+			if err != nil || got != nil {
+				break
+			}
+			got, err = p.Add(a, true)
+		}
+		if errors.Is(err, ErrReservedEvent) && (pkt.Type == PacketEvent || pkt.Type == PacketBinaryEvent) {
+			return // "connect", "disconnect", ...: refused by design
+		}
+		if errors.Is(err, ErrBadNamespace) && checkNamespace([]byte(nsp)) != nil {
+			return // invalid UTF-8 or a control character: refused by design
+		}
+		if err != nil || got == nil {
+			t.Fatalf("decoding %q (+%d attachments): packet %v, error %v", wire, len(pkt.Attachments), got, err)
+		}
+		want := *pkt
+		if want.Namespace == "" {
+			want.Namespace = "/"
+		}
+		if len(want.Attachments) == 0 {
+			want.Attachments = nil
+		}
+		if !reflect.DeepEqual(got, &want) {
+			t.Fatalf("encode then decode changed the packet (wire %q):\n%#v\n%#v", wire, &want, got)
+		}
+		if values == nil {
+			return
+		}
+		args, err := SplitArgs(got.Data)
+		if err != nil {
+			t.Fatalf("SplitArgs(%q): %v", got.Data, err)
+		}
+		if pkt.Type == PacketEvent || pkt.Type == PacketBinaryEvent {
+			var gotName string
+			var wantName string
+			nameJSON, _ := json.Marshal(name) // invalid UTF-8 becomes U+FFFD
+			_ = json.Unmarshal(nameJSON, &wantName)
+			if err := DecodeArg(args[0], got.Attachments, &gotName); err != nil || gotName != wantName {
+				t.Fatalf("event name %q decoded as %q (%v)", name, gotName, err)
+			}
+			args = args[1:]
+		}
+		var back []any
+		for _, a := range args {
+			v, err := DecodeAny(a, got.Attachments)
+			if err != nil {
+				t.Fatalf("DecodeAny(%q): %v", a, err)
+			}
+			back = append(back, v)
+		}
+		// Compared as JSON trees: invalid UTF-8 became U+FFFD on the way.
+		var wantTree, gotTree any
+		wantValues, _ := json.Marshal(bytesToBase64(values))
+		gotValues, _ := json.Marshal(bytesToBase64(back))
+		_ = json.Unmarshal(wantValues, &wantTree)
+		_ = json.Unmarshal(gotValues, &gotTree)
+		if !reflect.DeepEqual(wantTree, gotTree) {
+			t.Fatalf("arguments changed:\n%s\n%s", wantValues, gotValues)
+		}
+	})
+}
