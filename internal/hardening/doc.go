@@ -6,10 +6,10 @@
 // socket.io 4.8 server gives (exact HTTP status and error body, websocket
 // close code, connection kept or closed), that a canary client on the same
 // server keeps echoing, and that goroutines return to the baseline. Cases
-// named "defect/..." are the defects of issue 10: they fail until those
-// defects are fixed. "defect/new/..." are differences from Node.js the
-// matrix found beyond the issue's list (checked against socket.io 4.8.4
-// with TestNodeProbe, see nodeprobe_test.go).
+// named "defect/..." are the defects of issue 10, each fixed. The
+// expectations were checked against socket.io 4.8.4 with TestNodeProbe
+// (see nodeprobe_test.go); where gosio is stricter than Node.js and both
+// are safe, a case accepts either answer and says so.
 //
 // The churn soak (soak_test.go) runs mixed websocket, polling-then-upgrade
 // and polling-only clients that connect, emit, broadcast and go away by
