@@ -84,7 +84,8 @@ func TestOwnMessagesCarryTheUserID(t *testing.T) {
 // without X coming back; a reload within it posts neither "left" nor
 // "joined".
 func TestLeftNotice(t *testing.T) {
-	ts := startServer(t, config{LeaveGrace: 300 * time.Millisecond})
+	// The grace outlasts a reload on a loaded machine (300 ms did not).
+	ts := startServer(t, config{LeaveGrace: 2 * time.Second})
 	a, _ := enter(t, ts.URL, "alice", "")
 	tokenB := strings.Repeat("b", 24)
 	dialBob := func() *wsClient {
