@@ -128,6 +128,25 @@ def connect(cmd):
     out("connected", id=cid, ok=ok, error=None if ok else "refused or timed out: %r" % settled[cid])
 
 
+def disconnect(client):
+    """client.disconnect(), with its DISCONNECT packets flushed first.
+
+    python-socketio 5.7's disconnect() queues a DISCONNECT per namespace
+    for the transport's writer thread, then aborts the transport without
+    waiting for it: on a loaded machine the packets are often never sent,
+    and the server learns of the departure only by ping timeout. The same
+    packets are sent here and the writer's queue drained (at most 2 s)
+    before the client's own disconnect(), whose second DISCONNECT the
+    server then ignores or answers by closing the connection.
+    """
+    for nsp in list(client.namespaces):
+        client._send_packet(client.packet_class(socketio.packet.DISCONNECT, namespace=nsp))
+    drained = threading.Thread(target=client.eio.queue.join, daemon=True)
+    drained.start()
+    drained.join(2)
+    client.disconnect()
+
+
 def emit_cb(cmd):
     cid, tag = cmd["id"], cmd["tag"]
 
@@ -166,7 +185,7 @@ def handle(cmd):
         # call blocks until the ack or the timeout.
         threading.Thread(target=guarded, args=(call, cmd), daemon=True).start()
     elif kind == "disconnect":
-        clients[cmd["id"]].disconnect()
+        disconnect(clients[cmd["id"]])
     elif kind == "transport":
         out("transport", id=cmd["id"], name=clients[cmd["id"]].transport())
     else:
