@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"time"
 )
 
 // LongPollingConsumer is the HTTP long-polling transport (protocol v4,
@@ -64,6 +65,13 @@ func (c *LongPollingConsumer) serve(w http.ResponseWriter, r *http.Request, sess
 // Node.js server sends that noop at its next 100 ms check, which holds a
 // client's packets (a 50 ms ack) for up to 100 ms when its poll crosses
 // the probe.
+// upgradeSettle is how long a GET that comes after the probe was answered,
+// with nothing to send, waits for an upgrade packet already on its way
+// before it is answered with a noop. It is short: engine.io-client, whose
+// poll can cross the probe, sends the upgrade packet only once that poll
+// is answered, and holds its own packets until then.
+const upgradeSettle = 5 * time.Millisecond
+
 func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
 	sess.mu.Lock()
 	switch {
@@ -82,11 +90,22 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		protocolError(CodeBadRequest).writeTo(w)
 		return
 	}
+	// A GET that comes once the probe was answered, with nothing to send,
+	// first gives the probe's reader upgradeSettle to take an upgrade
+	// packet the client may have sent before it (the Node.js server, one
+	// event loop, reads the two in the order they came); if the upgrade
+	// completes meanwhile, the GET is one on an upgraded session (400).
+	settle := sess.probed && len(sess.queue) == 0
 	for len(sess.queue) == 0 && !sess.closed {
+		if settle && sess.transport != TransportPolling {
+			sess.mu.Unlock()
+			protocolError(CodeBadRequest).writeTo(w)
+			return
+		}
 		// A noop: once probed, or when the upgrade packet came while the
 		// GET waited (a client that did not wait for it): the queue is then
 		// the websocket's.
-		if sess.probed || sess.transport != TransportPolling {
+		if (sess.probed && !settle) || sess.transport != TransportPolling {
 			sess.mu.Unlock()
 			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
 			return
@@ -94,8 +113,15 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		wake := make(chan struct{}, 1)
 		sess.pollWake = wake
 		sess.mu.Unlock()
+		var settled <-chan time.Time
+		if settle {
+			t := time.NewTimer(upgradeSettle)
+			defer t.Stop()
+			settled = t.C
+		}
 		select {
 		case <-wake:
+		case <-settled:
 		case <-sess.done:
 		case <-r.Context().Done():
 			sess.mu.Lock()
@@ -106,6 +132,9 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		}
 		sess.mu.Lock()
 		sess.pollWake = nil
+		if settle && sess.probed && len(sess.queue) == 0 && !sess.closed {
+			settle = false // settled without an upgrade: the noop
+		}
 	}
 	batch := sess.takeQueueLocked()
 	for _, p := range batch {
