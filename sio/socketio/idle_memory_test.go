@@ -103,7 +103,7 @@ func idleHeapPerConn(b *testing.B, sio bool) (heap, own float64) {
 	}
 	ready.Wait()
 	if sio {
-		srv.wg.Wait() // the mailboxes' goroutines are done
+		<-srv.wg.idleCh() // the mailboxes' goroutines are done
 	}
 	after := liveHeap()
 	ownAfter := heapAllocatedHere()

@@ -97,7 +97,7 @@ type task struct {
 
 // post queues a task, whatever the queue's length. owner names the mailbox
 // in the log if a task panics.
-func (m *mailbox) post(wg *sync.WaitGroup, owner mailboxOwner, fn func()) {
+func (m *mailbox) post(wg *taskGroup, owner mailboxOwner, fn func()) {
 	m.mu.Lock()
 	m.enqueueLocked(wg, owner, task{fn: fn})
 }
@@ -106,7 +106,7 @@ func (m *mailbox) post(wg *sync.WaitGroup, owner mailboxOwner, fn func()) {
 // connection's reader) back while mailboxLimit tasks wait, until one of
 // the ends described in the mailbox's doc. It must not be called from the
 // mailbox's own goroutine.
-func (m *mailbox) postBounded(wg *sync.WaitGroup, owner mailboxOwner, t task, h holdback) postResult {
+func (m *mailbox) postBounded(wg *taskGroup, owner mailboxOwner, t task, h holdback) postResult {
 	m.mu.Lock()
 	var timeout <-chan time.Time
 	var timer *time.Timer
@@ -192,7 +192,7 @@ func (m *mailbox) wakeLocked() {
 
 // enqueueLocked appends the task and starts the goroutine if needed; it
 // releases mu.
-func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, owner mailboxOwner, t task) {
+func (m *mailbox) enqueueLocked(wg *taskGroup, owner mailboxOwner, t task) {
 	if m.head > 0 && len(m.tasks) == cap(m.tasks) {
 		// Full: move the waiting tasks to the front rather than grow.
 		n := copy(m.tasks, m.tasks[m.head:])
@@ -213,7 +213,7 @@ func (m *mailbox) enqueueLocked(wg *sync.WaitGroup, owner mailboxOwner, t task) 
 // queued is the number of tasks waiting. Called with mu held.
 func (m *mailbox) queued() int { return len(m.tasks) - int(m.head) }
 
-func (m *mailbox) run(wg *sync.WaitGroup, owner mailboxOwner) {
+func (m *mailbox) run(wg *taskGroup, owner mailboxOwner) {
 	defer wg.Done()
 	for {
 		m.mu.Lock()

@@ -10,7 +10,7 @@ import (
 // with the number of tasks that went through it.
 func TestMailboxRunsTasksInOrderUnderASteadyStream(t *testing.T) {
 	var m mailbox
-	var wg sync.WaitGroup
+	var wg taskGroup
 	const n = 20_000
 	var got []int
 	var running, overlapped bool
@@ -38,7 +38,7 @@ func TestMailboxRunsTasksInOrderUnderASteadyStream(t *testing.T) {
 		}}, holdback{})
 	}
 	<-done
-	wg.Wait()
+	<-wg.idleCh()
 	if overlapped {
 		t.Fatal("two tasks ran at once")
 	}
@@ -68,7 +68,7 @@ func TestMailboxRunsTasksInOrderUnderASteadyStream(t *testing.T) {
 // twice that.
 func TestMailboxQueueStaysBounded(t *testing.T) {
 	var m mailbox
-	var wg sync.WaitGroup
+	var wg taskGroup
 	release := make(chan struct{})
 	m.post(&wg, nil, func() { <-release })
 	posted := make(chan struct{})
@@ -94,7 +94,7 @@ func TestMailboxQueueStaysBounded(t *testing.T) {
 	}
 	close(release)
 	<-posted
-	wg.Wait()
+	<-wg.idleCh()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.queued() != 0 {

@@ -157,7 +157,7 @@ type SocketIOServer struct {
 	nsps    map[string]*Namespace
 	parents []*ParentNamespace
 
-	wg sync.WaitGroup // handler goroutines of the sockets' mailboxes
+	wg taskGroup // handler goroutines of the sockets' mailboxes, and the waits of callback emits
 
 	// readerHold is the longest a connection's reader waits for room in a
 	// full mailbox before it reads on (half the engine's PingTimeout, so
@@ -359,13 +359,8 @@ func (srv *SocketIOServer) ServerSideEmit(ctx context.Context, event string, arg
 // ctx to end.
 func (srv *SocketIOServer) Shutdown(ctx context.Context) error {
 	err := srv.engine.Shutdown(ctx)
-	done := make(chan struct{})
-	go func() {
-		srv.wg.Wait()
-		close(done)
-	}()
 	select {
-	case <-done:
+	case <-srv.wg.idleCh():
 	case <-ctx.Done():
 		if err == nil {
 			err = ctx.Err()
