@@ -121,9 +121,10 @@ func (c *client) owe(n int) {
 	}
 }
 
-// OnOpen makes a client of a new Engine.IO session: it is the server's
-// engineio.Application.
-func (srv *SocketIOServer) OnOpen(conn *engineio.EngineIOSocket) {
+// onOpen makes a client of a new Engine.IO session: it is the server's
+// engineio application (installed by NewServer, unexported so that users
+// cannot hand the server a session twice).
+func (srv *SocketIOServer) onOpen(conn *engineio.EngineIOSocket) {
 	c := &client{srv: srv, conn: conn}
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
 	if _, ok := srv.opts.PacketParser.(defaultParser); ok {

@@ -165,10 +165,7 @@ type SocketIOServer struct {
 	readerHold time.Duration
 }
 
-var (
-	_ http.Handler         = (*SocketIOServer)(nil)
-	_ engineio.Application = (*SocketIOServer)(nil)
-)
+var _ http.Handler = (*SocketIOServer)(nil)
 
 // NewServer returns a server with its own Engine.IO server, for tests and
 // for programs that want several. Most programs use GetSocketIOServer.
@@ -189,7 +186,7 @@ func NewServer(opts *ServerOptions) *SocketIOServer {
 		srv.client = &clientFiles{fsys: o.ClientFiles}
 	}
 	srv.nsps["/"] = newNamespace(srv, "/")
-	srv.engine.SetEngineIOApp(srv)
+	srv.engine.SetEngineIOApp(engineio.ApplicationFunc(srv.onOpen))
 	srv.readerHold = srv.engine.Options().PingTimeout / 2 // before any connection: NewServer has not returned
 	return srv
 }
