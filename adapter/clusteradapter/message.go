@@ -117,15 +117,7 @@ func (a *Adapter) onMessage(m Message, offset string) (err error) {
 		}
 		a.respond(uid, FetchSocketsResponse, map[string]any{"requestId": requestID, "sockets": vals})
 	case ServerSideEmit:
-		arr, _ := data["packet"].([]any)
-		if len(arr) == 0 {
-			return errors.New("server-side emit without a packet")
-		}
-		event, ok := arr[0].(string)
-		if !ok {
-			return errors.New("server-side emit without an event name")
-		}
-		args, err := socketio.ArgsOf(arr[1:]...)
+		event, args, err := rediswire.ServerSideEvent(data["packet"])
 		if err != nil {
 			return err
 		}

@@ -103,15 +103,7 @@ func (a *Adapter) onRemoteAction(typ int64, self bool, requestID, uid string, re
 // server-side handlers; the answer, when one is awaited, goes to the
 // common response channel, as Node's adapter sends it.
 func (a *Adapter) onServerSideEmit(requestID string, data any) error {
-	arr, ok := data.([]any)
-	if !ok || len(arr) == 0 {
-		return errors.New("server-side emit without data")
-	}
-	event, ok := arr[0].(string)
-	if !ok {
-		return errors.New("server-side emit without an event name")
-	}
-	args, err := socketio.ArgsOf(arr[1:]...)
+	event, args, err := rediswire.ServerSideEvent(data)
 	if err != nil {
 		return err
 	}

@@ -275,3 +275,19 @@ func Int(v any) (int64, bool) {
 }
 
 func msDuration(ms int64) time.Duration { return time.Duration(ms) * time.Millisecond }
+
+// ServerSideEvent decodes the packet of a server-side emit as Node's
+// adapters send it, [event, ...args], into the event name and its
+// arguments.
+func ServerSideEvent(v any) (string, socketio.Args, error) {
+	arr, ok := v.([]any)
+	if !ok || len(arr) == 0 {
+		return "", socketio.Args{}, errors.New("server-side emit without a packet")
+	}
+	event, ok := arr[0].(string)
+	if !ok {
+		return "", socketio.Args{}, errors.New("server-side emit without an event name")
+	}
+	args, err := socketio.ArgsOf(arr[1:]...)
+	return event, args, err
+}
