@@ -53,6 +53,13 @@ type Options struct {
 	// (Node's allowUpgrades: false). Default false: upgrades are allowed.
 	DisallowUpgrades bool
 
+	// AllowEIO3 lets clients of Engine.IO protocol v3 connect
+	// (engine.io-client 3.x, under socket.io-client 2.x), as Node's
+	// allowEIO3 does: a handshake whose EIO query parameter is not "4"
+	// opens a v3 session (eio3.go) instead of being refused with code 5,
+	// "Unsupported protocol version". Default false, as in Node.
+	AllowEIO3 bool
+
 	// AllowRequest, when set, is asked about every handshake request; a
 	// non-nil error rejects it with HTTP 403 and code 4, with the error's
 	// text as message (a *ProtocolError is answered as it is).

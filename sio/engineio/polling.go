@@ -42,6 +42,10 @@ func (c *LongPollingConsumer) handshake(w http.ResponseWriter, r *http.Request) 
 	open := c.srv.openPacket(sess.id, TransportPolling)
 	c.srv.setCookie(w, sess.id)
 	c.srv.open(sess)
+	if sess.v3 {
+		c.writePayload(w, r, appendPayloadRecordV3(nil, open))
+		return
+	}
 	c.writePayload(w, r, AppendPayloadRecord(nil, open))
 }
 
@@ -107,7 +111,7 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		// the websocket's.
 		if (sess.probed && !settle) || sess.transport != TransportPolling {
 			sess.mu.Unlock()
-			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
+			c.writePayload(w, r, sess.noopPayload())
 			return
 		}
 		wake := make(chan struct{}, 1)
@@ -157,6 +161,18 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 	if finished {
 		c.srv.unregister(sess)
 		sess.finishClose()
+	}
+	if sess.v3 {
+		if tail != nil {
+			batch = append(batch, Packet{Type: PacketType(tail[0] - '0')})
+		}
+		body, binary := encodePayloadV3(batch, sess.b64)
+		if binary {
+			c.writeBinaryPayload(w, r, body)
+			return
+		}
+		c.writePayload(w, r, body)
+		return
 	}
 	var body []byte
 	for _, p := range batch {
@@ -216,6 +232,15 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 		c.tooLarge(w, sess)
 		return
 	}
+	if sess.v3 {
+		if !c.pushV3(w, r, sess, body) {
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Content-Length", "2")
+		_, _ = io.WriteString(w, "ok")
+		return
+	}
 	body = toValidUTF8(body)
 	for {
 		rec := body
@@ -250,8 +275,12 @@ func (c *LongPollingConsumer) tooLarge(w http.ResponseWriter, sess *EngineIOSess
 // writePayload answers a GET with a payload, compressed when the client
 // accepts it and it is large enough.
 func (c *LongPollingConsumer) writePayload(w http.ResponseWriter, r *http.Request, body []byte) {
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	c.writeBody(w, r, body)
+}
+
+func (c *LongPollingConsumer) writeBody(w http.ResponseWriter, r *http.Request, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "text/plain; charset=UTF-8")
 	if enc, compressed := c.srv.compress(r, body); enc != "" {
 		h.Set("Content-Encoding", enc)
 		h.Add("Vary", "Accept-Encoding")
@@ -259,4 +288,41 @@ func (c *LongPollingConsumer) writePayload(w http.ResponseWriter, r *http.Reques
 	}
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	_, _ = w.Write(body)
+}
+
+// writeBinaryPayload answers a v3 GET with a binary payload (eio3.go).
+func (c *LongPollingConsumer) writeBinaryPayload(w http.ResponseWriter, r *http.Request, body []byte) {
+	w.Header().Set("Content-Type", "application/octet-stream")
+	c.writeBody(w, r, body)
+}
+
+// pushV3 delivers the packets of a v3 POST, text or, when sent as
+// application/octet-stream, binary (eio3.go). A payload that does not
+// decode closes the session with "parse error" and is answered 400, as a
+// v4 one is; pushV3 then reports false.
+func (c *LongPollingConsumer) pushV3(w http.ResponseWriter, r *http.Request, sess *EngineIOSession, body []byte) bool {
+	deliver := func(p Packet) bool {
+		sess.deliver(p)
+		return p.Type != PacketClose
+	}
+	var err error
+	if r.Header.Get("Content-Type") == "application/octet-stream" {
+		err = decodeBinaryPayloadV3(body, deliver)
+	} else {
+		err = decodePayloadV3(toValidUTF8(body), deliver)
+	}
+	if err != nil {
+		sess.closeNow(ReasonParseError, err)
+		protocolError(CodeBadRequest).writeTo(w)
+		return false
+	}
+	return true
+}
+
+// noopPayload is a payload of one noop packet, in the session's protocol.
+func (s *EngineIOSession) noopPayload() []byte {
+	if s.v3 {
+		return []byte("1:6")
+	}
+	return []byte{'0' + byte(PacketNoop)}
 }

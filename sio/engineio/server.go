@@ -138,8 +138,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if q.Get("EIO") != "4" {
-		protocolError(CodeUnsupportedProtocol).writeTo(w)
-		return
+		// As the Node.js server: anything but "4" is the third revision.
+		if !s.opts.AllowEIO3 {
+			protocolError(CodeUnsupportedProtocol).writeTo(w)
+			return
+		}
+		if q.Has("j") {
+			// JSONP polling (engine.io-client 3.x's fallback where XHR
+			// is missing: old browsers) is not served: refused as a
+			// transport the server does not offer.
+			protocolError(CodeUnknownTransport).writeTo(w)
+			return
+		}
 	}
 	if transport == TransportWebSocket && !isUpgrade {
 		protocolError(CodeBadRequest).writeTo(w)
@@ -203,7 +213,12 @@ func (s *Server) register(transport string, r *http.Request) *EngineIOSession {
 	for s.sessions[id] != nil {
 		id = sid.New()
 	}
-	sess := newSession(s, id, transport, newHandshakeRequest(r))
+	hr := newHandshakeRequest(r)
+	sess := newSession(s, id, transport, hr)
+	if hr.Query.Get("EIO") != "4" { // a v3 session: ServeHTTP let it in
+		sess.v3 = true
+		sess.b64 = hr.Query.Get("b64") != ""
+	}
 	s.sessions[id] = sess
 	return sess
 }

@@ -26,6 +26,10 @@ type EngineIOSession struct {
 	srv  *Server
 	req  *HandshakeRequest
 	sock EngineIOSocket
+	// v3: the session speaks Engine.IO protocol v3 (eio3.go), b64: its
+	// client takes no binary (v3 only, its handshake's "b64" query
+	// parameter). Set at the handshake, before the session is shared.
+	v3, b64 bool
 
 	// done is closed when the session closes, before the application's close
 	// callback runs. Transport reads and writes carry no context: closing the
@@ -93,11 +97,18 @@ func (s *EngineIOSession) ID() string { return s.id }
 // Socket returns the application's view of the session.
 func (s *EngineIOSession) Socket() *EngineIOSocket { return &s.sock }
 
-// startHeartbeat arms the first ping. Called once the handshake is answered.
+// startHeartbeat arms the first ping (v3: the deadline of the client's
+// first ping). Called once the handshake is answered.
 func (s *EngineIOSession) startHeartbeat() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
+		return
+	}
+	if s.v3 {
+		d := s.v3PingDeadline()
+		s.hbDeadline = time.Now().Add(d)
+		s.hb = time.AfterFunc(d, s.onPingDeadlineV3)
 		return
 	}
 	s.hbDeadline = time.Now().Add(s.srv.opts.PingInterval)
@@ -136,6 +147,38 @@ func (s *EngineIOSession) onPong() {
 	}
 	s.awaitingPong = false
 	s.resetHeartbeatLocked(s.srv.opts.PingInterval)
+}
+
+// v3PingDeadline is how long a v3 session waits for the client's next
+// ping: PingInterval+PingTimeout, as the Node.js server waits.
+func (s *EngineIOSession) v3PingDeadline() time.Duration {
+	return s.srv.opts.PingInterval + s.srv.opts.PingTimeout
+}
+
+// onPingDeadlineV3 runs when a v3 session's hb fires: no ping came in
+// time, unless the firing is stale.
+func (s *EngineIOSession) onPingDeadlineV3() {
+	s.mu.Lock()
+	if s.closed || time.Now().Before(s.hbDeadline) {
+		s.mu.Unlock()
+		return
+	}
+	s.mu.Unlock()
+	s.closeNow(ReasonPingTimeout, nil)
+}
+
+// onPingV3 answers a v3 client's ping with a pong and moves the deadline
+// of the next ping.
+func (s *EngineIOSession) onPingV3() {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if s.hb != nil {
+		s.resetHeartbeatLocked(s.v3PingDeadline())
+	}
+	_ = s.unlockAndWrite(s.enqueueLocked(Packet{Type: PacketPong}))
 }
 
 // send queues packets as one group: nothing from another sender comes
@@ -197,6 +240,12 @@ func (s *EngineIOSession) deliver(p Packet) {
 		}
 		s.deliverMu.Unlock()
 	case PacketPong:
+		if s.v3 {
+			// In v3 only the client pings: the Node.js server closes the
+			// session on a client's pong.
+			s.closeNow(ReasonTransportError, errHeartbeatDirection)
+			return
+		}
 		s.onPong()
 	case PacketClose:
 		s.mu.Lock()
@@ -204,6 +253,10 @@ func (s *EngineIOSession) deliver(p Packet) {
 		s.mu.Unlock()
 		s.closeNow(ReasonTransportClose, nil)
 	case PacketPing:
+		if s.v3 {
+			s.onPingV3()
+			return
+		}
 		// In v4 only the server pings (outside the upgrade probe): the
 		// Node.js server closes the session on a client's ping.
 		s.closeNow(ReasonTransportError, errHeartbeatDirection)

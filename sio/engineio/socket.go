@@ -22,6 +22,15 @@ func (k *EngineIOSocket) ID() string { return k.s.id }
 // modified.
 func (k *EngineIOSocket) Request() *HandshakeRequest { return k.s.req }
 
+// Protocol returns the Engine.IO protocol revision the session speaks: 4,
+// or 3 for a client let in by Options.AllowEIO3. It never changes.
+func (k *EngineIOSocket) Protocol() int {
+	if k.s.v3 {
+		return 3
+	}
+	return 4
+}
+
 // Transport returns the current transport: TransportPolling or
 // TransportWebSocket.
 func (k *EngineIOSocket) Transport() string {

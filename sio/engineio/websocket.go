@@ -246,6 +246,15 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 			return
 		}
 		if typ == websocket.MessageBinary {
+			if s.v3 {
+				p, err := decodeBinaryV3(data)
+				if err != nil {
+					s.closeNow(ReasonParseError, err)
+					return
+				}
+				s.deliver(p)
+				continue
+			}
 			s.deliver(DecodeBinary(data))
 			continue
 		}
@@ -256,7 +265,12 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 			s.closeNow(ReasonTransportError, ErrInvalidUTF8)
 			return
 		}
-		p, err := DecodeText(data)
+		var p Packet
+		if s.v3 && len(data) > 0 && data[0] == 'b' {
+			p, err = decodePacketV3(data) // v3's base64 form: "b4..."
+		} else {
+			p, err = DecodeText(data)
+		}
 		if err != nil {
 			s.closeNow(ReasonParseError, err)
 			return

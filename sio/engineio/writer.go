@@ -195,7 +195,11 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 		// (closeNow, abortIO) ends a write that waits.
 		var err error
 		if p.Binary {
-			err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
+			if s.v3 {
+				err = s.writeBinaryV3(ws, p, bufp)
+			} else {
+				err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
+			}
 		} else {
 			*bufp = p.AppendText((*bufp)[:0])
 			err = ws.Write(context.Background(), websocket.MessageText, *bufp)

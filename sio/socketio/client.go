@@ -3,6 +3,7 @@ package socketio
 import (
 	"encoding/json"
 	"log"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,9 @@ type client struct {
 	srv    *SocketIOServer
 	conn   *engineio.EngineIOSocket
 	parser SocketIOParser // DefaultParser's; unused with another
+	// v3: the connection is an Engine.IO v3 session, whose client speaks
+	// Socket.IO protocol v4 (socket.io-client 2.x; eio3.go). Read-only.
+	v3 bool
 
 	mu           sync.Mutex
 	first        *NamespaceSocket            // a joined namespace's socket, or nil
@@ -136,6 +140,12 @@ func (srv *SocketIOServer) onOpen(conn *engineio.EngineIOSocket) {
 		conn.OnMessage(func(data []byte, binary bool) { c.onDecoded(dec.Add(data, binary)) })
 	}
 	conn.OnClose(c.onClose)
+	if conn.Protocol() == 3 {
+		// Socket.IO protocol v4: the client does not ask for the main
+		// namespace; it is joined at once, as by the Node.js server.
+		c.v3 = true
+		c.connect(mainNamespace, nil)
+	}
 }
 
 // onConnectTimeout closes a connection that joined no namespace in time.
@@ -167,6 +177,9 @@ func (c *client) onDecoded(p *SocketIOPacket, err error) {
 }
 
 func (c *client) dispatch(p *SocketIOPacket) {
+	if c.v3 && strings.IndexByte(p.Namespace, '?') >= 0 {
+		p = withoutNamespaceQuery(p)
+	}
 	c.mu.Lock()
 	s := c.socketLocked(p.Namespace)
 	c.mu.Unlock()

@@ -64,8 +64,12 @@ type NamespaceSocket struct {
 }
 
 func newNamespaceSocket(nsp *Namespace, c *client, auth json.RawMessage) *NamespaceSocket {
+	id := sid.New()
+	if c.v3 {
+		id = v3SocketID(nsp.name, c.conn.ID())
+	}
 	return &NamespaceSocket{
-		id:        sid.New(),
+		id:        id,
 		nsp:       nsp,
 		client:    c,
 		handshake: newHandshake(c.conn.Request(), auth),
@@ -312,6 +316,9 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 	// has its CONNECT finds their work done, as with the Node.js server.
 	s.client.holdWrites()
 	defer s.client.releaseWrites()
+	if s.client.v3 {
+		reply = nil // Socket.IO protocol v4: a CONNECT without payload
+	}
 	s.client.writePacket(&SocketIOPacket{Type: PacketConnect, Namespace: s.nsp.name, ID: NoAckID, Data: reply}, false)
 	if restored != nil {
 		for _, p := range restored.MissedPackets {
@@ -357,9 +364,12 @@ func (s *NamespaceSocket) runMiddleware(mw func(*NamespaceSocket) error) (err er
 
 func (s *NamespaceSocket) rejectConnect(err error) {
 	ce := asConnectError(err)
-	body := map[string]any{"message": ce.Message}
-	if ce.Data != nil {
-		body["data"] = ce.Data
+	var body any = map[string]any{"message": ce.Message}
+	switch {
+	case s.client.v3:
+		body = v3ConnectError(ce)
+	case ce.Data != nil:
+		body.(map[string]any)["data"] = ce.Data
 	}
 	data, mErr := json.Marshal(body)
 	if mErr != nil {
