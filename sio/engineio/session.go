@@ -26,10 +26,6 @@ type EngineIOSession struct {
 	srv  *Server
 	req  *HandshakeRequest
 	sock EngineIOSocket
-	// v3: the session speaks Engine.IO protocol v3 (eio3.go), b64: its
-	// client takes no binary (v3 only, its handshake's "b64" query
-	// parameter). Set at the handshake, before the session is shared.
-	v3, b64 bool
 
 	// done is closed when the session closes, before the application's close
 	// callback runs. Transport reads and writes carry no context: closing the
@@ -51,9 +47,16 @@ type EngineIOSession struct {
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
 
-	upgrading    bool            // a websocket probe connection exists
-	probed       bool            // the probe answered "3probe": a GET with nothing to send gets a noop
-	closeOnProbe bool            // closed by the application while probed: finish the upgrade, drain, close
+	upgrading    bool // a websocket probe connection exists
+	probed       bool // the probe answered "3probe": a GET with nothing to send gets a noop
+	closeOnProbe bool // closed by the application while probed: finish the upgrade, drain, close
+
+	// Not under mu, but read-only (here for the padding): v3, the session
+	// speaks Engine.IO protocol v3 (eio3.go); b64, its client takes no
+	// binary (v3 only: its handshake's "b64" query parameter). Set at the
+	// handshake, before the session is shared.
+	v3, b64 bool
+
 	probe        *websocket.Conn // the probe connection during an upgrade
 	upgradeTimer *time.Timer
 

@@ -28,9 +28,6 @@ type client struct {
 	srv    *SocketIOServer
 	conn   *engineio.EngineIOSocket
 	parser SocketIOParser // DefaultParser's; unused with another
-	// v3: the connection is an Engine.IO v3 session, whose client speaks
-	// Socket.IO protocol v4 (socket.io-client 2.x; eio3.go). Read-only.
-	v3 bool
 
 	mu           sync.Mutex
 	first        *NamespaceSocket            // a joined namespace's socket, or nil
@@ -38,6 +35,10 @@ type client struct {
 	connectTimer *time.Timer
 	closed       bool
 	holding      bool // writes are held (see clientsHolding)
+	// v3, not under mu but set at creation and then read-only (here for
+	// the padding): the connection is an Engine.IO v3 session, whose
+	// client speaks Socket.IO protocol v4 (socket.io-client 2.x; eio3.go).
+	v3 bool
 
 	// acksOwed counts the acknowledgements awaited from this client, on all
 	// its sockets; parked is the mailbox the reader waits on for room, if
@@ -129,7 +130,7 @@ func (c *client) owe(n int) {
 // engineio application (installed by NewServer, unexported so that users
 // cannot hand the server a session twice).
 func (srv *SocketIOServer) onOpen(conn *engineio.EngineIOSocket) {
-	c := &client{srv: srv, conn: conn}
+	c := &client{srv: srv, conn: conn, v3: conn.Protocol() == 3}
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
 	if _, ok := srv.opts.PacketParser.(defaultParser); ok {
 		c.parser = makeParser(srv.opts.Parser)
@@ -140,10 +141,9 @@ func (srv *SocketIOServer) onOpen(conn *engineio.EngineIOSocket) {
 		conn.OnMessage(func(data []byte, binary bool) { c.onDecoded(dec.Add(data, binary)) })
 	}
 	conn.OnClose(c.onClose)
-	if conn.Protocol() == 3 {
+	if c.v3 {
 		// Socket.IO protocol v4: the client does not ask for the main
 		// namespace; it is joined at once, as by the Node.js server.
-		c.v3 = true
 		c.connect(mainNamespace, nil)
 	}
 }
