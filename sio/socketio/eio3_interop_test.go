@@ -8,6 +8,12 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -272,5 +278,100 @@ func TestInteropV2RefusedByDefault(t *testing.T) {
 	}
 	if e.srv.Engine().ClientsCount() != 0 {
 		t.Fatal("a session was opened")
+	}
+}
+
+// TestBrowserV2 runs socket.io-client 2.x's browser build in headless
+// Chromium against an AllowEIO3 server: with XHR2, its long-polling sends
+// and receives binary payloads (application/octet-stream); events, acks
+// both ways with ArrayBuffers, a server push, then a connection upgraded
+// to websocket.
+func TestBrowserV2(t *testing.T) {
+	rt := nodetest.Find(t, "socket.io-client-v2", "playwright-core")
+	dist := filepath.Join(rt.NodeModules, "socket.io-client-v2", "dist", "socket.io.js")
+	if _, err := os.Stat(chromium); err != nil {
+		if nodetest.InCI() {
+			t.Fatalf("%s is missing", chromium)
+		}
+		t.Skipf("%s is missing", chromium)
+	}
+	srv := NewServer(eio3Options(nil))
+	var binaryPosts, binaryPolls atomic.Int32
+	mux := http.NewServeMux()
+	mux.Handle("/socket.io/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.Header.Get("Content-Type") == "application/octet-stream" {
+			binaryPosts.Add(1)
+		}
+		srv.ServeHTTP(w, r)
+		if r.Method == http.MethodGet && w.Header().Get("Content-Type") == "application/octet-stream" {
+			binaryPolls.Add(1)
+		}
+	}))
+	mux.HandleFunc("/client.js", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, dist) })
+	mux.HandleFunc("/page", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte(`<!doctype html><meta charset="utf-8"><script src="/client.js"></script>`))
+	})
+	e := &testEnv{t: t, srv: srv}
+	e.ts = httptest.NewServer(mux)
+	t.Cleanup(e.close)
+
+	asked := make(chan Args, 2)
+	srv.OnConnection(func(s *NamespaceSocket) {
+		s.On("reverse", func(ev *Event) {
+			var a, b []byte
+			var text string
+			if err := ev.Decode(&a, &text, &b); err != nil {
+				t.Errorf("decode: %v", err)
+			}
+			all := slices.Concat(a, b)
+			slices.Reverse(all)
+			_ = ev.Ack(all, text)
+		})
+		s.On("push-me", func(*Event) {
+			_ = s.Emit("push", "hello", []byte{0xca, 0xfe}, map[string]any{"blob": []byte{1}})
+			_ = s.Timeout(10*time.Second).EmitWithAckFunc("question", func(a Args, err error) {
+				if err != nil {
+					t.Errorf("question: %v", err)
+				}
+				asked <- a
+			}, "q?")
+		})
+	})
+	p := rt.Start(t, "internal/interop/socketio/browser_v2.mjs", nodetest.Options{
+		Args: []string{e.ts.URL}, Env: []string{"CHROMIUM=" + chromium, "V2_DEBUG=" + os.Getenv("V2_DEBUG")},
+	})
+	ev, err := p.Next(2 * time.Minute)
+	for err == nil && ev.Name() == "console" {
+		t.Logf("browser: %s", ev.String("text"))
+		ev, err = p.Next(2 * time.Minute)
+	}
+	if err != nil || ev.Name() != "result" {
+		t.Fatalf("browser: %v %v", ev, err)
+	}
+	push := map[string]any{"text": "hello", "bin": "cafe", "blob": "01"}
+	want := map[string]any{
+		"polling": map[string]any{"reversed": map[string]any{"bin": "0809030201", "text": "é😀"}, "push": push, "asked": "q?", "transport": "polling"},
+		"upgrade": map[string]any{"reversed": map[string]any{"bin": "0809030201", "text": "é😀"},
+			"push": map[string]any{"text": "hello", "bin": "cafe", "blob": "01", "afterUpgrade": "0504"}, "asked": "q?", "transport": "websocket"},
+	}
+	for k, w := range want {
+		if !sameJSON(t, ev[k], w) {
+			t.Errorf("%s = %v, want %v", k, ev[k], w)
+		}
+	}
+	for range 2 {
+		select {
+		case a := <-asked:
+			var b []byte
+			if err := a.Decode(&b); err != nil || string(b) != "\x07\x07" {
+				t.Errorf("browser's binary ack: %q %v", b, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("no ack from the browser")
+		}
+	}
+	if binaryPosts.Load() == 0 || binaryPolls.Load() == 0 {
+		t.Fatalf("binary payloads: %d POSTs, %d GETs; the XHR2 path was not taken", binaryPosts.Load(), binaryPolls.Load())
 	}
 }
