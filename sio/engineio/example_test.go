@@ -80,3 +80,46 @@ func ExampleServer_OnConnection() {
 	// Output:
 	// 200 OK polling
 }
+
+// With AllowEIO3, clients of Engine.IO protocol v3 (socket.io-client 2.x)
+// connect too: their payloads are length-prefixed records, and they ping.
+// Protocol says which revision a session speaks.
+func ExampleOptions_allowEIO3() {
+	srv := engineio.NewServer(&engineio.Options{AllowEIO3: true})
+	protocols := make(chan int, 1)
+	srv.OnConnection(func(sock *engineio.EngineIOSocket) {
+		protocols <- sock.Protocol()
+		sock.OnMessage(func(data []byte, binary bool) { _ = sock.Send(data, binary) })
+	})
+	ts := httptest.NewServer(srv)
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+		ts.Close()
+	}()
+
+	get := func(url string) string {
+		resp, err := ts.Client().Get(url)
+		if err != nil {
+			panic(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	open := get(ts.URL + "/engine.io/?EIO=3&transport=polling&b64=1")
+	_, rest, _ := strings.Cut(open, `"sid":"`)
+	sid, _, _ := strings.Cut(rest, `"`)
+	session := ts.URL + "/engine.io/?EIO=3&transport=polling&sid=" + sid
+
+	// A ping and a message, each as <length>:<packet>.
+	resp, err := ts.Client().Post(session, "text/plain", strings.NewReader("1:26:4hello"))
+	if err != nil {
+		panic(err)
+	}
+	_ = resp.Body.Close()
+	fmt.Println(<-protocols, get(session))
+	// Output:
+	// 3 1:36:4hello
+}
