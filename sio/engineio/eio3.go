@@ -267,7 +267,7 @@ func decodeBinaryPayloadV3(body []byte, fn func(Packet) bool) error {
 // one frame assembled in *scratch: a binary frame of the type byte and the
 // data, or, for a client that takes no binary, a text frame "b4<base64>".
 func (s *EngineIOSession) writeBinaryV3(ws *websocket.Conn, p Packet, scratch *[]byte) error {
-	if s.b64 {
+	if s.wsB64 {
 		*scratch = appendPacketV3((*scratch)[:0], p)
 		return ws.Write(context.Background(), websocket.MessageText, *scratch)
 	}

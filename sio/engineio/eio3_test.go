@@ -177,11 +177,14 @@ func TestEIO3WebSocketBase64(t *testing.T) {
 }
 
 // The upgrade of a v3 session: probe, the pending poll answered with a
-// noop record, upgrade packet, then v3 frames on the websocket.
+// noop record, upgrade packet, then v3 frames on the websocket. The
+// polling client took no binary (b64, as engine.io-client 3.x under
+// Node.js, which has no XHR2); its websocket does, and gets binary frames,
+// as from the Node.js server, which decides per transport.
 func TestEIO3Upgrade(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, &engineio.Options{AllowEIO3: true})
-	sid := s.v3Handshake()
+	sid := s.v3Handshake("b64", "1")
 	u := s.url("EIO", "3", "transport", "polling", "sid", sid)
 	poll := s.requestAsync(t.Context(), http.MethodGet, u)
 	s.waitPoll(sid)

@@ -218,6 +218,7 @@ func (s *Server) register(transport string, r *http.Request) *EngineIOSession {
 	if hr.Query.Get("EIO") != "4" { // a v3 session: ServeHTTP let it in
 		sess.v3 = true
 		sess.b64 = hr.Query.Get("b64") != ""
+		sess.wsB64 = sess.b64
 	}
 	s.sessions[id] = sess
 	return sess

@@ -51,11 +51,16 @@ type EngineIOSession struct {
 	probed       bool // the probe answered "3probe": a GET with nothing to send gets a noop
 	closeOnProbe bool // closed by the application while probed: finish the upgrade, drain, close
 
-	// Not under mu, but read-only (here for the padding): v3, the session
-	// speaks Engine.IO protocol v3 (eio3.go); b64, its client takes no
-	// binary (v3 only: its handshake's "b64" query parameter). Set at the
-	// handshake, before the session is shared.
+	// v3: the session speaks Engine.IO protocol v3 (eio3.go); b64: its
+	// long-polling client takes no binary (v3 only: its handshake's "b64"
+	// query parameter). Not under mu, but read-only (here for the
+	// padding): set at the handshake, before the session is shared.
 	v3, b64 bool
+	// wsB64: the websocket's client takes no binary (v3 only: the "b64"
+	// of the websocket's request, as the Node.js server decides per
+	// transport). Set at the handshake, or under mu by the upgrade before
+	// ws is set; read by the writer of ws.
+	wsB64 bool
 
 	probe        *websocket.Conn // the probe connection during an upgrade
 	upgradeTimer *time.Timer

@@ -144,7 +144,9 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 	})
 	sess.mu.Unlock()
 
-	if !sess.probeLoop(conn, out) {
+	// A v3 client says on each transport's request whether it takes binary.
+	wsB64 := sess.v3 && r.URL.Query().Get("b64") != ""
+	if !sess.probeLoop(conn, out, wsB64) {
 		sess.mu.Lock()
 		if sess.probe == conn {
 			sess.cancelUpgradeLocked()
@@ -161,8 +163,9 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 }
 
 // probeLoop reads the probe connection until the upgrade packet moves the
-// session onto it (true), or the upgrade fails (false).
-func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer) bool {
+// session onto it (true), or the upgrade fails (false). wsB64 is the
+// probe's request's "b64" (v3).
+func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer, wsB64 bool) bool {
 	for {
 		typ, data, err := conn.Read(context.Background())
 		if err != nil || typ != websocket.MessageText {
@@ -192,6 +195,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer) bool 
 				return false
 			}
 			s.transport = TransportWebSocket
+			s.wsB64 = wsB64
 			s.ws, s.out = conn, out
 			s.probe = nil
 			s.upgrading, s.probed = false, false
