@@ -1,5 +1,7 @@
 // Package engineio is an Engine.IO protocol v4 server: the transport layer
-// under Socket.IO, usable on its own.
+// under Socket.IO, usable on its own. With Options.AllowEIO3 it also
+// speaks protocol v3 to older clients (engine.io-client 3.x), each session
+// in the revision of its handshake.
 //
 // A Server is an http.Handler. It answers the handshake, keeps one
 // EngineIOSession per connection, and moves each session between its two

@@ -1,4 +1,7 @@
 // Package socketio is a Socket.IO protocol v5 server on package engineio.
+// Clients of protocol v4 (socket.io-client 2.x) connect too when the
+// engine allows Engine.IO v3 (engineio.Options.AllowEIO3), with what
+// differs for them done as the Node.js server does (eio3.go).
 //
 // SocketIOServer is the Engine.IO application: it decodes packets
 // (SocketIOParser, binary attachments included), owns the namespaces
