@@ -8,6 +8,7 @@ import (
 	"log"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -352,7 +353,7 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 }
 
 func (a *Adapter) serverCount(ctx context.Context) (int, error) {
-	res, err := a.rdb.PubSubNumSub(ctx, a.requestChannel).Result()
+	n, err := a.numSub(ctx)
 	if err != nil {
 		if a.ctx.Err() == nil {
 			a.health.fail("PUBSUB NUMSUB", err)
@@ -360,7 +361,27 @@ func (a *Adapter) serverCount(ctx context.Context) (int, error) {
 		return 1, fmt.Errorf("redisadapter: PUBSUB NUMSUB: %w", err)
 	}
 	a.health.ok()
-	return int(res[a.requestChannel]), nil
+	return n, nil
+}
+
+// numSub counts the subscribers of the request channel. On a Redis Cluster
+// each server's subscription is on one node of its client's choosing (a
+// PUBLISH reaches every node), so the count is the sum over the masters,
+// asked at once (go-redis's ForEachMaster runs them concurrently), as Node's
+// adapter sums them.
+func (a *Adapter) numSub(ctx context.Context) (int, error) {
+	cc, ok := a.rdb.(*redis.ClusterClient)
+	if !ok {
+		res, err := a.rdb.PubSubNumSub(ctx, a.requestChannel).Result()
+		return int(res[a.requestChannel]), err
+	}
+	var sum atomic.Int64
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		res, err := c.PubSubNumSub(ctx, a.requestChannel).Result()
+		sum.Add(res[a.requestChannel])
+		return err
+	})
+	return int(sum.Load()), err
 }
 
 // FetchSockets returns the selected sockets of every server. Without every
