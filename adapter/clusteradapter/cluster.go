@@ -19,6 +19,8 @@ import (
 	"log"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/rediswire"
 	"github.com/gosio/gosio/sio/socketio"
@@ -90,7 +92,8 @@ type Adapter struct {
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
 
-	hb *heartbeat // nil without Options.Heartbeat
+	hb     *heartbeat         // nil without Options.Heartbeat
+	counts singleflight.Group // concurrent ServerCount calls share one question to the bus
 
 	// reqs holds this server's requests waiting for answers and the routes
 	// of its broadcasts with acks.
@@ -251,7 +254,20 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 	if a.hb != nil {
 		return a.heartbeatCount(), nil
 	}
-	return a.bus.ServerCount(ctx)
+	// Concurrent calls share one question to the bus (singleflight), asked
+	// under the adapter's own context and RequestsTimeout, so that a caller
+	// whose ctx ends early fails alone.
+	ch := a.counts.DoChan("", func() (any, error) {
+		ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
+		defer cancel()
+		return a.bus.ServerCount(ctx)
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(int), r.Err
+	case <-ctx.Done():
+		return 1, ctx.Err()
+	}
 }
 
 // FetchSockets returns the selected sockets of every server; short of

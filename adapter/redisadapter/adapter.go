@@ -347,9 +347,22 @@ func (a *Adapter) remoteBroadcastWithAck(p *socketio.SocketIOPacket, opts *socke
 
 // ServerCount returns the number of servers subscribed to the namespace's
 // request channel.
+//
+// Concurrent calls share one PUBSUB NUMSUB (singleflight), run under the
+// adapter's own context and RequestsTimeout, so that a caller whose ctx
+// ends early fails alone.
 func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
-	n, err, _ := a.counts.Do("", func() (any, error) { return a.serverCount(ctx) })
-	return n.(int), err
+	ch := a.counts.DoChan("", func() (any, error) {
+		ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
+		defer cancel()
+		return a.serverCount(ctx)
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(int), r.Err
+	case <-ctx.Done():
+		return 1, ctx.Err()
+	}
 }
 
 func (a *Adapter) serverCount(ctx context.Context) (int, error) {
