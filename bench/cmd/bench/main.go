@@ -46,9 +46,12 @@ type serverSpec struct {
 	pair [2]string
 }
 
-// mixedServer is S8's pair of a gosio server (where the broadcasts start)
-// and a Node.js one.
-var mixedServer = serverSpec{Server: report.Server{Name: "mixed", Label: "gosio + Node.js (mixed pair)"}, pair: [2]string{"gosio", "node"}}
+// mixedServers are S8's mixed pairs of a gosio server and a Node.js one,
+// the broadcasts starting on either.
+var mixedServers = []serverSpec{
+	{Server: report.Server{Name: "mixed", Label: "gosio (broadcasting) + Node.js"}, pair: [2]string{"gosio", "node"}},
+	{Server: report.Server{Name: "mixed-node", Label: "Node.js (broadcasting) + gosio"}, pair: [2]string{"node", "gosio"}},
+}
 
 // clustered says whether server s takes part in scenario sc: S8 needs a
 // Redis adapter, which only the Node.js and gosio servers have; the mixed
@@ -173,7 +176,7 @@ func main() {
 	cfg.s8Size = *s8
 	if slices.Contains(cfg.scen, "S8") && slices.ContainsFunc(cfg.servers, func(s serverSpec) bool { return s.Name == "gosio" }) &&
 		slices.ContainsFunc(cfg.servers, func(s serverSpec) bool { return s.Name == "node" }) {
-		cfg.servers = append(cfg.servers, mixedServer)
+		cfg.servers = append(cfg.servers, mixedServers...)
 	}
 	if err := run(&cfg); err != nil {
 		log.Fatal(err)
@@ -732,6 +735,8 @@ func metrics(cfg *config) []report.Metric {
 	k8 := "S8." + strconv.Itoa(cfg.s8Size)
 	load("S8", k8, fmt.Sprintf("deliveries (room %d over 2 servers)", cfg.s8Size))
 	add(report.Metric{Key: k8 + ".redisCPU", Scenario: "S8", Name: "Redis process", Unit: "%", Diag: true})
+	add(report.Metric{Key: k8 + ".srvCPU1", Scenario: "S8", Name: "first server (broadcasting; half the room)", Unit: "%", Diag: true})
+	add(report.Metric{Key: k8 + ".srvCPU2", Scenario: "S8", Name: "second server (half the room)", Unit: "%", Diag: true})
 	cpu("S8", k8)
 	return ms
 }

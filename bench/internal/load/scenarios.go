@@ -74,9 +74,11 @@ func (w *window) stopped() bool   { return w.phase.Load() == 2 }
 type stats struct {
 	ops, bytes int64
 	elapsed    time.Duration
-	serverCPU  time.Duration // all the server processes of the run, summed
+	serverCPU  time.Duration   // all the server processes of the run, summed
+	eachCPU    []time.Duration // per server process, when there are several
 	genCPU     time.Duration
 	redisCPU   time.Duration
+	redis      bool       // a Redis process was measured (S8)
 	coreBusy   [2]float64 // percent, from /proc/stat
 	other      float64    // CPU of other processes on both cores, percent of one core
 }
@@ -90,6 +92,7 @@ type edge struct {
 	t             time.Time
 	ops, bytes    int64
 	srv, gen, rds time.Duration
+	each          []time.Duration // srv per process
 	err           error
 }
 
@@ -97,15 +100,22 @@ type edge struct {
 type cpuSum []*sysstat.CPUReader
 
 func (c cpuSum) Read() (time.Duration, error) {
+	sum, _, err := c.readEach(nil)
+	return sum, err
+}
+
+// readEach reads the sum and appends each process's time to each.
+func (c cpuSum) readEach(each []time.Duration) (time.Duration, []time.Duration, error) {
 	var sum time.Duration
 	for _, r := range c {
 		d, err := r.Read()
 		if err != nil {
-			return 0, err
+			return 0, each, err
 		}
 		sum += d
+		each = append(each, d)
 	}
-	return sum, nil
+	return sum, each, nil
 }
 
 func (c cpuSum) Close() {
@@ -138,7 +148,7 @@ func readEdge(srv, gen, rds cpuSum, ops, nbytes *atomic.Int64) edge {
 	if nbytes != nil {
 		e.bytes = nbytes.Load()
 	}
-	e.srv, e.err = srv.Read()
+	e.srv, e.each, e.err = srv.readEach(make([]time.Duration, 0, len(srv)))
 	if e.err == nil {
 		e.gen, e.err = gen.Read()
 	}
@@ -203,6 +213,12 @@ func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
 	el := e1.t.Sub(e0.t)
 	st := stats{ops: e1.ops - e0.ops, bytes: e1.bytes - e0.bytes, elapsed: el,
 		serverCPU: e1.srv - e0.srv, genCPU: e1.gen - e0.gen, redisCPU: e1.rds - e0.rds}
+	st.redis = len(rds) > 0
+	if len(e1.each) > 1 {
+		for i := range e1.each {
+			st.eachCPU = append(st.eachCPU, e1.each[i]-e0.each[i])
+		}
+	}
 	if len(d0.cores) == 2 && len(d1.cores) == 2 {
 		var task, total int64
 		for c := range 2 {
@@ -247,8 +263,11 @@ func (s stats) samples(prefix string) []Sample {
 		{prefix + ".core1", s.coreBusy[1]},
 		{prefix + ".other", s.other},
 	}
-	if s.redisCPU > 0 {
+	if s.redis {
 		out = append(out, Sample{prefix + ".redisCPU", 100 * s.redisCPU.Seconds() / s.elapsed.Seconds()})
+	}
+	for i, d := range s.eachCPU {
+		out = append(out, Sample{prefix + ".srvCPU" + strconv.Itoa(i+1), 100 * d.Seconds() / s.elapsed.Seconds()})
 	}
 	return out
 }
