@@ -738,6 +738,11 @@ func metrics(cfg *config) []report.Metric {
 	add(report.Metric{Key: k8 + ".srvCPU1", Scenario: "S8", Name: "first server (broadcasting; half the room)", Unit: "%", Diag: true})
 	add(report.Metric{Key: k8 + ".srvCPU2", Scenario: "S8", Name: "second server (half the room)", Unit: "%", Diag: true})
 	cpu("S8", k8)
+	for i := range ms {
+		if ms[i].Key == k8+".srvCPU" {
+			ms[i].Name = "both server processes"
+		}
+	}
 	return ms
 }
 
