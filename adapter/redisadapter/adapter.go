@@ -366,7 +366,7 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 }
 
 func (a *Adapter) serverCount(ctx context.Context) (int, error) {
-	n, err := a.numSub(ctx)
+	n, err := numSub(ctx, a.rdb, a.requestChannel)
 	if err != nil {
 		if a.ctx.Err() == nil {
 			a.health.fail("PUBSUB NUMSUB", err)
@@ -377,21 +377,21 @@ func (a *Adapter) serverCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// numSub counts the subscribers of the request channel. On a Redis Cluster
-// each server's subscription is on one node of its client's choosing (a
-// PUBLISH reaches every node), so the count is the sum over the masters,
-// asked at once (go-redis's ForEachMaster runs them concurrently), as Node's
-// adapter sums them.
-func (a *Adapter) numSub(ctx context.Context) (int, error) {
-	cc, ok := a.rdb.(*redis.ClusterClient)
+// numSub counts the subscribers of a channel. On a Redis Cluster each
+// server's subscription is on one node of its client's choosing (a PUBLISH
+// reaches every node), so the count is the sum over the masters, asked at
+// once (go-redis's ForEachMaster runs them concurrently), as Node's
+// adapters sum them.
+func numSub(ctx context.Context, rdb redis.UniversalClient, channel string) (int, error) {
+	cc, ok := rdb.(*redis.ClusterClient)
 	if !ok {
-		res, err := a.rdb.PubSubNumSub(ctx, a.requestChannel).Result()
-		return int(res[a.requestChannel]), err
+		res, err := rdb.PubSubNumSub(ctx, channel).Result()
+		return int(res[channel]), err
 	}
 	var sum atomic.Int64
 	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
-		res, err := c.PubSubNumSub(ctx, a.requestChannel).Result()
-		sum.Add(res[a.requestChannel])
+		res, err := c.PubSubNumSub(ctx, channel).Result()
+		sum.Add(res[channel])
 		return err
 	})
 	return int(sum.Load()), err
