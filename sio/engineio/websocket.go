@@ -245,6 +245,7 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 			s.closeNow(readErrorReason(err), err)
 			return
 		}
+		s.replyOwed.Store(true)
 		if typ == websocket.MessageBinary {
 			s.deliver(DecodeBinary(data))
 			continue
