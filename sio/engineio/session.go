@@ -46,7 +46,7 @@ type EngineIOSession struct {
 	// last write by its sender (writer.go); set by the reader, cleared
 	// under mu.
 	replyOwed atomic.Bool
-	wsClosing bool            // the websocket's close handshake has begun
+	wsClosing bool // the websocket's close handshake has begun
 
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
