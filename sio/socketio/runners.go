@@ -17,25 +17,29 @@ const maxIdleRunners = 16
 // of a new goroutine: a new goroutine starts on a small stack and grows it
 // (copying it) to the depth of a handler that emits, for every event of a
 // socket whose mailbox empties between events, as a request and its reply
-// do. At most maxIdleRunners wait, each for runnerLinger, so an idle
-// server soon has none.
+// do. At most maxIdleRunners wait; one timer for the whole pool (reap)
+// ends those idle for runnerLinger, so an idle server soon has none.
 //
 // Every runner is counted in the server's taskGroup for its whole life,
 // idle or not; Shutdown closes the pool (idle runners end at once, busy
 // ones when their mailbox empties) before it waits for the group.
 //
-// Concurrency: idle and closed are under mu. A runner taken from idle is
-// handed its job on its channel (capacity 1, so the hand-off never waits).
+// Concurrency: every field is under mu. A runner is ended by closing its
+// channel, by whoever took it out of idle (reap, close); one taken by
+// start is handed its job on the channel (capacity 1: the hand-off never
+// waits).
 type runnerPool struct {
-	mu     sync.Mutex
-	idle   []*runner
-	closed bool
+	mu      sync.Mutex
+	idle    []*runner // oldest first; start takes the newest
+	closed  bool
+	reaping bool        // reaper is armed
+	reaper  *time.Timer // runs reap; made at the first park
 }
 
 // runner is one mailbox goroutine of the pool.
 type runner struct {
-	work  chan runJob // the next mailbox to run; closed when the pool closes
-	timer *time.Timer // its linger while idle; made at its first wait
+	work  chan runJob // the next mailbox to run; closed to end the runner
+	since time.Time   // when it became idle
 }
 
 // runJob is a mailbox to run to empty and the socket it belongs to.
@@ -63,7 +67,7 @@ func (p *runnerPool) start(wg *taskGroup, m *mailbox, owner mailboxOwner) {
 }
 
 // loop is a runner's life: it runs its job, then waits for another until
-// its linger passes or the pool closes.
+// it is ended.
 func (p *runnerPool) loop(wg *taskGroup, r *runner, j runJob) {
 	defer wg.Done()
 	for {
@@ -73,16 +77,7 @@ func (p *runnerPool) loop(wg *taskGroup, r *runner, j runJob) {
 			return
 		}
 		var ok bool
-		select {
-		case j, ok = <-r.work:
-		case <-r.timer.C:
-			if p.unpark(r) {
-				return
-			}
-			// Taken meanwhile: its job is on the way (or the pool closed).
-			j, ok = <-r.work
-		}
-		if !ok {
+		if j, ok = <-r.work; !ok {
 			return
 		}
 	}
@@ -95,30 +90,41 @@ func (p *runnerPool) park(r *runner) bool {
 	if p.closed || len(p.idle) >= maxIdleRunners {
 		return false
 	}
-	if r.timer == nil {
-		r.timer = time.NewTimer(runnerLinger)
-	} else {
-		r.timer.Reset(runnerLinger)
-	}
+	r.since = time.Now()
 	p.idle = append(p.idle, r)
+	if !p.reaping {
+		p.reaping = true
+		if p.reaper == nil {
+			p.reaper = time.AfterFunc(runnerLinger, p.reap)
+		} else {
+			p.reaper.Reset(runnerLinger)
+		}
+	}
 	return true
 }
 
-// unpark takes r out of the idle runners after its linger, reporting
-// false when it was taken already (a job or the pool's close is coming).
-func (p *runnerPool) unpark(r *runner) bool {
+// reap ends the runners idle for runnerLinger, and rearms itself while
+// some are left.
+func (p *runnerPool) reap() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i, q := range p.idle {
-		if q == r {
-			last := len(p.idle) - 1
-			p.idle[i] = p.idle[last]
-			p.idle[last] = nil
-			p.idle = p.idle[:last]
-			return true
-		}
+	if p.closed {
+		return
 	}
-	return false
+	now := time.Now()
+	n := 0
+	for n < len(p.idle) && now.Sub(p.idle[n].since) >= runnerLinger {
+		close(p.idle[n].work)
+		n++
+	}
+	k := copy(p.idle, p.idle[n:])
+	clear(p.idle[k:])
+	p.idle = p.idle[:k]
+	if k == 0 {
+		p.reaping = false
+		return
+	}
+	p.reaper.Reset(runnerLinger - now.Sub(p.idle[0].since))
 }
 
 // close ends the idle runners, and the busy ones once their mailbox is
@@ -127,6 +133,9 @@ func (p *runnerPool) close() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.closed = true
+	if p.reaper != nil {
+		p.reaper.Stop()
+	}
 	for i, r := range p.idle {
 		close(r.work)
 		p.idle[i] = nil
