@@ -205,7 +205,8 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 			*bufp = p.AppendText((*bufp)[:0])
 			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
 		}
-		if err == nil && out.collectedBytes() >= collectFlushAt {
+		// (After the last packet the batch is written below anyway.)
+		if err == nil && i < len(batch)-1 && out.collectedBytes() >= collectFlushAt {
 			err = out.flush(true)
 			if err == nil && stopOnStall && out.backlogged() {
 				_ = out.flush(false)
