@@ -59,7 +59,7 @@ func TestBrowserAdminUI(t *testing.T) {
 	if shots == "" {
 		shots = filepath.Join("screenshots", "adminui")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, filepath.Join("browsertest", "adminui.spec.mjs"), ui.URL, ts.URL, shots, "admin", "chat-admin-pass")
 	cmd.Env = append(os.Environ(), "CHROMIUM="+chromiumPath)
