@@ -18,11 +18,14 @@ import (
 // and socket_disconnected; and a child namespace created after Instrument
 // is watched too.
 func TestDevelopmentEvents(t *testing.T) {
-	e := newEnv(t, &Options{NoAuth: true}, nil, func(srv *socketio.SocketIOServer) {
+	e := newEnv(t, &Options{NoAuth: true}, &socketio.ServerOptions{ConnectionStateRecovery: &socketio.RecoveryOptions{}}, func(srv *socketio.SocketIOServer) {
 		handlers := func(s *socketio.NamespaceSocket) {
 			s.Data.Set("nick", "alice")
 			s.On("join", func(ev *socketio.Event) { s.Join("room1") })
-			s.On("hi", func(ev *socketio.Event) { _ = s.Emit("hello", "world", 2) })
+			s.On("hi", func(ev *socketio.Event) {
+				_ = s.Emit("hello", "world", 2)
+				_ = s.Namespace().To("room1").Emit("news", "flash")
+			})
 			s.On("rename", func(ev *socketio.Event) { s.Data.Set("nick", "bob") })
 		}
 		srv.Of("/app").OnConnection(handlers)
@@ -75,7 +78,11 @@ func TestDevelopmentEvents(t *testing.T) {
 		t.Fatalf("event_received %s", got)
 	}
 	got = c.recvWhere("ui", "event_sent", isEvent("hello"))
-	if !sameJSON(t, got[2], `["hello","world",2]`) {
+	if !hasPrefixJSON(t, got[2], `["hello","world",2]`) { // and the offset, with recovery
+		t.Fatalf("event_sent %s", got)
+	}
+	got = c.recvWhere("ui", "event_sent", isEvent("news")) // a broadcast
+	if !hasPrefixJSON(t, got[2], `["news","flash"]`) {
 		t.Fatalf("event_sent %s", got)
 	}
 	c.emit("app", "rename")
@@ -119,6 +126,20 @@ func sameJSON(t *testing.T, raw json.RawMessage, want string) bool {
 		return false
 	}
 	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
+
+// hasPrefixJSON reports whether the JSON array raw starts with the
+// elements of the JSON array want: with connection state recovery on, an
+// event's arguments end with its offset.
+func hasPrefixJSON(t *testing.T, raw json.RawMessage, want string) bool {
+	t.Helper()
+	var a, b []any
+	if json.Unmarshal(raw, &a) != nil || json.Unmarshal([]byte(want), &b) != nil || len(a) < len(b) {
+		return false
+	}
+	x, _ := json.Marshal(a[:len(b)])
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
 }

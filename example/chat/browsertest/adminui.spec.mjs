@@ -170,7 +170,7 @@ try {
     await alice.press("#text", "Enter");
     await ui.goto(uiURL + "/#/events/", { waitUntil: "domcontentloaded", timeout: 3 * T });
     await selectNamespace(ui, "/chat");
-    await seeText(ui, ["chat_message"], "events page");
+    await seeText(ui, ["chat_message", "Event received", "Event sent"], "events page");
     await shot(ui, "07-events.png");
   });
 
