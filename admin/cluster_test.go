@@ -38,6 +38,32 @@ func redisClient(t *testing.T) *redis.Client {
 	return rdb
 }
 
+// TestRedisStoreAcrossServers: a UI that logged in on one server
+// reconnects to another with its session id, their store being shared.
+func TestRedisStoreAcrossServers(t *testing.T) {
+	rdb := redisClient(t)
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	prefix := "adminui-test-store-" + hex.EncodeToString(b[:])
+	store := NewRedisStore(rdb, prefix, time.Minute)
+	auth := &BasicAuth{Username: "admin", PasswordHash: testHash(t)}
+	ea := newEnv(t, &Options{Auth: auth, Store: store, Mode: Production}, nil, nil)
+	eb := newEnv(t, &Options{Auth: auth, Store: store, Mode: Production}, nil, nil)
+
+	c := newClient(t, ea.ts.URL)
+	c.mustConnect("ui", "/admin", wsOnly, map[string]any{"username": "admin", "password": "s3cret"})
+	session := decode[string](t, c.recv("ui", "session")[0])
+	t.Cleanup(func() { rdb.Del(context.Background(), prefix+"#"+session) })
+	if ttl := rdb.TTL(context.Background(), prefix+"#"+session).Val(); ttl <= 0 || ttl > time.Minute {
+		t.Fatalf("session key TTL %v", ttl)
+	}
+	c2 := newClient(t, eb.ts.URL)
+	c2.mustConnect("ui", "/admin", wsOnly, map[string]any{"sessionId": session})
+	if ev := c2.connect("ui2", "/admin", wsOnly, map[string]any{"sessionId": session + "0"}); ev.Name() != "connect_error" {
+		t.Fatalf("unknown session id: %v", ev)
+	}
+}
+
 // TestCluster: two servers on the Redis adapter, the UI connected to the
 // first, an application client to the second. The UI gets both servers'
 // server_stats, lists the client of the other server in all_sockets, and

@@ -166,8 +166,13 @@ try {
   });
 
   await step("the Events page shows the chat's events", async () => {
+    // bob comes to the lobby, where alice's message is broadcast to him
+    // (event_sent; a sender is not sent its own message).
+    await bob.click('#rooms button[data-room="lobby"]');
+    await bob.waitForFunction(() => document.querySelector("#room-title")?.textContent === "#lobby", null, { timeout: T });
     await alice.fill("#text", "a second hello");
     await alice.press("#text", "Enter");
+    await bob.locator("#messages .msg", { hasText: "a second hello" }).first().waitFor({ timeout: T });
     await ui.goto(uiURL + "/#/events/", { waitUntil: "domcontentloaded", timeout: 3 * T });
     await selectNamespace(ui, "/chat");
     await seeText(ui, ["chat_message", "Event received", "Event sent"], "events page");
