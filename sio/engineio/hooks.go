@@ -2,7 +2,6 @@ package engineio
 
 import (
 	"net/http"
-	"sync"
 
 	"github.com/gosio/gosio/internal/listeners"
 	"github.com/gosio/gosio/sio/internal/eiolink"
@@ -136,23 +135,13 @@ type sessionHooks struct {
 	upgrade   listeners.List[func(string)]
 }
 
-// hooksMu guards the creation of sessions' hooks; it is held only for the
-// first listener of a session.
-var hooksMu sync.Mutex
-
 // hooksFor returns the session's listeners, creating them.
 func (s *EngineIOSession) hooksFor() *sessionHooks {
 	if h := s.hooks.Load(); h != nil {
 		return h
 	}
-	hooksMu.Lock()
-	defer hooksMu.Unlock()
-	if h := s.hooks.Load(); h != nil {
-		return h
-	}
-	h := &sessionHooks{}
-	s.hooks.Store(h)
-	return h
+	s.hooks.CompareAndSwap(nil, &sessionHooks{})
+	return s.hooks.Load()
 }
 
 // OnMessage adds a listener of the messages the client sends, called one
