@@ -144,7 +144,16 @@ try {
     await ui.goto(uiURL + "/#/servers/", { waitUntil: "domcontentloaded", timeout: 3 * T });
     await seeText(ui, ["chat-1"], "servers page");
     // alice, bob and the UI itself: 3 Engine.IO clients.
-    await ui.waitForFunction(() => /\b3\b/.test(document.querySelector("main table tbody")?.innerText || ""), null, { timeout: T });
+    // The row of chat-1: ID, hostname, PID, uptime, # of clients (alice,
+    // bob and the UI itself: 3), last ping, status.
+    await ui.waitForFunction(
+      () => {
+        const row = [...document.querySelectorAll("main table tbody tr")].find((r) => r.cells[0]?.innerText.trim() === "chat-1");
+        return row && row.cells[4]?.innerText.trim() === "3" && /HEALTHY/.test(row.innerText);
+      },
+      null,
+      { timeout: T },
+    );
     await shot(ui, "03-servers.png");
   });
 
