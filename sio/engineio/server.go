@@ -43,6 +43,8 @@ type Server struct {
 	wg sync.WaitGroup // every goroutine the server's sessions start
 
 	writers *writerPool // the websocket writers (writer.go)
+
+	hooks serverHooks // the listeners of the server's events (hooks.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -68,11 +70,6 @@ func (s *Server) SetEngineIOApp(app Application) {
 	s.appMu.Lock()
 	s.app = app
 	s.appMu.Unlock()
-}
-
-// OnConnection is SetEngineIOApp with a function.
-func (s *Server) OnConnection(fn func(sock *EngineIOSocket)) {
-	s.SetEngineIOApp(ApplicationFunc(fn))
 }
 
 // Options returns a copy of the server's options, defaults filled in.
@@ -112,19 +109,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	transport := q.Get("transport")
 	if !s.opts.allows(transport) {
-		protocolError(CodeUnknownTransport).writeTo(w)
+		s.refused(w, r, protocolError(CodeUnknownTransport), map[string]any{"transport": transport})
 		return
 	}
 	isUpgrade := isWebSocketUpgrade(r)
 	if sid := q.Get("sid"); sid != "" {
 		sess := s.Session(sid)
 		if sess == nil {
-			protocolError(CodeUnknownSID).writeTo(w)
+			s.refused(w, r, protocolError(CodeUnknownSID), map[string]any{"sid": sid})
 			return
 		}
 		if transport == TransportWebSocket {
 			if !isUpgrade || s.opts.DisallowUpgrades {
-				protocolError(CodeBadRequest).writeTo(w)
+				s.refused(w, r, protocolError(CodeBadRequest), map[string]any{"name": "TRANSPORT_MISMATCH",
+					"transport": transport, "previousTransport": sess.sock.Transport()})
 				return
 			}
 			s.ws.upgrade(w, r, sess)
@@ -134,25 +132,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet {
-		protocolError(CodeBadHandshakeMethod).writeTo(w)
+		s.refused(w, r, protocolError(CodeBadHandshakeMethod), map[string]any{"method": r.Method})
 		return
 	}
-	if q.Get("EIO") != "4" {
+	if eio := q.Get("EIO"); eio != "4" {
 		// As the Node.js server: anything but "4" is the third revision.
 		if !s.opts.AllowEIO3 {
-			protocolError(CodeUnsupportedProtocol).writeTo(w)
+			s.refused(w, r, protocolError(CodeUnsupportedProtocol), map[string]any{"protocol": eio})
 			return
 		}
 		if q.Has("j") {
 			// JSONP polling (engine.io-client 3.x's fallback where XHR
 			// is missing: old browsers) is not served: refused as a
 			// transport the server does not offer.
-			protocolError(CodeUnknownTransport).writeTo(w)
+			s.refused(w, r, protocolError(CodeUnknownTransport), map[string]any{"transport": "polling-jsonp"})
 			return
 		}
 	}
 	if transport == TransportWebSocket && !isUpgrade {
-		protocolError(CodeBadRequest).writeTo(w)
+		s.refused(w, r, protocolError(CodeBadRequest), map[string]any{"name": "TRANSPORT_HANDSHAKE_ERROR"})
 		return
 	}
 	if s.opts.AllowRequest != nil {
@@ -161,7 +159,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				pe = &ProtocolError{Code: CodeForbidden, Message: err.Error()}
 			}
-			pe.writeTo(w)
+			s.refused(w, r, pe, map[string]any{"message": pe.message()})
 			return
 		}
 	}
@@ -253,6 +251,9 @@ func (s *Server) open(sess *EngineIOSession) {
 	s.appMu.RUnlock()
 	if app != nil {
 		app.OnOpen(&sess.sock)
+	}
+	for _, fn := range s.hooks.connection.Funcs() {
+		fn(&sess.sock)
 	}
 	sess.startHeartbeat()
 }

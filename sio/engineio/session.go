@@ -42,7 +42,11 @@ type EngineIOSession struct {
 	ws        *websocket.Conn // the websocket, once on websocket
 	out       *sendBuffer     // the connection under ws (writer.go)
 	writing   bool            // a goroutine is the session's writer (writer.go)
-	wsClosing bool            // the websocket's close handshake has begun
+	// replyOwed: a websocket message was delivered since the session's
+	// last write by its sender (writer.go); set by the reader, cleared
+	// under mu.
+	replyOwed atomic.Bool
+	wsClosing bool // the websocket's close handshake has begun
 
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
@@ -80,11 +84,15 @@ type EngineIOSession struct {
 	// not kept alive by it.
 	closeTimer *time.Timer
 
-	// onMessage is not under deliverMu, so that the application may set it
-	// from its callbacks (OnClose runs inside a delivery when the message
-	// callback closes the session).
+	// onMessage and onClose are the application's own receiver, installed
+	// through eiolink (hooks.go); onMessage is not under deliverMu, so that
+	// it may be set from the callbacks (OnClose runs inside a delivery when
+	// the message callback closes the session).
 	onMessage atomic.Pointer[func(data []byte, binary bool)]
 	onClose   func(reason CloseReason, err error)
+
+	// hooks holds the user's listeners (hooks.go), nil until the first.
+	hooks atomic.Pointer[sessionHooks]
 }
 
 func newSession(srv *Server, id string, transport string, req *HandshakeRequest) *EngineIOSession {
@@ -138,7 +146,10 @@ func (s *EngineIOSession) onHeartbeat() {
 	}
 	s.awaitingPong = true
 	s.resetHeartbeatLocked(s.srv.opts.PingTimeout)
-	_ = s.unlockAndWrite(s.enqueueLocked(Packet{Type: PacketPing}))
+	ping := Packet{Type: PacketPing}
+	if s.unlockAndWrite(s.enqueueLocked(ping)) == nil {
+		s.firePacketCreate(ping)
+	}
 }
 
 func (s *EngineIOSession) resetHeartbeatLocked(d time.Duration) {
@@ -192,6 +203,11 @@ func (s *EngineIOSession) onPingV3() {
 // send queues packets as one group: nothing from another sender comes
 // between them.
 func (s *EngineIOSession) send(packets ...Packet) error {
+	if s.hooks.Load() != nil && !s.isClosed() {
+		for _, p := range packets {
+			s.firePacketCreate(p)
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -207,21 +223,36 @@ func (s *EngineIOSession) send(packets ...Packet) error {
 }
 
 // unlockAndWrite ends a send: it hands the session to the writers when
-// it has no writer, and releases mu; a full queue closes the session.
+// it has no writer (or writes the queue itself: a reply, writer.go), and
+// releases mu; a full queue closes the session.
 func (s *EngineIOSession) unlockAndWrite(err error) error {
-	if err == nil {
-		s.scheduleLocked()
-	}
-	s.mu.Unlock()
 	if err != nil {
+		s.mu.Unlock()
 		s.closeNow(ReasonTransportError, err)
+		return err
 	}
-	return err
+	if s.replyOwed.Load() && s.claimLocked(false) {
+		s.replyOwed.Store(false)
+		s.srv.wg.Add(1) // from under mu, the session open: see writer.go
+		s.mu.Unlock()
+		s.writeQueue(false)
+		s.srv.wg.Done()
+		return nil
+	}
+	s.scheduleLocked()
+	s.mu.Unlock()
+	return nil
 }
 
 // sendMessage queues one packet, followed by binary messages (a Socket.IO
 // packet's attachments), as one group.
 func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
+	if s.hooks.Load() != nil && !s.isClosed() {
+		s.firePacketCreate(p)
+		for _, b := range binaries {
+			s.firePacketCreate(Packet{Type: PacketMessage, Data: b, Binary: true})
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -240,11 +271,15 @@ func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
 // deliver hands one incoming packet to the session: messages to the
 // application, pongs to the heartbeat, close to the closing logic.
 func (s *EngineIOSession) deliver(p Packet) {
+	s.firePacket(p)
 	switch p.Type {
 	case PacketMessage:
 		s.deliverMu.Lock()
-		if fn := s.onMessage.Load(); fn != nil && *fn != nil && !s.isClosed() {
-			(*fn)(p.Data, p.Binary)
+		if !s.isClosed() {
+			s.fireMessage(p.Data, p.Binary)
+			if fn := s.onMessage.Load(); fn != nil && *fn != nil {
+				(*fn)(p.Data, p.Binary)
+			}
 		}
 		s.deliverMu.Unlock()
 	case PacketPong:
@@ -370,6 +405,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	if onClose != nil {
 		onClose(reason, err)
 	}
+	s.fireClose(reason, err)
 }
 
 // finishClose stops closeTimer once what it bounded is over: the drain

@@ -1,7 +1,6 @@
 package engineio
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -79,6 +78,7 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		return
 	}
 	c.srv.setCookie(w, sess.id)
+	c.srv.writeHeaders(w, r, true)
 	conn, out, err := c.accept(w, r)
 	if err != nil {
 		sess.closeNow(ReasonTransportError, err)
@@ -120,6 +120,7 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 	sess.upgrading = true
 	sess.mu.Unlock()
 
+	c.srv.writeHeaders(w, r, false)
 	conn, out, err := c.accept(w, r)
 	if err != nil {
 		sess.mu.Lock()
@@ -184,6 +185,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer, wsB64
 			s.probed = true
 			s.wakePollLocked()
 			s.mu.Unlock()
+			s.fireUpgrade(TransportWebSocket, false)
 			if err := writeFrame(conn, out, websocket.MessageText, []byte("3probe")); err != nil {
 				return false
 			}
@@ -208,6 +210,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer, wsB64
 			// closed during the upgrade is then closed by its writer.
 			s.scheduleLocked()
 			s.mu.Unlock()
+			s.fireUpgrade(TransportWebSocket, true)
 			return true
 		default:
 			// Anything else before the upgrade packet abandons the upgrade.
@@ -249,6 +252,7 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 			s.closeNow(readErrorReason(err), err)
 			return
 		}
+		s.replyOwed.Store(true)
 		if typ == websocket.MessageBinary {
 			if s.v3 {
 				p, err := decodeBinaryV3(data)
@@ -310,7 +314,8 @@ func readMessage(conn *websocket.Conn) (websocket.MessageType, []byte, error) {
 			return 0, nil, err
 		}
 	}
-	data := bytes.Clone(b)
+	data := make([]byte, len(b)) // not bytes.Clone: exactly len(b), no append
+	copy(data, b)
 	// Kept whatever its size (up to the 1 MB default MaxPayload and a bit):
 	// a buffer regrown from 1 KiB for every large message costs more than
 	// the pool holding it until the next garbage collection.

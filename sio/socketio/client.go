@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/sio/engineio"
+	"github.com/gosio/gosio/sio/internal/eiolink"
 )
 
 // client is one Engine.IO connection seen by the Socket.IO layer: it
@@ -132,15 +133,17 @@ func (c *client) owe(n int) {
 func (srv *SocketIOServer) onOpen(conn *engineio.EngineIOSocket) {
 	c := &client{srv: srv, conn: conn, v3: conn.Protocol() == 3}
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
+	// The receiver goes in through eiolink, not the engine socket's
+	// listeners, so that no user listener can displace it.
+	onMessage := c.onMessage
 	if _, ok := srv.opts.PacketParser.(defaultParser); ok {
 		c.parser = makeParser(srv.opts.Parser)
 		c.parser.ownsInput = true // the engine hands each message over
-		conn.OnMessage(c.onMessage)
 	} else {
 		dec := srv.opts.PacketParser.NewDecoder(srv.opts.Parser)
-		conn.OnMessage(func(data []byte, binary bool) { c.onDecoded(dec.Add(data, binary)) })
+		onMessage = func(data []byte, binary bool) { c.onDecoded(dec.Add(data, binary)) }
 	}
-	conn.OnClose(c.onClose)
+	eiolink.Receive(conn, onMessage, c.onClose)
 	if c.v3 {
 		// Socket.IO protocol v4: the client does not ask for the main
 		// namespace; it is joined at once, as by the Node.js server.
@@ -227,7 +230,7 @@ func (c *client) forget(s *NamespaceSocket) {
 
 // onClose disconnects every socket of the connection with the engine's
 // close reason.
-func (c *client) onClose(reason engineio.CloseReason, _ error) {
+func (c *client) onClose(reason string, _ error) {
 	c.mu.Lock()
 	c.closed = true
 	c.stopConnectTimerLocked()
@@ -240,7 +243,19 @@ func (c *client) onClose(reason engineio.CloseReason, _ error) {
 
 // writePacket encodes and queues one packet for this client.
 func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
-	return c.write(encodePacket(p), volatile)
+	if clientsHolding.Load() != 0 {
+		return c.write(encodePacket(p), volatile)
+	}
+	// One recipient: encoded here, without an encodedPacket to share.
+	if volatile && !c.conn.Writable() {
+		return false
+	}
+	first, binaries, err := c.srv.opts.PacketParser.Encode(p)
+	if err != nil {
+		logf("cannot encode a %s packet: %v", p.Type, err)
+		return false
+	}
+	return c.conn.SendWithBinaries(first, binaries...) == nil
 }
 
 // write queues an encoded packet; a volatile one is dropped when the

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gosio/gosio/internal/listeners"
 	"github.com/gosio/gosio/internal/optcheck"
 	"github.com/gosio/gosio/sio/engineio"
 )
@@ -157,6 +158,8 @@ type SocketIOServer struct {
 	nsps    map[string]*Namespace
 	parents []*ParentNamespace
 
+	newNsp listeners.List[func(*Namespace)] // OnNewNamespace (server_hooks.go)
+
 	wg taskGroup // handler goroutines of the sockets' mailboxes, and the waits of callback emits
 
 	// readerHold is the longest a connection's reader waits for room in a
@@ -185,7 +188,9 @@ func NewServer(opts *ServerOptions) *SocketIOServer {
 	if o.ClientFiles != nil {
 		srv.client = &clientFiles{fsys: o.ClientFiles}
 	}
-	srv.nsps["/"] = newNamespace(srv, "/")
+	root := newNamespace(srv, "/")
+	close(root.ready) // no listener can have been added yet
+	srv.nsps["/"] = root
 	srv.engine.SetEngineIOApp(engineio.ApplicationFunc(srv.onOpen))
 	srv.readerHold = srv.engine.Options().PingTimeout / 2 // before any connection: NewServer has not returned
 	return srv
@@ -227,12 +232,14 @@ func (srv *SocketIOServer) Of(name string) *Namespace {
 		name = "/" + name
 	}
 	srv.mu.Lock()
-	defer srv.mu.Unlock()
 	if n := srv.nsps[name]; n != nil {
+		srv.mu.Unlock()
 		return n
 	}
 	n := newNamespace(srv, name)
 	srv.nsps[name] = n
+	srv.mu.Unlock()
+	srv.announce(n)
 	return n
 }
 
@@ -264,6 +271,7 @@ func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *N
 	}
 	srv.mu.RUnlock()
 	if n != nil {
+		<-n.ready // its OnNewNamespace listeners have run
 		return n
 	}
 	for _, p := range parents {
@@ -271,13 +279,19 @@ func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *N
 			continue
 		}
 		srv.mu.Lock()
+		created := false
 		if n = srv.nsps[name]; n == nil {
 			n = newNamespace(srv, name)
 			p.adopt(n)
 			srv.nsps[name] = n
+			created = true
 		}
 		n.beginJoin()
 		srv.mu.Unlock()
+		if created {
+			srv.announce(n)
+		}
+		<-n.ready
 		return n
 	}
 	return nil
@@ -356,6 +370,7 @@ func (srv *SocketIOServer) ServerSideEmit(ctx context.Context, event string, arg
 // ctx to end.
 func (srv *SocketIOServer) Shutdown(ctx context.Context) error {
 	err := srv.engine.Shutdown(ctx)
+	srv.wg.runners.close() // idle runners would hold the wait below
 	select {
 	case <-srv.wg.idleCh():
 	case <-ctx.Done():
