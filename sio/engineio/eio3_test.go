@@ -73,10 +73,16 @@ func TestEIO3PollingSession(t *testing.T) {
 	if r.body != "4:4€😀10:b4AQIDBA==" || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain") {
 		t.Fatalf("poll %q (%s)", r.body, r.header.Get("Content-Type"))
 	}
-	// The client pings, the server answers.
+	// The client pings, the server answers (a pong its OnPacketCreate
+	// listeners see, as Node's "packetCreate").
+	created := make(chan engineio.PacketType, 8)
+	a.sock.OnPacketCreate(func(p engineio.Packet) { created <- p.Type })
 	s.do(http.MethodPost, s.url("EIO", "3", "transport", "polling", "sid", sid), strings.NewReader("1:2"), nil)
 	if r := s.do(http.MethodGet, s.url("EIO", "3", "transport", "polling", "sid", sid), nil, nil); r.body != "1:3" {
 		t.Fatalf("pong %q", r.body)
+	}
+	if typ := <-created; typ != engineio.PacketPong {
+		t.Fatalf("packetCreate saw %v", typ)
 	}
 	// A pong from the client is the wrong direction.
 	s.do(http.MethodPost, s.url("EIO", "3", "transport", "polling", "sid", sid), strings.NewReader("1:3"), nil)

@@ -197,7 +197,10 @@ func (s *EngineIOSession) onPingV3() {
 	if s.hb != nil {
 		s.resetHeartbeatLocked(s.v3PingDeadline())
 	}
-	_ = s.unlockAndWrite(s.enqueueLocked(Packet{Type: PacketPong}))
+	pong := Packet{Type: PacketPong}
+	if s.unlockAndWrite(s.enqueueLocked(pong)) == nil {
+		s.firePacketCreate(pong)
+	}
 }
 
 // send queues packets as one group: nothing from another sender comes
