@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/internal/sid"
-	"github.com/gosio/gosio/sio/engineio"
 )
 
 type socketState uint8
@@ -106,10 +105,6 @@ func (s *NamespaceSocket) disconnecting() bool {
 
 // Transport returns the name of the underlying Engine.IO transport.
 func (s *NamespaceSocket) Transport() string { return s.client.conn.Transport() }
-
-// Conn returns the underlying Engine.IO socket, shared by every namespace
-// the client joined.
-func (s *NamespaceSocket) Conn() *engineio.EngineIOSocket { return s.client.conn }
 
 // Rooms returns the rooms the socket is in, its own id among them.
 func (s *NamespaceSocket) Rooms() []Room { return s.nsp.adapter.SocketRooms(s.id) }
