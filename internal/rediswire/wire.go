@@ -131,9 +131,15 @@ func UID(n int) string {
 // EVENT (2) or ACK (3) whatever the attachments (the receiving encoder
 // decides on the binary types).
 func PacketValue(p *socketio.SocketIOPacket) (map[string]any, error) {
-	data, err := socketio.DecodeAny(p.Data, p.Attachments)
+	args, err := socketio.PacketArgs(p)
 	if err != nil {
 		return nil, err
+	}
+	data := make([]any, args.Len())
+	for i := range data {
+		if err := args.DecodeAt(i, &data[i]); err != nil {
+			return nil, err
+		}
 	}
 	t := p.Type
 	switch t {
@@ -168,22 +174,15 @@ func PacketFromValue(v any) (*socketio.SocketIOPacket, error) {
 	if !ok || len(arr) == 0 {
 		return nil, errors.New("rediswire: packet data is not a non-empty array")
 	}
-	if _, ok := arr[0].(string); !ok {
+	event, ok := arr[0].(string)
+	if !ok {
 		return nil, errors.New("rediswire: packet event name is not a string")
-	}
-	data, atts, err := socketio.EncodeArgs(arr...)
-	if err != nil {
-		return nil, err
 	}
 	nsp, _ := m["nsp"].(string)
 	if nsp == "" {
 		nsp = "/"
 	}
-	p := &socketio.SocketIOPacket{Type: socketio.PacketEvent, Namespace: nsp, ID: socketio.NoAckID, Data: data, Attachments: atts}
-	if len(atts) > 0 {
-		p.Type = socketio.PacketBinaryEvent
-	}
-	return p, nil
+	return socketio.EventPacket(nsp, event, arr[1:]...)
 }
 
 // OptsValue returns broadcast options as Node's adapters send them.

@@ -372,7 +372,7 @@ func (s *NamespaceSocket) rejectConnect(err error) {
 func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 	switch p.Type {
 	case PacketEvent, PacketBinaryEvent:
-		raw, err := SplitArgs(p.Data)
+		raw, err := splitArgs(p.Data)
 		if err != nil || len(raw) == 0 {
 			s.client.conn.Close()
 			return
@@ -387,7 +387,7 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
 		s.postEvent(ev)
 	case PacketAck, PacketBinaryAck:
-		raw, err := SplitArgs(p.Data)
+		raw, err := splitArgs(p.Data)
 		if err != nil {
 			s.client.conn.Close()
 			return
@@ -448,7 +448,7 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 
 // ackPacket encodes the answer to a client's ack id.
 func (s *NamespaceSocket) ackPacket(id int64, args []any) (*SocketIOPacket, error) {
-	data, atts, err := EncodeArgs(args...)
+	data, atts, err := encodeArgs(args...)
 	if err != nil {
 		return nil, err
 	}
@@ -473,7 +473,7 @@ func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) {
 	if !hooks.has(hookAnyOutgoing) {
 		return
 	}
-	raw, err := SplitArgs(p.Data)
+	raw, err := splitArgs(p.Data)
 	if err != nil || len(raw) == 0 {
 		return
 	}
