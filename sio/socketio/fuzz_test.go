@@ -61,7 +61,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("encoding is not stable: %q then %q", wire, w2)
 		}
 
-		if pkt.Type == PacketEvent || pkt.Type == PacketAck || pkt.Type.IsBinary() {
+		if pkt.Type == PacketEvent || pkt.Type == PacketAck || pkt.Type.isBinary() {
 			checkArgs(t, pkt)
 		}
 	})
@@ -81,7 +81,7 @@ func fuzzFeed(text []byte, atts [][]byte) (*SocketIOPacket, error) {
 
 func checkPacketInvariants(t *testing.T, pkt *SocketIOPacket) {
 	t.Helper()
-	if !pkt.Type.Valid() {
+	if !pkt.Type.valid() {
 		t.Fatalf("invalid type %d", pkt.Type)
 	}
 	if !strings.HasPrefix(pkt.Namespace, "/") || strings.Contains(pkt.Namespace, ",") {
@@ -93,10 +93,10 @@ func checkPacketInvariants(t *testing.T, pkt *SocketIOPacket) {
 	if pkt.Data != nil && !json.Valid(pkt.Data) {
 		t.Fatalf("invalid JSON payload %q", pkt.Data)
 	}
-	if !pkt.Type.IsBinary() && pkt.Attachments != nil {
+	if !pkt.Type.isBinary() && pkt.Attachments != nil {
 		t.Fatalf("attachments on %s", pkt.Type)
 	}
-	if pkt.Type.IsBinary() {
+	if pkt.Type.isBinary() {
 		if err := checkPlaceholders(pkt.Data, len(pkt.Attachments)); err != nil {
 			t.Fatalf("complete binary packet with bad placeholders: %v", err)
 		}
@@ -120,7 +120,7 @@ func checkArgs(t *testing.T, pkt *SocketIOPacket) {
 	for _, arg := range args {
 		v, err := decodeAny(arg, pkt.Attachments)
 		if err != nil {
-			if pkt.Type.IsBinary() && errors.Is(err, errBadPlaceholder) {
+			if pkt.Type.isBinary() && errors.Is(err, errBadPlaceholder) {
 				t.Fatalf("placeholder accepted by the parser rejected by decodeAny: %v", err)
 			}
 			return // e.g. a number beyond float64, or a fake placeholder in a text packet

@@ -59,12 +59,12 @@ func (t PacketType) String() string {
 	return "PacketType(" + strconv.Itoa(int(t)) + ")"
 }
 
-// Valid reports whether t is one of the seven packet types of the protocol.
-func (t PacketType) Valid() bool { return t < packetTypeCount }
+// valid reports whether t is one of the seven packet types of the protocol.
+func (t PacketType) valid() bool { return t < packetTypeCount }
 
-// IsBinary reports whether t is BINARY_EVENT or BINARY_ACK, the types whose
+// isBinary reports whether t is BINARY_EVENT or BINARY_ACK, the types whose
 // header announces a number of attachments.
-func (t PacketType) IsBinary() bool { return t == PacketBinaryEvent || t == PacketBinaryAck }
+func (t PacketType) isBinary() bool { return t == PacketBinaryEvent || t == PacketBinaryAck }
 
 // NoAckID is the SocketIOPacket.ID of a packet that carries no
 // acknowledgement id.
@@ -172,7 +172,7 @@ func appendTextPacket(dst []byte, p *SocketIOPacket) []byte {
 		}
 	}
 	dst = append(dst, '0'+byte(t))
-	if t.IsBinary() {
+	if t.isBinary() {
 		dst = strconv.AppendInt(dst, int64(len(p.Attachments)), 10)
 		dst = append(dst, '-')
 	}

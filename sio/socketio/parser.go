@@ -92,7 +92,7 @@ func (p *SocketIOParser) Add(data []byte, binary bool) (*SocketIOPacket, error) 
 	if err != nil {
 		return nil, err
 	}
-	if !pkt.Type.IsBinary() {
+	if !pkt.Type.isBinary() {
 		return pkt, nil
 	}
 	// Placeholders are checked against the announced count right away, so
@@ -158,7 +158,7 @@ func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPac
 
 	// "<n>-": attachment count of BINARY_EVENT and BINARY_ACK.
 	n := 0
-	if pkt.Type.IsBinary() {
+	if pkt.Type.isBinary() {
 		start := i
 		for ; i < len(data) && isDigit(data[i]); i++ {
 			d := int(data[i] - '0')

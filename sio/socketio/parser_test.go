@@ -257,8 +257,8 @@ func TestPacketTypeString(t *testing.T) {
 	}
 	for typ, s := range want {
 		pcEqual(t, typ.String(), s)
-		pcEqual(t, typ.Valid(), typ < 7, "Valid(%d)", typ)
-		pcEqual(t, typ.IsBinary(), typ == 5 || typ == 6, "IsBinary(%d)", typ)
+		pcEqual(t, typ.valid(), typ < 7, "Valid(%d)", typ)
+		pcEqual(t, typ.isBinary(), typ == 5 || typ == 6, "IsBinary(%d)", typ)
 	}
 }
 
