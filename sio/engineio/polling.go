@@ -42,7 +42,7 @@ func (c *LongPollingConsumer) handshake(w http.ResponseWriter, r *http.Request) 
 	open := c.srv.openPacket(sess.id, TransportPolling)
 	c.srv.setCookie(w, sess.id)
 	c.srv.open(sess)
-	c.writePayload(w, r, AppendPayloadRecord(nil, open))
+	c.writePayload(w, r, appendPayloadRecord(nil, open))
 }
 
 func (c *LongPollingConsumer) serve(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
@@ -107,7 +107,7 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		// the websocket's.
 		if (sess.probed && !settle) || sess.transport != TransportPolling {
 			sess.mu.Unlock()
-			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
+			c.writePayload(w, r, []byte{'0' + byte(packetNoop)})
 			return
 		}
 		wake := make(chan struct{}, 1)
@@ -144,9 +144,9 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 	finished := false
 	if sess.closed {
 		if sess.clientClose {
-			tail = []byte{'0' + byte(PacketNoop)}
+			tail = []byte{'0' + byte(packetNoop)}
 		} else {
-			tail = []byte{'0' + byte(PacketClose)}
+			tail = []byte{'0' + byte(packetClose)}
 		}
 		if sess.finalPoll {
 			sess.finalPoll = false
@@ -160,7 +160,7 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 	}
 	var body []byte
 	for _, p := range batch {
-		body = AppendPayloadRecord(body, p)
+		body = appendPayloadRecord(body, p)
 	}
 	if tail != nil {
 		if len(body) > 0 {
@@ -225,7 +225,7 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 		} else {
 			body = nil
 		}
-		p, err := DecodeText(rec)
+		p, err := decodeText(rec)
 		if err != nil {
 			sess.closeNow(ReasonParseError, err)
 			protocolError(CodeBadRequest).writeTo(w)

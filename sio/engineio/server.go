@@ -176,7 +176,7 @@ type openPacket struct {
 	MaxPayload   int64    `json:"maxPayload"`
 }
 
-func (s *Server) openPacket(sid string, transport string) Packet {
+func (s *Server) openPacket(sid string, transport string) packet {
 	upgrades := []string{}
 	if transport == TransportPolling && !s.opts.DisallowUpgrades && s.opts.allows(TransportWebSocket) {
 		upgrades = append(upgrades, TransportWebSocket)
@@ -188,7 +188,7 @@ func (s *Server) openPacket(sid string, transport string) Packet {
 		PingTimeout:  s.opts.PingTimeout.Milliseconds(),
 		MaxPayload:   s.opts.MaxPayload,
 	})
-	return Packet{Type: PacketOpen, Data: data}
+	return packet{Type: packetOpen, Data: data}
 }
 
 // register creates and records a new session; it returns nil once the

@@ -36,8 +36,8 @@ type EngineIOSession struct {
 
 	mu        sync.Mutex
 	transport string          // TransportPolling or TransportWebSocket
-	queue     []Packet        // outbound packets not yet handed to a transport
-	spare     []Packet        // a drained queue kept for reuse
+	queue     []packet        // outbound packets not yet handed to a transport
+	spare     []packet        // a drained queue kept for reuse
 	unread    int             // data bytes queued or being written: see writer.go
 	ws        *websocket.Conn // the websocket, once on websocket
 	out       *sendBuffer     // the connection under ws (writer.go)
@@ -119,7 +119,7 @@ func (s *EngineIOSession) onHeartbeat() {
 	}
 	s.awaitingPong = true
 	s.resetHeartbeatLocked(s.srv.opts.PingTimeout)
-	_ = s.unlockAndWrite(s.enqueueLocked(Packet{Type: PacketPing}))
+	_ = s.unlockAndWrite(s.enqueueLocked(packet{Type: packetPing}))
 }
 
 func (s *EngineIOSession) resetHeartbeatLocked(d time.Duration) {
@@ -140,7 +140,7 @@ func (s *EngineIOSession) onPong() {
 
 // send queues packets as one group: nothing from another sender comes
 // between them.
-func (s *EngineIOSession) send(packets ...Packet) error {
+func (s *EngineIOSession) send(packets ...packet) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -170,7 +170,7 @@ func (s *EngineIOSession) unlockAndWrite(err error) error {
 
 // sendMessage queues one packet, followed by binary messages (a Socket.IO
 // packet's attachments), as one group.
-func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
+func (s *EngineIOSession) sendMessage(p packet, binaries [][]byte) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -181,29 +181,29 @@ func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
 		if err != nil {
 			break
 		}
-		err = s.enqueueLocked(Packet{Type: PacketMessage, Data: b, Binary: true})
+		err = s.enqueueLocked(packet{Type: packetMessage, Data: b, Binary: true})
 	}
 	return s.unlockAndWrite(err)
 }
 
 // deliver hands one incoming packet to the session: messages to the
 // application, pongs to the heartbeat, close to the closing logic.
-func (s *EngineIOSession) deliver(p Packet) {
+func (s *EngineIOSession) deliver(p packet) {
 	switch p.Type {
-	case PacketMessage:
+	case packetMessage:
 		s.deliverMu.Lock()
 		if fn := s.onMessage.Load(); fn != nil && *fn != nil && !s.isClosed() {
 			(*fn)(p.Data, p.Binary)
 		}
 		s.deliverMu.Unlock()
-	case PacketPong:
+	case packetPong:
 		s.onPong()
-	case PacketClose:
+	case packetClose:
 		s.mu.Lock()
 		s.clientClose = true
 		s.mu.Unlock()
 		s.closeNow(ReasonTransportClose, nil)
-	case PacketPing:
+	case packetPing:
 		// In v4 only the server pings (outside the upgrade probe): the
 		// Node.js server closes the session on a client's ping.
 		s.closeNow(ReasonTransportError, errHeartbeatDirection)

@@ -37,14 +37,14 @@ func (k *EngineIOSocket) Transport() string {
 // client left more than Options.MaxQueuedBytes unread. It never blocks:
 // the session's writer writes (see writer.go for the rules).
 func (k *EngineIOSocket) Send(data []byte, binary bool) error {
-	return k.s.sendMessage(Packet{Type: PacketMessage, Data: data, Binary: binary}, nil)
+	return k.s.sendMessage(packet{Type: packetMessage, Data: data, Binary: binary}, nil)
 }
 
 // SendWithBinaries queues a message followed by binary messages, as one
 // group like SendGroup, without building a []Message: Socket.IO uses it for
 // a packet and its attachments.
 func (k *EngineIOSocket) SendWithBinaries(msg Message, binaries ...[]byte) error {
-	return k.s.sendMessage(Packet{Type: PacketMessage, Data: msg.Data, Binary: msg.Binary}, binaries)
+	return k.s.sendMessage(packet{Type: packetMessage, Data: msg.Data, Binary: msg.Binary}, binaries)
 }
 
 // SendGroup queues several messages together: no message from another
@@ -54,9 +54,9 @@ func (k *EngineIOSocket) SendGroup(msgs []Message) error {
 	if len(msgs) == 1 {
 		return k.Send(msgs[0].Data, msgs[0].Binary)
 	}
-	packets := make([]Packet, len(msgs))
+	packets := make([]packet, len(msgs))
 	for i, m := range msgs {
-		packets[i] = Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary}
+		packets[i] = packet{Type: packetMessage, Data: m.Data, Binary: m.Binary}
 	}
 	return k.s.send(packets...)
 }

@@ -48,7 +48,7 @@ import (
 // It returns ErrQueueFull when the client is not keeping up; the caller
 // then closes the session (after releasing mu). A caller that queued calls
 // scheduleLocked before releasing mu.
-func (s *EngineIOSession) enqueueLocked(p Packet) error {
+func (s *EngineIOSession) enqueueLocked(p packet) error {
 	if len(s.queue) > 0 || s.unread > 0 || s.out.backlogged() {
 		if s.unread+int(s.out.pendingBytes())+len(p.Data) > s.srv.opts.MaxQueuedBytes {
 			return ErrQueueFull
@@ -99,14 +99,14 @@ func (s *EngineIOSession) claimLocked(fromDrain bool) bool {
 }
 
 // takeQueueLocked hands the queued packets to a transport.
-func (s *EngineIOSession) takeQueueLocked() []Packet {
+func (s *EngineIOSession) takeQueueLocked() []packet {
 	q := s.queue
 	s.queue = nil
 	return q
 }
 
 // recycleLocked keeps a drained batch's array for the next queue.
-func (s *EngineIOSession) recycleLocked(batch []Packet) {
+func (s *EngineIOSession) recycleLocked(batch []packet) {
 	if cap(batch) > 64 || s.spare != nil {
 		return
 	}
@@ -166,7 +166,7 @@ func (s *EngineIOSession) writeQueue(fromDrain bool) {
 	}
 }
 
-func dataBytes(ps []Packet) int {
+func dataBytes(ps []packet) int {
 	n := 0
 	for _, p := range ps {
 		n += len(p.Data)
@@ -180,7 +180,7 @@ var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return 
 // writeBatch writes packets onto the websocket, gathered by the
 // sendBuffer into few system calls, and returns how many it wrote;
 // stopOnStall: it stops at a write that stalled the socket.
-func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnStall bool) (int, error) {
+func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []packet, stopOnStall bool) (int, error) {
 	bufp := scratchPool.Get().(*[]byte)
 	defer func() {
 		if cap(*bufp) <= 64<<10 {
@@ -197,7 +197,7 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 		if p.Binary {
 			err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
 		} else {
-			*bufp = p.AppendText((*bufp)[:0])
+			*bufp = p.appendText((*bufp)[:0])
 			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
 		}
 		if err == nil && out.collectedBytes() >= collectFlushAt {
