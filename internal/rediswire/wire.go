@@ -99,11 +99,17 @@ func DecodeMessage(p Parser, msg []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// Channels of a namespace under a key prefix.
-func Channel(key, nsp string) string           { return key + "#" + nsp + "#" }
+// Channel is the broadcast channel of a namespace under a key prefix.
+func Channel(key, nsp string) string { return key + "#" + nsp + "#" }
+
+// RoomChannel is the channel of the broadcasts to one room.
 func RoomChannel(key, nsp, room string) string { return key + "#" + nsp + "#" + room + "#" }
-func RequestChannel(key, nsp string) string    { return key + "-request#" + nsp + "#" }
-func ResponseChannel(key, nsp string) string   { return key + "-response#" + nsp + "#" }
+
+// RequestChannel is the channel of the requests between servers.
+func RequestChannel(key, nsp string) string { return key + "-request#" + nsp + "#" }
+
+// ResponseChannel is the channel of the answers to those requests.
+func ResponseChannel(key, nsp string) string { return key + "-response#" + nsp + "#" }
 
 // BroadcastChannel is where a broadcast with opts is published: the
 // room's own channel when it targets exactly one room, as Node's adapter

@@ -28,9 +28,9 @@ const Timeout = 10 * time.Second
 // whole Engine.IO text packet ("4..." for a message), Data the bytes of a
 // binary message.
 type Frame struct {
-	Text   string
-	Data   []byte
-	Binary bool
+	Text   string // a text packet, its Engine.IO type first
+	Data   []byte // a binary message's bytes
+	Binary bool   // Data, not Text, holds the frame
 }
 
 // Message reports whether f is a text message packet, and returns its data

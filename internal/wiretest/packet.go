@@ -10,11 +10,11 @@ import (
 
 // Packet is a Socket.IO packet as a test reads it.
 type Packet struct {
-	Type        byte   // '0' CONNECT ... '6' BINARY_ACK
-	NSP         string // "/" when the text names none
-	ID          int    // -1 when none
-	Data        json.RawMessage
-	Attachments [][]byte
+	Type        byte              // '0' CONNECT ... '6' BINARY_ACK
+	NSP         string            // "/" when the text names none
+	ID          int               // -1 when none
+	Data        json.RawMessage   // the payload as sent, placeholders included
+	Attachments [][]byte          // the binary attachments, in order
 	Event       string            // for EVENT and BINARY_EVENT: the name
 	Args        []json.RawMessage // the arguments of an event (after the name) or of an ack
 }
