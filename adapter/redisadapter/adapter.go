@@ -81,7 +81,7 @@ func New(rdb redis.UniversalClient, opts *Options) socketio.AdapterFactory {
 // deliveries are the embedded in-memory adapter's; the methods below add
 // the other servers. Its methods are safe for concurrent use.
 type Adapter struct {
-	*socketio.InMemoryAdapter
+	socketio.Adapter // the in-memory adapter (NewInMemoryAdapter): this server's rooms and sockets
 
 	nsp  *socketio.Namespace
 	rdb  redis.UniversalClient
@@ -116,8 +116,8 @@ var (
 func newAdapter(nsp *socketio.Namespace, rdb redis.UniversalClient, o Options) *Adapter {
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
-		InMemoryAdapter: socketio.NewInMemoryAdapter(nsp).(*socketio.InMemoryAdapter),
-		nsp:             nsp, rdb: rdb, opts: o, uid: rediswire.UID(6),
+		Adapter: socketio.NewInMemoryAdapter(nsp),
+		nsp:     nsp, rdb: rdb, opts: o, uid: rediswire.UID(6),
 		channel:         rediswire.Channel(o.Key, nsp.Name()),
 		requestChannel:  rediswire.RequestChannel(o.Key, nsp.Name()),
 		responseChannel: rediswire.ResponseChannel(o.Key, nsp.Name()),
@@ -164,7 +164,7 @@ func (a *Adapter) Close() error {
 			<-a.done
 		}
 		a.reqs.Close()
-		_ = a.InMemoryAdapter.Close()
+		_ = a.Adapter.Close()
 	})
 	return nil
 }
@@ -265,7 +265,7 @@ func (a *Adapter) onBroadcast(payload []byte) error {
 	} else {
 		opts = &socketio.BroadcastOptions{}
 	}
-	a.InMemoryAdapter.Broadcast(p, opts)
+	a.Adapter.Broadcast(p, opts)
 	return nil
 }
 
@@ -309,7 +309,7 @@ func (a *Adapter) Broadcast(p *socketio.SocketIOPacket, opts *socketio.Broadcast
 				[]any{a.uid, pv, rediswire.OptsValue(opts)})
 		}
 	}
-	a.InMemoryAdapter.Broadcast(p, opts)
+	a.Adapter.Broadcast(p, opts)
 }
 
 // BroadcastWithAck sends the packet to the other servers as a BROADCAST
@@ -319,7 +319,7 @@ func (a *Adapter) BroadcastWithAck(p *socketio.SocketIOPacket, opts *socketio.Br
 	if !opts.Flags.Local {
 		a.remoteBroadcastWithAck(p, opts, clientCount, ack)
 	}
-	a.InMemoryAdapter.BroadcastWithAck(p, opts, clientCount, ack)
+	a.Adapter.BroadcastWithAck(p, opts, clientCount, ack)
 }
 
 func (a *Adapter) remoteBroadcastWithAck(p *socketio.SocketIOPacket, opts *socketio.BroadcastOptions, clientCount func(int), ack func(socketio.Args)) {
@@ -401,7 +401,7 @@ func numSub(ctx context.Context, rdb redis.UniversalClient, channel string) (int
 // server's answer within RequestsTimeout, it returns those it has with an
 // error wrapping ErrRequestTimeout.
 func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOptions) ([]*socketio.RemoteSocket, error) {
-	local, err := a.InMemoryAdapter.FetchSockets(ctx, opts)
+	local, err := a.Adapter.FetchSockets(ctx, opts)
 	if err != nil || opts.Flags.Local {
 		return local, err
 	}
@@ -420,7 +420,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 
 // AddSockets makes the selected sockets of every server join rooms.
 func (a *Adapter) AddSockets(opts *socketio.BroadcastOptions, rooms []socketio.Room) {
-	a.InMemoryAdapter.AddSockets(opts, rooms)
+	a.Adapter.AddSockets(opts, rooms)
 	if !opts.Flags.Local {
 		_ = a.publishJSON(a.requestChannel, map[string]any{
 			"uid": a.uid, "type": rediswire.RequestRemoteJoin,
@@ -431,7 +431,7 @@ func (a *Adapter) AddSockets(opts *socketio.BroadcastOptions, rooms []socketio.R
 
 // DelSockets makes the selected sockets of every server leave rooms.
 func (a *Adapter) DelSockets(opts *socketio.BroadcastOptions, rooms []socketio.Room) {
-	a.InMemoryAdapter.DelSockets(opts, rooms)
+	a.Adapter.DelSockets(opts, rooms)
 	if !opts.Flags.Local {
 		_ = a.publishJSON(a.requestChannel, map[string]any{
 			"uid": a.uid, "type": rediswire.RequestRemoteLeave,
@@ -448,7 +448,7 @@ func (a *Adapter) DisconnectSockets(opts *socketio.BroadcastOptions, close bool)
 			"opts": rediswire.RoomsValue(opts), "close": close,
 		})
 	}
-	a.InMemoryAdapter.DisconnectSockets(opts, close)
+	a.Adapter.DisconnectSockets(opts, close)
 }
 
 // ServerSideEmit sends an event to the other servers' handlers

@@ -26,8 +26,8 @@ func BenchmarkReceiveBroadcast(b *testing.B) {
 	srv := socketio.NewServer(nil)
 	defer srv.Shutdown(b.Context())
 	a := newAdapter(srv.Of("/"), nil, (&Options{}).withDefaults())
-	data, _, _ := socketio.EncodeEvent("chat message", map[string]any{"user": "alice", "text": "hello there", "ts": 1764583200000})
-	pv, _ := rediswire.PacketValue(&socketio.SocketIOPacket{Type: socketio.PacketEvent, Namespace: "/", ID: socketio.NoAckID, Data: data})
+	p, _ := socketio.EventPacket("/", "chat message", map[string]any{"user": "alice", "text": "hello there", "ts": 1764583200000})
+	pv, _ := rediswire.PacketValue(p)
 	msg, err := rediswire.MsgpackParser{}.Encode([]any{"other", pv, rediswire.OptsValue(&socketio.BroadcastOptions{Rooms: []string{"room"}})})
 	if err != nil {
 		b.Fatal(err)

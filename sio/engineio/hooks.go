@@ -129,7 +129,7 @@ func (s *Server) writeHeaders(w http.ResponseWriter, r *http.Request, initial bo
 type sessionHooks struct {
 	message   listeners.List[func([]byte, bool)]
 	close     listeners.List[func(CloseReason, error)]
-	packet    listeners.List[func(Packet)]
+	Packet    listeners.List[func(Packet)]
 	packetOut listeners.List[func(Packet)]
 	upgrading listeners.List[func(string)]
 	upgrade   listeners.List[func(string)]
@@ -176,7 +176,7 @@ func (k *EngineIOSocket) OnPacket(fn func(p Packet)) (remove func()) {
 	if fn == nil {
 		return nop
 	}
-	return k.s.hooksFor().packet.Add(fn)
+	return k.s.hooksFor().Packet.Add(fn)
 }
 
 // OnPacketCreate adds a listener of every packet the server queues for the
@@ -215,7 +215,7 @@ func (k *EngineIOSocket) OnUpgrade(fn func(transport string)) (remove func()) {
 // firePacket tells the OnPacket listeners of an incoming packet.
 func (s *EngineIOSession) firePacket(p Packet) {
 	if h := s.hooks.Load(); h != nil {
-		for _, fn := range h.packet.Funcs() {
+		for _, fn := range h.Packet.Funcs() {
 			fn(p)
 		}
 	}

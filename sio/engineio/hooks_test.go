@@ -49,8 +49,8 @@ func TestSessionListenersSeveralPerEvent(t *testing.T) {
 		serverConfig{onOpen: func(sock *engineio.EngineIOSocket) {
 			sock.OnMessage(func(data []byte, _ bool) { rec.add("msg1:" + string(data)) })
 			removeSecond = sock.OnMessage(func(data []byte, _ bool) { rec.add("msg2:" + string(data)) })
-			sock.OnPacket(func(p engineio.Packet) { rec.add("in:" + string(p.AppendText(nil))) })
-			sock.OnPacketCreate(func(p engineio.Packet) { rec.add("out:" + string(p.AppendText(nil))) })
+			sock.OnPacket(func(p engineio.Packet) { rec.add("in:" + string(engineio.AppendText(p, nil))) })
+			sock.OnPacketCreate(func(p engineio.Packet) { rec.add("out:" + string(engineio.AppendText(p, nil))) })
 			sock.OnClose(func(r engineio.CloseReason, _ error) { rec.add("close1:" + string(r)) })
 			sock.OnClose(func(r engineio.CloseReason, _ error) { rec.add("close2:" + string(r)) })
 			assert.NotPanics(t, func() { sock.OnMessage(nil)() }, "a nil listener is ignored")

@@ -85,7 +85,7 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		return
 	}
 	open := c.srv.openPacket(sess.id, TransportWebSocket)
-	if err := writeFrame(conn, out, websocket.MessageText, open.AppendText(nil)); err != nil {
+	if err := writeFrame(conn, out, websocket.MessageText, open.appendText(nil)); err != nil {
 		_ = conn.CloseNow()
 		sess.closeNow(ReasonTransportError, err)
 		return
@@ -250,7 +250,7 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 		}
 		s.replyOwed.Store(true)
 		if typ == websocket.MessageBinary {
-			s.deliver(DecodeBinary(data))
+			s.deliver(decodeBinary(data))
 			continue
 		}
 		if !utf8.Valid(data) {
@@ -260,7 +260,7 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 			s.closeNow(ReasonTransportError, ErrInvalidUTF8)
 			return
 		}
-		p, err := DecodeText(data)
+		p, err := decodeText(data)
 		if err != nil {
 			s.closeNow(ReasonParseError, err)
 			return

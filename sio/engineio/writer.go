@@ -202,7 +202,7 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 		if p.Binary {
 			err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
 		} else {
-			*bufp = p.AppendText((*bufp)[:0])
+			*bufp = p.appendText((*bufp)[:0])
 			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
 		}
 		// (After the last packet the batch is written below anyway.)

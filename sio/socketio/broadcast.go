@@ -234,10 +234,10 @@ func (b BroadcastOperator) DisconnectSockets(close bool) {
 // RemoteSocket is a view of a socket returned by FetchSockets: possibly on
 // another server of a cluster. Its methods act through the adapter.
 type RemoteSocket struct {
-	ID        SocketID
-	Handshake *Handshake
-	Rooms     []Room
-	Data      map[string]any
+	ID        SocketID       // the socket's id
+	Handshake *Handshake     // the handshake of its connection
+	Rooms     []Room         // its rooms when fetched, its own id among them
+	Data      map[string]any // its Data when fetched (a copy)
 
 	nsp   *Namespace
 	local *NamespaceSocket

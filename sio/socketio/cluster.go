@@ -157,21 +157,6 @@ func (srv *SocketIOServer) ServerSideEmitWithAck(ctx context.Context, event stri
 // emit of this server.
 func (n *Namespace) NextAckID() int64 { return n.nextAckID() }
 
-// ArgsOf encodes values as the arguments of an event or of an ack ([]byte
-// values become binary attachments), for adapters that receive values from
-// other servers.
-func ArgsOf(values ...any) (Args, error) {
-	data, atts, err := EncodeArgs(values...)
-	if err != nil {
-		return Args{}, err
-	}
-	raw, err := SplitArgs(data)
-	if err != nil {
-		return Args{}, err
-	}
-	return newArgs(raw, atts), nil
-}
-
 // broadcastFlagsJSON is the shape of Node's broadcast flags, timeout in
 // milliseconds.
 type broadcastFlagsJSON struct {
@@ -302,22 +287,3 @@ func (e RemoteSocketEmitter) EmitWithAck(ctx context.Context, event string, args
 // ConnectionStateRecovery returns the server's recovery options, nil when
 // recovery is off. Adapters that keep sessions across servers read it.
 func (srv *SocketIOServer) ConnectionStateRecovery() *RecoveryOptions { return srv.recovery }
-
-// Deliver sends a packet to the local sockets opts selects, without the
-// in-memory store of connection state recovery: for cluster adapters whose
-// bus gives the packet its offset (already appended to its data).
-func (a *InMemoryAdapter) Deliver(p *SocketIOPacket, opts *BroadcastOptions) {
-	enc := encodePacket(p)
-	a.forEachSocket(opts, func(s *NamespaceSocket) {
-		s.notifyOutgoing(p)
-		s.client.write(enc, opts.Flags.Volatile)
-	})
-}
-
-// WithOffset returns a copy of an event packet with offset appended to its
-// arguments, as connection state recovery sends it.
-func WithOffset(p *SocketIOPacket, offset string) *SocketIOPacket {
-	cp := *p
-	cp.Data = appendArrayString(p.Data, offset)
-	return &cp
-}

@@ -322,13 +322,13 @@ func TestVolatileIsDroppedWhenNotWritable(t *testing.T) {
 	type pollResult struct{ got []string }
 	done := make(chan pollResult, 1)
 	go func() { done <- pollResult{p.poll()} }()
-	eventually(t, "GET pending", s.Conn().Writable)
+	eventually(t, "GET pending", s.client.conn.Writable)
 	_ = s.Volatile().Emit("volatile", 4)
 	if r := waitChan(t, done, "poll"); strings.Join(r.got, "|") != `2["volatile",4]` {
 		t.Fatalf("poll %q", r.got)
 	}
 	go func() { done <- pollResult{p.poll()} }()
-	eventually(t, "GET pending", s.Conn().Writable)
+	eventually(t, "GET pending", s.client.conn.Writable)
 	_ = e.srv.Volatile().Emit("volatile-broadcast", 5)
 	if r := waitChan(t, done, "poll"); strings.Join(r.got, "|") != `2["volatile-broadcast",5]` {
 		t.Fatalf("poll %q", r.got)

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/internal/sid"
-	"github.com/gosio/gosio/sio/engineio"
 )
 
 type socketState uint8
@@ -108,9 +107,9 @@ func (s *NamespaceSocket) disconnecting() bool {
 // Transport returns the name of the underlying Engine.IO transport.
 func (s *NamespaceSocket) Transport() string { return s.client.conn.Transport() }
 
-// Conn returns the underlying Engine.IO socket, shared by every namespace
-// the client joined.
-func (s *NamespaceSocket) Conn() *engineio.EngineIOSocket { return s.client.conn }
+// ConnID returns the id of the Engine.IO connection the socket runs on,
+// shared by the client's sockets in every namespace (Node's socket.conn.id).
+func (s *NamespaceSocket) ConnID() string { return s.client.conn.ID() }
 
 // Rooms returns the rooms the socket is in, its own id among them.
 func (s *NamespaceSocket) Rooms() []Room { return s.nsp.adapter.SocketRooms(s.id) }
@@ -378,7 +377,7 @@ func (s *NamespaceSocket) rejectConnect(err error) {
 func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 	switch p.Type {
 	case PacketEvent, PacketBinaryEvent:
-		raw, err := SplitArgs(p.Data)
+		raw, err := splitArgs(p.Data)
 		if err != nil || len(raw) == 0 {
 			s.client.conn.Close()
 			return
@@ -395,7 +394,7 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
 		s.postEvent(ev)
 	case PacketAck, PacketBinaryAck:
-		raw, err := SplitArgs(p.Data)
+		raw, err := splitArgs(p.Data)
 		if err != nil {
 			s.client.conn.Close()
 			return
@@ -458,7 +457,7 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 
 // ackPacket encodes the answer to a client's ack id.
 func (s *NamespaceSocket) ackPacket(id int64, args []any) (*SocketIOPacket, error) {
-	data, atts, err := EncodeArgs(args...)
+	data, atts, err := encodeArgs(args...)
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +482,7 @@ func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) {
 	if !hooks.has(hookAnyOutgoing) {
 		return
 	}
-	raw, err := SplitArgs(p.Data)
+	raw, err := splitArgs(p.Data)
 	if err != nil || len(raw) == 0 {
 		return
 	}
