@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/gosio/gosio/internal/rediswire"
 	"github.com/gosio/gosio/sio/socketio"
@@ -51,7 +52,7 @@ func hasBinary(v any) bool {
 // time.
 func (a *Adapter) OnMessage(m Message, offset string) {
 	if err := a.onMessage(m, offset); err != nil {
-		a.opts.Logger.Printf("clusteradapter: dropped a message of %s: %v", a.nsp.Name(), err)
+		a.opts.Logger.Warn("clusteradapter: dropped a message", slog.String("namespace", a.nsp.Name()), slog.Any("err", err))
 	}
 }
 

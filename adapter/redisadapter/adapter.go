@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -30,8 +30,10 @@ type Options struct {
 	PublishOnSpecificResponseChannel bool
 	// Parser encodes the broadcasts. Default MessagePack (notepack.io's).
 	Parser Parser
-	// Logger receives the adapter's log lines. Default log.Default().
-	Logger *log.Logger
+	// Logger receives the adapter's log records: an outage of Redis at
+	// Warn, once when it begins (Info when it ends), a message it cannot
+	// decode at Warn. Default the server's (socketio.ServerOptions.Logger).
+	Logger *slog.Logger
 }
 
 // Parser encodes and decodes the messages put on Redis (Node's parser
@@ -56,9 +58,6 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.Parser == nil {
 		c.Parser = rediswire.MsgpackParser{}
-	}
-	if c.Logger == nil {
-		c.Logger = log.Default()
 	}
 	return c
 }
@@ -130,6 +129,9 @@ type ackRequest struct {
 }
 
 func newAdapter(nsp *socketio.Namespace, rdb redis.UniversalClient, o Options) *Adapter {
+	if o.Logger == nil {
+		o.Logger = nsp.Server().Logger()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		InMemoryAdapter: socketio.NewInMemoryAdapter(nsp).(*socketio.InMemoryAdapter),
@@ -245,7 +247,8 @@ func (a *Adapter) checkBack() {
 func (a *Adapter) dispatch(channel string, payload []byte) {
 	defer func() {
 		if r := recover(); r != nil {
-			a.opts.Logger.Printf("redisadapter: dropped a message on %s: %v", channel, r)
+			a.opts.Logger.Warn("redisadapter: dropped a message", slog.String("namespace", a.nsp.Name()),
+				slog.String("channel", channel), slog.Any("panic", r))
 		}
 	}()
 	var err error
@@ -258,7 +261,8 @@ func (a *Adapter) dispatch(channel string, payload []byte) {
 		err = a.onBroadcast(payload)
 	}
 	if err != nil {
-		a.opts.Logger.Printf("redisadapter: dropped a message on %s (%d bytes): %v", channel, len(payload), err)
+		a.opts.Logger.Warn("redisadapter: dropped a message", slog.String("namespace", a.nsp.Name()),
+			slog.String("channel", channel), slog.Int("bytes", len(payload)), slog.Any("err", err))
 	}
 }
 

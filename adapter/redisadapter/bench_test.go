@@ -2,8 +2,7 @@ package redisadapter
 
 import (
 	"context"
-	"io"
-	"log"
+	"log/slog"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -47,7 +46,7 @@ func BenchmarkCrossNodeBroadcast(b *testing.B) {
 	key := testKey(b)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
-	opts := &Options{Key: key, Logger: log.New(io.Discard, "", 0)}
+	opts := &Options{Key: key, Logger: slog.New(slog.DiscardHandler)}
 	mk := func() (*socketio.SocketIOServer, *httptest.Server) {
 		srv := socketio.NewServer(&socketio.ServerOptions{Adapter: New(rdb, opts)})
 		return srv, httptest.NewServer(srv)

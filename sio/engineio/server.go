@@ -3,6 +3,7 @@ package engineio
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -112,19 +113,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	transport := q.Get("transport")
 	if !s.opts.allows(transport) {
-		protocolError(CodeUnknownTransport).writeTo(w)
+		s.refuse(w, r, protocolError(CodeUnknownTransport))
 		return
 	}
 	isUpgrade := isWebSocketUpgrade(r)
 	if sid := q.Get("sid"); sid != "" {
 		sess := s.Session(sid)
 		if sess == nil {
-			protocolError(CodeUnknownSID).writeTo(w)
+			s.refuse(w, r, protocolError(CodeUnknownSID))
 			return
 		}
 		if transport == TransportWebSocket {
 			if !isUpgrade || s.opts.DisallowUpgrades {
-				protocolError(CodeBadRequest).writeTo(w)
+				s.refuse(w, r, protocolError(CodeBadRequest))
 				return
 			}
 			s.ws.upgrade(w, r, sess)
@@ -134,15 +135,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet {
-		protocolError(CodeBadHandshakeMethod).writeTo(w)
+		s.refuse(w, r, protocolError(CodeBadHandshakeMethod))
 		return
 	}
 	if q.Get("EIO") != "4" {
-		protocolError(CodeUnsupportedProtocol).writeTo(w)
+		s.refuse(w, r, protocolError(CodeUnsupportedProtocol))
 		return
 	}
 	if transport == TransportWebSocket && !isUpgrade {
-		protocolError(CodeBadRequest).writeTo(w)
+		s.refuse(w, r, protocolError(CodeBadRequest))
 		return
 	}
 	if s.opts.AllowRequest != nil {
@@ -151,7 +152,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				pe = &ProtocolError{Code: CodeForbidden, Message: err.Error()}
 			}
-			pe.writeTo(w)
+			s.refuse(w, r, pe)
 			return
 		}
 	}
@@ -160,6 +161,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.polling.handshake(w, r)
+}
+
+// refuse answers a request with a protocol error, logged at Debug: the
+// client caused it.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, pe *ProtocolError) {
+	if l := s.opts.Logger; l.Enabled(r.Context(), slog.LevelDebug) {
+		l.LogAttrs(r.Context(), slog.LevelDebug, "engineio: request refused",
+			slog.Int("code", int(pe.Code)), slog.String("message", pe.message()),
+			slog.String("transport", r.URL.Query().Get("transport")),
+			slog.String("remote", r.RemoteAddr))
+	}
+	pe.writeTo(w)
 }
 
 func isWebSocketUpgrade(r *http.Request) bool {

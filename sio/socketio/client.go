@@ -1,8 +1,9 @@
 package socketio
 
 import (
+	"context"
 	"encoding/json"
-	"log"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -157,6 +158,7 @@ func (c *client) onDecoded(p *SocketIOPacket, err error) {
 	if err != nil {
 		// As the Node.js server does: a packet that does not decode closes
 		// the connection ("forced close").
+		c.debug("socketio: closing a connection: a packet does not decode", slog.Any("err", err))
 		c.conn.Close()
 		return
 	}
@@ -179,6 +181,8 @@ func (c *client) dispatch(p *SocketIOPacket) {
 		// A packet for a namespace the client has not joined, a second
 		// CONNECT, or a CONNECT_ERROR from a client: the Node.js server
 		// closes the connection for this invalid state.
+		c.debug("socketio: closing a connection: a packet in an invalid state",
+			slog.String("namespace", p.Namespace), slog.String("type", p.Type.String()))
 		c.conn.Close()
 	}
 }
@@ -246,7 +250,9 @@ func (c *client) write(enc *encodedPacket, volatile bool) bool {
 func (c *client) send(enc *encodedPacket) bool {
 	first, binaries, err := enc.frames(c.srv.opts.PacketParser)
 	if err != nil {
-		logf("cannot encode a %s packet: %v", enc.p.Type, err)
+		c.srv.opts.Logger.Warn("socketio: a packet cannot be encoded",
+			slog.String("sid", c.conn.ID()), slog.String("namespace", enc.p.Namespace),
+			slog.String("type", enc.p.Type.String()), slog.Any("err", err))
 		return false
 	}
 	return c.conn.SendWithBinaries(first, binaries...) == nil
@@ -284,7 +290,15 @@ func (c *client) close() {
 	c.conn.Close()
 }
 
-func logf(format string, args ...any) { log.Printf("socketio: "+format, args...) }
+// debug logs at Debug something the client caused, with its session id;
+// it costs a level check when Debug is off.
+func (c *client) debug(msg string, attrs ...slog.Attr) {
+	l := c.srv.opts.Logger
+	if !l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	l.LogAttrs(context.Background(), slog.LevelDebug, msg, append(attrs, slog.String("sid", c.conn.ID()))...)
+}
 
 func (c *client) isClosed() bool {
 	c.mu.Lock()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -120,7 +121,8 @@ func (n *Namespace) runServerSide() {
 func runServerSideHandler(n *Namespace, fn func(*ServerSideEvent), ev *ServerSideEvent) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("server-side handler of %q on %s panicked: %v\n%s", ev.Name, n.name, r, debug.Stack())
+			n.srv.opts.Logger.Error("socketio: panic in a server-side handler", slog.String("namespace", n.name),
+				slog.String("event", ev.Name), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 		}
 	}()
 	fn(ev)

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"regexp"
 	"slices"
 	"sync"
@@ -39,7 +40,7 @@ func newNamespace(srv *SocketIOServer, name string) *Namespace {
 	n := &Namespace{srv: srv, name: name, sockets: make(map[SocketID]*NamespaceSocket)}
 	n.adapter = srv.opts.Adapter(n)
 	if err := n.adapter.Init(); err != nil {
-		logf("adapter of namespace %s: %v", name, err)
+		srv.opts.Logger.Warn("socketio: the adapter did not start", slog.String("namespace", name), slog.Any("err", err))
 	}
 	return n
 }
@@ -168,7 +169,7 @@ func (n *Namespace) releaseIfEmpty() {
 	srv.mu.Unlock()
 	if release {
 		if err := n.adapter.Close(); err != nil {
-			logf("adapter of namespace %s: %v", n.name, err)
+			srv.opts.Logger.Warn("socketio: the adapter did not close", slog.String("namespace", n.name), slog.Any("err", err))
 		}
 	}
 }
