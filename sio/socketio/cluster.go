@@ -136,7 +136,9 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 		return nil, err
 	}
 	if a, ok := n.adapter.(ServerSideAcker); ok {
-		return a.ServerSideEmitWithAck(ctx, event, args)
+		answers, err := a.ServerSideEmitWithAck(ctx, event, args)
+		n.observeRequest(AdapterServerSideEmitWithAck, err)
+		return answers, err
 	}
 	return []Args{}, nil
 }

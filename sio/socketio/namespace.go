@@ -234,7 +234,9 @@ func (n *Namespace) ServerSideEmit(ctx context.Context, event string, args ...an
 	if err := checkEventName(event); err != nil {
 		return err
 	}
-	return n.adapter.ServerSideEmit(ctx, event, args)
+	err := n.adapter.ServerSideEmit(ctx, event, args)
+	n.observeRequest(AdapterServerSideEmit, err)
+	return err
 }
 
 // ParentNamespace creates child namespaces on demand for the names it

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/gosio/internal/optcheck"
@@ -171,6 +172,8 @@ type SocketIOServer struct {
 	mu      sync.RWMutex
 	nsps    map[string]*Namespace
 	parents []*ParentNamespace
+
+	observer atomic.Pointer[observerRef] // SetObserver's, nil while none
 
 	wg taskGroup // handler goroutines of the sockets' mailboxes, and the waits of callback emits
 

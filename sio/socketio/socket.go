@@ -438,7 +438,7 @@ func (s *NamespaceSocket) registerAck(id int64, fn func(Args, error)) bool {
 	if s.acks == nil {
 		s.acks = make(map[int64]func(Args, error))
 	}
-	s.acks[id] = fn
+	s.acks[id] = s.nsp.observedAck(fn)
 	s.client.owe(1)
 	return true
 }
