@@ -6,7 +6,9 @@
 //
 // (npm ci installs socket.io-client, whose browser bundle the server
 // serves to the page at /socket.io/socket.io.min.js)
-// and open http://127.0.0.1:8080 in two browser windows.
+// and open http://127.0.0.1:8080 in two browser windows. Its Prometheus
+// metrics are at http://127.0.0.1:8080/metrics (-no-metrics turns them
+// off); -debug logs what each client causes.
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -30,15 +33,20 @@ func main() {
 	addr := flag.String("addr", defaultAddr, "address to listen on (default $CHAT_ADDR or 127.0.0.1:8080)")
 	nodeModules := flag.String("node-modules", "", "node_modules folder holding socket.io-client, which `npm ci` installs (default: the first node_modules found from the working directory up)")
 	quiet := flag.Bool("quiet", false, "do not log requests")
+	noMetrics := flag.Bool("no-metrics", false, "do not serve Prometheus metrics at /metrics")
+	debug := flag.Bool("debug", false, "log at Debug level: what each client causes (refused requests, bad packets, closed sessions)")
 	flag.Parse()
-	if err := run(*addr, *nodeModules, *quiet); err != nil {
+	if *debug {
+		slog.SetLogLoggerLevel(slog.LevelDebug)
+	}
+	if err := run(*addr, *nodeModules, *quiet, !*noMetrics); err != nil {
 		fmt.Fprintln(os.Stderr, "chat:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, nodeModules string, quiet bool) error {
-	cfg := config{NodeModules: nodeModules}
+func run(addr, nodeModules string, quiet, withMetrics bool) error {
+	cfg := config{NodeModules: nodeModules, Metrics: withMetrics}
 	if !quiet {
 		cfg.Logf = log.Printf
 	}
@@ -56,6 +64,9 @@ func run(addr, nodeModules string, quiet bool) error {
 		log.Printf("no node_modules/socket.io-client found: the page cannot load the client; run `npm ci` in the repository first")
 	}
 	log.Printf("chat on http://%s", ln.Addr())
+	if withMetrics {
+		log.Printf("Prometheus metrics on http://%s/metrics", ln.Addr())
+	}
 	hs := newHTTPServer(a)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
