@@ -6,7 +6,14 @@
 // transports: LongPollingConsumer (HTTP requests) and
 // EngineIOWebSocketConsumer (a websocket, also reached by upgrading a
 // long-polling session). The application sees a session as an
-// EngineIOSocket: Send, OnMessage, OnClose, Close.
+// EngineIOSocket: Send, Close, and listeners of its events.
+//
+// Events. As Node's engine.on and socket.on, with several listeners per
+// event, each removed by the function its registration returns: the
+// server's OnConnection, OnConnectionError, OnInitialHeaders and OnHeaders
+// (which may change the response headers), and a socket's OnMessage,
+// OnPacket, OnPacketCreate, OnUpgrading, OnUpgrade and OnClose. An event
+// with no listener costs a nil check.
 //
 // Goroutines. A websocket connection has one goroutine of its own, its
 // reader; the HTTP handler that accepted it returns, so that net/http frees

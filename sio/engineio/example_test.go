@@ -53,9 +53,9 @@ func ExampleNewServer() {
 	// 4echo: hello
 }
 
-// OnConnection is called once per session, before it reads anything:
-// register the socket's callbacks there. ID, Request and Transport say
-// who it is.
+// OnConnection listeners are called once per session, before it reads
+// anything: add the socket's listeners there. ID, Request and Transport
+// say who it is.
 func ExampleServer_OnConnection() {
 	srv := engineio.NewServer(nil)
 	opened := make(chan string, 1)

@@ -42,6 +42,7 @@ func (c *LongPollingConsumer) handshake(w http.ResponseWriter, r *http.Request) 
 	open := c.srv.openPacket(sess.id, TransportPolling)
 	c.srv.setCookie(w, sess.id)
 	c.srv.open(sess)
+	c.srv.writeHeaders(w, r, true)
 	c.writePayload(w, r, AppendPayloadRecord(nil, open))
 }
 
@@ -77,7 +78,7 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 	switch {
 	case sess.transport != TransportPolling:
 		sess.mu.Unlock()
-		protocolError(CodeBadRequest).writeTo(w)
+		c.srv.refused(w, r, protocolError(CodeBadRequest), mismatch(sess))
 		return
 	case sess.closed && !sess.finalPoll:
 		sess.mu.Unlock()
@@ -107,6 +108,7 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		// the websocket's.
 		if (sess.probed && !settle) || sess.transport != TransportPolling {
 			sess.mu.Unlock()
+			c.srv.writeHeaders(w, r, false)
 			c.writePayload(w, r, []byte{'0' + byte(PacketNoop)})
 			return
 		}
@@ -168,6 +170,7 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 		}
 		body = append(body, tail...)
 	}
+	c.srv.writeHeaders(w, r, false)
 	c.writePayload(w, r, body)
 }
 
@@ -181,7 +184,7 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 		return
 	case sess.transport != TransportPolling:
 		sess.mu.Unlock()
-		protocolError(CodeBadRequest).writeTo(w)
+		c.srv.refused(w, r, protocolError(CodeBadRequest), mismatch(sess))
 		return
 	case sess.postActive:
 		sess.mu.Unlock()
@@ -236,9 +239,17 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 			break
 		}
 	}
+	c.srv.writeHeaders(w, r, false)
 	w.Header().Set("Content-Type", "text/html")
 	w.Header().Set("Content-Length", "2")
 	_, _ = io.WriteString(w, "ok")
+}
+
+// mismatch is the context of a polling request to a session that is on
+// websocket, with the Node.js server's keys.
+func mismatch(sess *EngineIOSession) map[string]any {
+	return map[string]any{"name": "TRANSPORT_MISMATCH", "transport": TransportPolling,
+		"previousTransport": TransportWebSocket}
 }
 
 func (c *LongPollingConsumer) tooLarge(w http.ResponseWriter, sess *EngineIOSession) {

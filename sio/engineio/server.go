@@ -3,7 +3,6 @@ package engineio
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
@@ -44,6 +43,8 @@ type Server struct {
 	wg sync.WaitGroup // every goroutine the server's sessions start
 
 	writers *writerPool // the websocket writers (writer.go)
+
+	hooks serverHooks // the listeners of the server's events (hooks.go)
 }
 
 var _ http.Handler = (*Server)(nil)
@@ -69,11 +70,6 @@ func (s *Server) SetEngineIOApp(app Application) {
 	s.appMu.Lock()
 	s.app = app
 	s.appMu.Unlock()
-}
-
-// OnConnection is SetEngineIOApp with a function.
-func (s *Server) OnConnection(fn func(sock *EngineIOSocket)) {
-	s.SetEngineIOApp(ApplicationFunc(fn))
 }
 
 // Options returns a copy of the server's options, defaults filled in.
@@ -113,19 +109,20 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	transport := q.Get("transport")
 	if !s.opts.allows(transport) {
-		s.refuse(w, r, protocolError(CodeUnknownTransport))
+		s.refused(w, r, protocolError(CodeUnknownTransport), map[string]any{"transport": transport})
 		return
 	}
 	isUpgrade := isWebSocketUpgrade(r)
 	if sid := q.Get("sid"); sid != "" {
 		sess := s.Session(sid)
 		if sess == nil {
-			s.refuse(w, r, protocolError(CodeUnknownSID))
+			s.refused(w, r, protocolError(CodeUnknownSID), map[string]any{"sid": sid})
 			return
 		}
 		if transport == TransportWebSocket {
 			if !isUpgrade || s.opts.DisallowUpgrades {
-				s.refuse(w, r, protocolError(CodeBadRequest))
+				s.refused(w, r, protocolError(CodeBadRequest), map[string]any{"name": "TRANSPORT_MISMATCH",
+					"transport": transport, "previousTransport": sess.sock.Transport()})
 				return
 			}
 			s.ws.upgrade(w, r, sess)
@@ -135,15 +132,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method != http.MethodGet {
-		s.refuse(w, r, protocolError(CodeBadHandshakeMethod))
+		s.refused(w, r, protocolError(CodeBadHandshakeMethod), map[string]any{"method": r.Method})
 		return
 	}
-	if q.Get("EIO") != "4" {
-		s.refuse(w, r, protocolError(CodeUnsupportedProtocol))
+	if eio := q.Get("EIO"); eio != "4" {
+		s.refused(w, r, protocolError(CodeUnsupportedProtocol), map[string]any{"protocol": eio})
 		return
 	}
 	if transport == TransportWebSocket && !isUpgrade {
-		s.refuse(w, r, protocolError(CodeBadRequest))
+		s.refused(w, r, protocolError(CodeBadRequest), map[string]any{"name": "TRANSPORT_HANDSHAKE_ERROR"})
 		return
 	}
 	if s.opts.AllowRequest != nil {
@@ -152,7 +149,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				pe = &ProtocolError{Code: CodeForbidden, Message: err.Error()}
 			}
-			s.refuse(w, r, pe)
+			s.refused(w, r, pe, map[string]any{"message": pe.message()})
 			return
 		}
 	}
@@ -161,18 +158,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.polling.handshake(w, r)
-}
-
-// refuse answers a request with a protocol error, logged at Debug: the
-// client caused it.
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, pe *ProtocolError) {
-	if l := s.opts.Logger; l.Enabled(r.Context(), slog.LevelDebug) {
-		l.LogAttrs(r.Context(), slog.LevelDebug, "engineio: request refused",
-			slog.Int("code", int(pe.Code)), slog.String("message", pe.message()),
-			slog.String("transport", r.URL.Query().Get("transport")),
-			slog.String("remote", r.RemoteAddr))
-	}
-	pe.writeTo(w)
 }
 
 func isWebSocketUpgrade(r *http.Request) bool {
@@ -250,6 +235,9 @@ func (s *Server) open(sess *EngineIOSession) {
 	s.appMu.RUnlock()
 	if app != nil {
 		app.OnOpen(&sess.sock)
+	}
+	for _, fn := range s.hooks.connection.Funcs() {
+		fn(&sess.sock)
 	}
 	sess.startHeartbeat()
 }

@@ -70,11 +70,15 @@ type EngineIOSession struct {
 	// not kept alive by it.
 	closeTimer *time.Timer
 
-	// onMessage is not under deliverMu, so that the application may set it
-	// from its callbacks (OnClose runs inside a delivery when the message
-	// callback closes the session).
+	// onMessage and onClose are the application's own receiver, installed
+	// through eiolink (hooks.go); onMessage is not under deliverMu, so that
+	// it may be set from the callbacks (OnClose runs inside a delivery when
+	// the message callback closes the session).
 	onMessage atomic.Pointer[func(data []byte, binary bool)]
 	onClose   func(reason CloseReason, err error)
+
+	// hooks holds the user's listeners (hooks.go), nil until the first.
+	hooks atomic.Pointer[sessionHooks]
 }
 
 func newSession(srv *Server, id string, transport string, req *HandshakeRequest) *EngineIOSession {
@@ -121,7 +125,10 @@ func (s *EngineIOSession) onHeartbeat() {
 	}
 	s.awaitingPong = true
 	s.resetHeartbeatLocked(s.srv.opts.PingTimeout)
-	_ = s.unlockAndWrite(s.enqueueLocked(Packet{Type: PacketPing}))
+	ping := Packet{Type: PacketPing}
+	if s.unlockAndWrite(s.enqueueLocked(ping)) == nil {
+		s.firePacketCreate(ping)
+	}
 }
 
 func (s *EngineIOSession) resetHeartbeatLocked(d time.Duration) {
@@ -143,6 +150,11 @@ func (s *EngineIOSession) onPong() {
 // send queues packets as one group: nothing from another sender comes
 // between them.
 func (s *EngineIOSession) send(packets ...Packet) error {
+	if s.hooks.Load() != nil {
+		for _, p := range packets {
+			s.firePacketCreate(p)
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -173,6 +185,12 @@ func (s *EngineIOSession) unlockAndWrite(err error) error {
 // sendMessage queues one packet, followed by binary messages (a Socket.IO
 // packet's attachments), as one group.
 func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
+	if s.hooks.Load() != nil {
+		s.firePacketCreate(p)
+		for _, b := range binaries {
+			s.firePacketCreate(Packet{Type: PacketMessage, Data: b, Binary: true})
+		}
+	}
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
@@ -191,11 +209,15 @@ func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
 // deliver hands one incoming packet to the session: messages to the
 // application, pongs to the heartbeat, close to the closing logic.
 func (s *EngineIOSession) deliver(p Packet) {
+	s.firePacket(p)
 	switch p.Type {
 	case PacketMessage:
 		s.deliverMu.Lock()
-		if fn := s.onMessage.Load(); fn != nil && *fn != nil && !s.isClosed() {
-			(*fn)(p.Data, p.Binary)
+		if !s.isClosed() {
+			s.fireMessage(p.Data, p.Binary)
+			if fn := s.onMessage.Load(); fn != nil && *fn != nil {
+				(*fn)(p.Data, p.Binary)
+			}
 		}
 		s.deliverMu.Unlock()
 	case PacketPong:
@@ -313,6 +335,7 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	if onClose != nil {
 		onClose(reason, err)
 	}
+	s.fireClose(reason, err)
 }
 
 // logClose records a session's end at Debug: a client can close sessions

@@ -3,8 +3,9 @@ package engineio
 // EngineIOSocket is what the application layer sees of a session. Its
 // methods are safe for concurrent use.
 //
-// The application registers its callbacks with OnMessage and OnClose from
-// within Application.OnOpen, before any message can arrive.
+// Listeners of its events (OnMessage, OnClose, OnPacket, OnPacketCreate,
+// OnUpgrading, OnUpgrade: hooks.go) are best added from within a
+// Server.OnConnection listener, before any message can arrive.
 type EngineIOSocket struct {
 	s *EngineIOSession
 }
@@ -59,21 +60,6 @@ func (k *EngineIOSocket) SendGroup(msgs []Message) error {
 		packets[i] = Packet{Type: PacketMessage, Data: m.Data, Binary: m.Binary}
 	}
 	return k.s.send(packets...)
-}
-
-// OnMessage sets the function called with each message the client sends,
-// one call at a time, in arrival order. The data belongs to the callee.
-// The function must not block for long: it holds up the connection's reads.
-func (k *EngineIOSocket) OnMessage(fn func(data []byte, binary bool)) {
-	k.s.onMessage.Store(&fn)
-}
-
-// OnClose sets the function called once when the session closes, with the
-// reason and, for transport errors, the error.
-func (k *EngineIOSocket) OnClose(fn func(reason CloseReason, err error)) {
-	k.s.mu.Lock()
-	k.s.onClose = fn
-	k.s.mu.Unlock()
 }
 
 // Close closes the session with reason "forced close", after what is

@@ -79,6 +79,7 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		return
 	}
 	c.srv.setCookie(w, sess.id)
+	c.srv.writeHeaders(w, r, true)
 	conn, out, err := c.accept(w, r)
 	if err != nil {
 		sess.closeNow(ReasonTransportError, err)
@@ -120,6 +121,7 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 	sess.upgrading = true
 	sess.mu.Unlock()
 
+	c.srv.writeHeaders(w, r, false)
 	conn, out, err := c.accept(w, r)
 	if err != nil {
 		sess.mu.Lock()
@@ -181,6 +183,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer) bool 
 			s.probed = true
 			s.wakePollLocked()
 			s.mu.Unlock()
+			s.fireUpgrade(TransportWebSocket, false)
 			if err := writeFrame(conn, out, websocket.MessageText, []byte("3probe")); err != nil {
 				return false
 			}
@@ -204,6 +207,7 @@ func (s *EngineIOSession) probeLoop(conn *websocket.Conn, out *sendBuffer) bool 
 			// closed during the upgrade is then closed by its writer.
 			s.scheduleLocked()
 			s.mu.Unlock()
+			s.fireUpgrade(TransportWebSocket, true)
 			return true
 		default:
 			// Anything else before the upgrade packet abandons the upgrade.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/sio/engineio"
+	"github.com/gosio/gosio/sio/internal/eiolink"
 )
 
 // client is one Engine.IO connection seen by the Socket.IO layer: it
@@ -128,15 +129,17 @@ func (c *client) owe(n int) {
 func (srv *SocketIOServer) onOpen(conn *engineio.EngineIOSocket) {
 	c := &client{srv: srv, conn: conn}
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
+	// The receiver goes in through eiolink, not the engine socket's
+	// listeners, so that no user listener can displace it.
+	onMessage := c.onMessage
 	if _, ok := srv.opts.PacketParser.(defaultParser); ok {
 		c.parser = makeParser(srv.opts.Parser)
 		c.parser.ownsInput = true // the engine hands each message over
-		conn.OnMessage(c.onMessage)
 	} else {
 		dec := srv.opts.PacketParser.NewDecoder(srv.opts.Parser)
-		conn.OnMessage(func(data []byte, binary bool) { c.onDecoded(dec.Add(data, binary)) })
+		onMessage = func(data []byte, binary bool) { c.onDecoded(dec.Add(data, binary)) }
 	}
-	conn.OnClose(c.onClose)
+	eiolink.Receive(conn, onMessage, c.onClose)
 }
 
 // onConnectTimeout closes a connection that joined no namespace in time.
@@ -218,7 +221,7 @@ func (c *client) forget(s *NamespaceSocket) {
 
 // onClose disconnects every socket of the connection with the engine's
 // close reason.
-func (c *client) onClose(reason engineio.CloseReason, _ error) {
+func (c *client) onClose(reason string, _ error) {
 	c.mu.Lock()
 	c.closed = true
 	c.stopConnectTimerLocked()

@@ -149,12 +149,23 @@ func TestEventFromClient(t *testing.T) {
 		t.Fatalf("handler ran after Off: %+v", g)
 	case <-time.After(50 * time.Millisecond):
 	}
-	// On replaces.
+	// On adds: every handler runs, in registration order, as Node's
+	// socket.on; a remover removes one.
 	s.On("ev", func(*Event) { ch <- got{name: "first"} })
-	s.On("ev", func(*Event) { ch <- got{name: "second"} })
+	rm := s.On("ev", func(*Event) { ch <- got{name: "second"} })
+	s.On("ev", func(*Event) { ch <- got{name: "third"} })
 	c.send(`2["ev"]`)
-	if g := waitChan(t, ch, "event"); g.name != "second" {
-		t.Fatalf("handler %q ran, want the last one set", g.name)
+	for _, want := range []string{"first", "second", "third"} {
+		if g := waitChan(t, ch, "event"); g.name != want {
+			t.Fatalf("handler %q ran, want %q", g.name, want)
+		}
+	}
+	rm()
+	c.send(`2["ev"]`)
+	for _, want := range []string{"first", "third"} {
+		if g := waitChan(t, ch, "event"); g.name != want {
+			t.Fatalf("after the removal, handler %q ran, want %q", g.name, want)
+		}
 	}
 }
 

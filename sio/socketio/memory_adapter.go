@@ -66,25 +66,57 @@ func (a *InMemoryAdapter) Close() error {
 	return nil
 }
 
-// AddAll adds a socket to rooms.
+// roomHooks returns the room listeners of the adapter's namespace when
+// there are any, else nil: the index records its changes only then.
+func (a *InMemoryAdapter) roomHooks() *roomHooks {
+	if a.nsp == nil || !a.nsp.rooms.watched() {
+		return nil
+	}
+	return &a.nsp.rooms
+}
+
+// AddAll adds a socket to rooms, and tells the namespace's room listeners
+// (OnCreateRoom, OnJoinRoom) once the index is updated.
 func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
+	hooks := a.roomHooks()
 	a.mu.Lock()
-	defer a.mu.Unlock()
+	events := a.addAllLocked(id, rooms, hooks != nil)
+	a.mu.Unlock()
+	if events != nil {
+		hooks.fire(events)
+	}
+}
+
+func (a *InMemoryAdapter) addAllLocked(id SocketID, rooms []Room, record bool) []roomEvent {
+	var events []roomEvent
+	joined := func(r Room, created bool) {
+		if !record {
+			return
+		}
+		if created {
+			events = append(events, roomEvent{roomCreated, r, id})
+		}
+		events = append(events, roomEvent{roomJoined, r, id})
+	}
 	mine := a.sids[id]
 	for _, r := range rooms {
 		switch {
 		case r == id && mine == nil:
 			mine = ownRoomOnly
+			joined(r, true)
 		case r == id:
 			if !mine.own { // so never ownRoomOnly
 				mine.own = true
+				joined(r, true)
 			}
 		default:
 			mine = mine.writable()
 			if mine.rooms.add(r) {
 				members := a.rooms[r]
+				created := members.len() == 0
 				members.add(id)
 				a.rooms[r] = members
+				joined(r, created)
 			}
 		}
 	}
@@ -95,50 +127,76 @@ func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
 		mine = ownRoomOnly
 	}
 	a.sids[id] = mine
+	return events
 }
 
-// Del removes a socket from a room.
+// Del removes a socket from a room, and tells the namespace's room
+// listeners (OnLeaveRoom, OnDeleteRoom) once the index is updated.
 func (a *InMemoryAdapter) Del(id SocketID, room Room) {
+	hooks := a.roomHooks()
 	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.delLocked(id, room)
+	events := a.delLocked(id, room, hooks != nil)
+	a.mu.Unlock()
+	if events != nil {
+		hooks.fire(events)
+	}
 }
 
-func (a *InMemoryAdapter) delLocked(id SocketID, room Room) {
+func (a *InMemoryAdapter) delLocked(id SocketID, room Room, record bool) []roomEvent {
+	var events []roomEvent
 	mine := a.sids[id]
 	switch {
 	case mine == nil:
-		return
+		return nil
 	case room == id:
 		if mine.own {
 			mine = mine.writable()
 			mine.own = false
+			if record {
+				events = left(events, room, id, true)
+			}
 		}
 	default:
 		if mine.rooms.has(room) { // so never ownRoomOnly
 			mine.rooms.del(room)
 		}
-		a.delMemberLocked(room, id)
+		removed, deleted := a.delMemberLocked(room, id)
+		if record && removed {
+			events = left(events, room, id, deleted)
+		}
 		if mine.own && mine.rooms.len() == 0 {
 			mine = ownRoomOnly
 		}
 	}
 	a.sids[id] = mine
+	return events
+}
+
+// left records that id left room, and that the room is gone when deleted.
+func left(events []roomEvent, room Room, id SocketID, deleted bool) []roomEvent {
+	events = append(events, roomEvent{roomLeft, room, id})
+	if deleted {
+		events = append(events, roomEvent{roomDeleted, room, id})
+	}
+	return events
 }
 
 // delMemberLocked removes a socket from the members of a room that is not
-// its own, and the room once it is empty.
-func (a *InMemoryAdapter) delMemberLocked(room Room, id SocketID) {
+// its own, and the room once it is empty; it reports whether the socket
+// was a member and whether the room is gone.
+func (a *InMemoryAdapter) delMemberLocked(room Room, id SocketID) (removed, deleted bool) {
 	members, ok := a.rooms[room]
 	if !ok {
-		return
+		return false, false
 	}
+	removed = members.has(id)
 	members.del(id)
 	if members.len() == 0 {
 		delete(a.rooms, room)
-	} else {
-		a.rooms[room] = members
+		return removed, true
 	}
+	a.rooms[room] = members
+	return removed, false
 }
 
 // inRoomLocked reports whether a socket is in a room.
@@ -150,16 +208,28 @@ func (a *InMemoryAdapter) inRoomLocked(room Room, id SocketID) bool {
 	return members.has(id)
 }
 
-// DelAll removes a socket from every room.
+// DelAll removes a socket from every room, its own first, and tells the
+// room listeners as Del does.
 func (a *InMemoryAdapter) DelAll(id SocketID) {
+	hooks := a.roomHooks()
+	var events []roomEvent
 	a.mu.Lock()
-	defer a.mu.Unlock()
 	if mine := a.sids[id]; mine != nil {
+		if mine.own && hooks != nil {
+			events = left(events, id, id, true)
+		}
 		for r := range mine.rooms.all() {
-			a.delMemberLocked(r, id)
+			removed, deleted := a.delMemberLocked(r, id)
+			if removed && hooks != nil {
+				events = left(events, r, id, deleted)
+			}
 		}
 	}
 	delete(a.sids, id)
+	a.mu.Unlock()
+	if events != nil {
+		hooks.fire(events)
+	}
 }
 
 // SocketRooms returns the rooms of a socket, sorted.

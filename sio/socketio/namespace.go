@@ -34,10 +34,15 @@ type Namespace struct {
 	connHandlers []func(*NamespaceSocket)
 
 	serverSide serverSideHandlers // events from the other servers of a cluster (cluster.go)
+
+	// ready is closed once the OnNewNamespace listeners have seen the
+	// namespace: connections wait for it (lookupNamespace).
+	ready chan struct{}
+	rooms roomHooks // the listeners of room events (server_hooks.go)
 }
 
 func newNamespace(srv *SocketIOServer, name string) *Namespace {
-	n := &Namespace{srv: srv, name: name, sockets: make(map[SocketID]*NamespaceSocket)}
+	n := &Namespace{srv: srv, name: name, sockets: make(map[SocketID]*NamespaceSocket), ready: make(chan struct{})}
 	n.adapter = srv.opts.Adapter(n)
 	if err := n.adapter.Init(); err != nil {
 		srv.opts.Logger.Warn("socketio: the adapter did not start", slog.String("namespace", name), slog.Any("err", err))

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/gosio/gosio/internal/listeners"
 	"github.com/gosio/gosio/internal/optcheck"
 	"github.com/gosio/gosio/sio/engineio"
 )
@@ -173,7 +174,8 @@ type SocketIOServer struct {
 	nsps    map[string]*Namespace
 	parents []*ParentNamespace
 
-	observer atomic.Pointer[observerRef] // SetObserver's, nil while none
+	observer atomic.Pointer[observerRef]      // SetObserver's, nil while none
+	newNsp   listeners.List[func(*Namespace)] // OnNewNamespace (server_hooks.go)
 
 	wg taskGroup // handler goroutines of the sockets' mailboxes, and the waits of callback emits
 
@@ -203,7 +205,9 @@ func NewServer(opts *ServerOptions) *SocketIOServer {
 	if o.ClientFiles != nil {
 		srv.client = &clientFiles{fsys: o.ClientFiles}
 	}
-	srv.nsps["/"] = newNamespace(srv, "/")
+	root := newNamespace(srv, "/")
+	close(root.ready) // no listener can have been added yet
+	srv.nsps["/"] = root
 	srv.engine.SetEngineIOApp(engineio.ApplicationFunc(srv.onOpen))
 	srv.readerHold = srv.engine.Options().PingTimeout / 2 // before any connection: NewServer has not returned
 	return srv
@@ -249,12 +253,14 @@ func (srv *SocketIOServer) Of(name string) *Namespace {
 		name = "/" + name
 	}
 	srv.mu.Lock()
-	defer srv.mu.Unlock()
 	if n := srv.nsps[name]; n != nil {
+		srv.mu.Unlock()
 		return n
 	}
 	n := newNamespace(srv, name)
 	srv.nsps[name] = n
+	srv.mu.Unlock()
+	srv.announce(n)
 	return n
 }
 
@@ -286,6 +292,7 @@ func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *N
 	}
 	srv.mu.RUnlock()
 	if n != nil {
+		<-n.ready // its OnNewNamespace listeners have run
 		return n
 	}
 	for _, p := range parents {
@@ -293,13 +300,19 @@ func (srv *SocketIOServer) lookupNamespace(name string, auth json.RawMessage) *N
 			continue
 		}
 		srv.mu.Lock()
+		created := false
 		if n = srv.nsps[name]; n == nil {
 			n = newNamespace(srv, name)
 			p.adopt(n)
 			srv.nsps[name] = n
+			created = true
 		}
 		n.beginJoin()
 		srv.mu.Unlock()
+		if created {
+			srv.announce(n)
+		}
+		<-n.ready
 		return n
 	}
 	return nil

@@ -53,6 +53,7 @@ type NamespaceSocket struct {
 	mu       sync.Mutex
 	handlers handlerTable
 	hooks    hookList // OnAny, OnAnyOutgoing, Use, OnError, OnDisconnect(ing)
+	nextID   uint64   // the id of the last handler or hook added
 	acks     map[int64]func(Args, error)
 
 	// The flags share one word: state and everConnected are under mu, left
@@ -417,13 +418,15 @@ func (s *NamespaceSocket) dispatchEvent(ev *Event) {
 		return // the connection was rejected: its events are dropped
 	}
 	hooks := s.hooks
-	h := s.handlers.get(ev.Name)
+	hs := s.handlers.get(ev.Name)
 	s.mu.Unlock()
 	// As in the Node.js server, the catch-all listeners see every event,
-	// before the middlewares decide on its own handler.
+	// before the middlewares decide on its own handlers.
 	hooks.events(hookAny, ev)
-	if hooks.middlewares(ev) && h != nil {
-		h(ev)
+	if hooks.middlewares(ev) {
+		for _, h := range hs {
+			h.fn(ev)
+		}
 	}
 }
 

@@ -10,10 +10,18 @@ import (
 // is sized for the common case: a few event handlers and a listener or
 // two, in slices, rather than a map and six lists each.
 
-// namedHandler is the handler of one event.
+// handlerFn is one handler of an event, with the id its remover names.
+type handlerFn struct {
+	id uint64
+	fn func(*Event)
+}
+
+// namedHandler holds the handlers of one event, in registration order.
+// fns is never modified in place (a change makes a new slice), so a slice
+// read under the socket's lock stays a valid snapshot.
 type namedHandler struct {
 	event string
-	fn    func(*Event)
+	fns   []handlerFn
 }
 
 // handlerTable maps event names to handlers: a slice sorted by name,
@@ -27,25 +35,43 @@ func (t handlerTable) search(event string) (int, bool) {
 	})
 }
 
-// get returns the handler of event, or nil.
-func (t handlerTable) get(event string) func(*Event) {
+// get returns the handlers of event, nil when it has none. The slice must
+// not be modified.
+func (t handlerTable) get(event string) []handlerFn {
 	if i, ok := t.search(event); ok {
-		return t[i].fn
+		return t[i].fns
 	}
 	return nil
 }
 
-// set sets or replaces the handler of event.
-func (t *handlerTable) set(event string, fn func(*Event)) {
+// add appends a handler of event.
+func (t *handlerTable) add(event string, h handlerFn) {
 	i, ok := t.search(event)
 	if ok {
-		(*t)[i].fn = fn
+		(*t)[i].fns = append(slices.Clip((*t)[i].fns), h)
 		return
 	}
-	*t = slices.Insert(*t, i, namedHandler{event, fn})
+	*t = slices.Insert(*t, i, namedHandler{event, []handlerFn{h}})
 }
 
-// del removes the handler of event.
+// remove removes the handler with id from event.
+func (t *handlerTable) remove(event string, id uint64) {
+	i, ok := t.search(event)
+	if !ok {
+		return
+	}
+	fns := (*t)[i].fns
+	j := slices.IndexFunc(fns, func(h handlerFn) bool { return h.id == id })
+	switch {
+	case j < 0:
+	case len(fns) == 1:
+		*t = slices.Delete(*t, i, i+1)
+	default:
+		(*t)[i].fns = slices.Delete(slices.Clone(fns), j, j+1)
+	}
+}
+
+// del removes every handler of event.
 func (t *handlerTable) del(event string) {
 	if i, ok := t.search(event); ok {
 		*t = slices.Delete(*t, i, i+1)
@@ -65,14 +91,16 @@ const (
 )
 
 // hook is one listener of a socket other than an event handler; fn's type
-// is the one its kind names.
+// is the one its kind names; id names it for its remover.
 type hook struct {
 	kind hookKind
+	id   uint64
 	fn   any
 }
 
-// hookList holds a socket's listeners of every kind, in registration
-// order. It is only ever appended to, so a copy of the slice taken under
+// hookList holds a socket's listeners of every kind, in call order. It is
+// appended to, or replaced by a new slice (a removal, a prepend), never
+// changed in place below its length, so a copy of the slice taken under
 // the socket's lock is a snapshot that later registrations do not touch.
 type hookList []hook
 
@@ -127,11 +155,39 @@ func (l hookList) reasons(kind hookKind, reason DisconnectReason) {
 	}
 }
 
-// addHook registers a listener.
-func (s *NamespaceSocket) addHook(kind hookKind, fn any) {
+// addHook registers a listener, last or first of all, and returns its
+// remover.
+func (s *NamespaceSocket) addHook(kind hookKind, fn any, first bool) (remove func()) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.hooks = append(s.hooks, hook{kind, fn})
+	s.nextID++
+	h := hook{kind, s.nextID, fn}
+	if first {
+		s.hooks = append(hookList{h}, s.hooks...)
+	} else {
+		s.hooks = append(s.hooks, h)
+	}
+	return func() { s.removeHooks(func(x hook) bool { return x.id == h.id }) }
+}
+
+// removeHooks removes the listeners that match, into a new slice.
+func (s *NamespaceSocket) removeHooks(match func(hook) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if slices.ContainsFunc(s.hooks, match) {
+		s.hooks = slices.DeleteFunc(slices.Clone(s.hooks), match)
+	}
+}
+
+// hookFuncs returns the listeners of kind, in call order.
+func hookFuncs[F any](s *NamespaceSocket, kind hookKind) []F {
+	out := []F{}
+	for _, h := range s.hookSnapshot() {
+		if h.kind == kind {
+			out = append(out, h.fn.(F))
+		}
+	}
+	return out
 }
 
 // hookSnapshot returns the listeners registered so far.
@@ -141,43 +197,109 @@ func (s *NamespaceSocket) hookSnapshot() hookList {
 	return s.hooks
 }
 
-// On sets the handler of an event, replacing any earlier one.
-func (s *NamespaceSocket) On(event string, fn func(e *Event)) {
+// On adds a handler of an event and returns the function that removes it.
+// Several handlers of one event all run, in registration order, with the
+// same *Event (whose Ack answers once), as the Node.js socket.on.
+func (s *NamespaceSocket) On(event string, fn func(e *Event)) (remove func()) {
+	if fn == nil {
+		return func() {}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.handlers.set(event, fn)
+	s.nextID++
+	id := s.nextID
+	s.handlers.add(event, handlerFn{id, fn})
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.handlers.remove(event, id)
+	}
 }
 
-// Off removes the handler of an event.
+// Off removes every handler of an event.
 func (s *NamespaceSocket) Off(event string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.handlers.del(event)
 }
 
-// OnAny adds a handler called for every incoming event, before its own
-// handler.
-func (s *NamespaceSocket) OnAny(fn func(e *Event)) { s.addHook(hookAny, fn) }
+// OnAny adds a listener called with every incoming event, before the
+// per-packet middlewares and the event's handlers, and returns the
+// function that removes it (Node's socket.onAny).
+func (s *NamespaceSocket) OnAny(fn func(e *Event)) (remove func()) {
+	return s.addFunc(hookAny, fn, fn == nil, false)
+}
 
-// OnAnyOutgoing adds a listener told of every event emitted to this socket.
-func (s *NamespaceSocket) OnAnyOutgoing(fn func(event string, args Args)) {
-	s.addHook(hookAnyOutgoing, fn)
+// PrependAny is OnAny with the listener put before the others.
+func (s *NamespaceSocket) PrependAny(fn func(e *Event)) (remove func()) {
+	return s.addFunc(hookAny, fn, fn == nil, true)
+}
+
+// OffAny removes every OnAny and PrependAny listener. Note that the
+// consumer package dispatches a consumer's events with one.
+func (s *NamespaceSocket) OffAny() { s.removeHooks(func(h hook) bool { return h.kind == hookAny }) }
+
+// ListenersAny returns the OnAny and PrependAny listeners, in call order.
+func (s *NamespaceSocket) ListenersAny() []func(e *Event) {
+	return hookFuncs[func(*Event)](s, hookAny)
+}
+
+// OnAnyOutgoing adds a listener told of every event emitted to this
+// socket (its own emits and the broadcasts that reach it), with the event
+// name and arguments, and returns the function that removes it (Node's
+// socket.onAnyOutgoing).
+func (s *NamespaceSocket) OnAnyOutgoing(fn func(event string, args Args)) (remove func()) {
+	return s.addFunc(hookAnyOutgoing, fn, fn == nil, false)
+}
+
+// PrependAnyOutgoing is OnAnyOutgoing with the listener put before the
+// others.
+func (s *NamespaceSocket) PrependAnyOutgoing(fn func(event string, args Args)) (remove func()) {
+	return s.addFunc(hookAnyOutgoing, fn, fn == nil, true)
+}
+
+// OffAnyOutgoing removes every OnAnyOutgoing and PrependAnyOutgoing
+// listener.
+func (s *NamespaceSocket) OffAnyOutgoing() {
+	s.removeHooks(func(h hook) bool { return h.kind == hookAnyOutgoing })
+}
+
+// ListenersAnyOutgoing returns the outgoing catch-all listeners, in call
+// order.
+func (s *NamespaceSocket) ListenersAnyOutgoing() []func(event string, args Args) {
+	return hookFuncs[func(string, Args)](s, hookAnyOutgoing)
+}
+
+// OnUpgrade adds a listener called when the socket's connection completes
+// an upgrade of its transport (long-polling to websocket), with the new
+// transport; the connection is shared by the client's sockets of every
+// namespace. It returns the function that removes the listener.
+func (s *NamespaceSocket) OnUpgrade(fn func(transport string)) (remove func()) {
+	return s.client.conn.OnUpgrade(fn)
+}
+
+// addFunc adds fn unless it is nil.
+func (s *NamespaceSocket) addFunc(kind hookKind, fn any, isNil, first bool) func() {
+	if isNil {
+		return func() {}
+	}
+	return s.addHook(kind, fn, first)
 }
 
 // Use adds a per-packet middleware: it runs before the event's handlers,
 // and an error stops the event and is passed to the OnError handlers.
-func (s *NamespaceSocket) Use(fn func(e *Event) error) { s.addHook(hookMiddleware, fn) }
+func (s *NamespaceSocket) Use(fn func(e *Event) error) { s.addHook(hookMiddleware, fn, false) }
 
 // OnError adds a handler of the errors returned by per-packet middleware.
-func (s *NamespaceSocket) OnError(fn func(err error)) { s.addHook(hookError, fn) }
+func (s *NamespaceSocket) OnError(fn func(err error)) { s.addHook(hookError, fn, false) }
 
 // OnDisconnecting adds a handler run when the socket is leaving, while its
 // rooms are still visible.
 func (s *NamespaceSocket) OnDisconnecting(fn func(reason DisconnectReason)) {
-	s.addHook(hookDisconnecting, fn)
+	s.addHook(hookDisconnecting, fn, false)
 }
 
 // OnDisconnect adds a handler run once the socket has left.
 func (s *NamespaceSocket) OnDisconnect(fn func(reason DisconnectReason)) {
-	s.addHook(hookDisconnect, fn)
+	s.addHook(hookDisconnect, fn, false)
 }

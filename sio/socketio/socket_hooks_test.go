@@ -9,43 +9,63 @@ import (
 
 func TestHandlerTable(t *testing.T) {
 	var tab handlerTable
-	called := ""
-	handler := func(tag string) func(*Event) { return func(*Event) { called = tag } }
+	var called []string
+	handler := func(tag string) func(*Event) { return func(*Event) { called = append(called, tag) } }
+	run := func(event string) []string {
+		called = nil
+		for _, h := range tab.get(event) {
+			h.fn(nil)
+		}
+		return called
+	}
 	names := []string{"m", "b", "z", "a", "b2", "ev10", "ev2"}
+	id := uint64(0)
 	for _, n := range names {
-		tab.set(n, handler(n))
+		id++
+		tab.add(n, handlerFn{id, handler(n)})
 	}
 	for i := range 20 {
-		tab.set(fmt.Sprint("x", i), handler("x"))
+		id++
+		tab.add(fmt.Sprint("x", i), handlerFn{id, handler("x")})
 	}
 	for _, n := range names {
-		tab.get(n)(nil)
-		assert.Equal(t, n, called)
+		assert.Equal(t, []string{n}, run(n))
 	}
 	assert.Nil(t, tab.get("nope"))
 	assert.Nil(t, tab.get(""))
 
-	tab.set("b", handler("b again")) // replaces
-	tab.get("b")(nil)
-	assert.Equal(t, "b again", called)
+	snapshot := tab.get("b")
+	tab.add("b", handlerFn{100, handler("b again")}) // adds
+	tab.add("b", handlerFn{101, handler("b third")})
+	assert.Equal(t, []string{"b", "b again", "b third"}, run("b"))
+	assert.Len(t, snapshot, 1, "a snapshot is not changed by an add")
 	assert.Len(t, tab, len(names)+20)
+
+	snapshot = tab.get("b")
+	tab.remove("b", 100)
+	tab.remove("b", 100)
+	tab.remove("nope", 1)
+	assert.Equal(t, []string{"b", "b third"}, run("b"))
+	assert.Len(t, snapshot, 3, "a snapshot is not changed by a removal")
 
 	tab.del("b")
 	tab.del("nope")
 	assert.Nil(t, tab.get("b"))
-	tab.get("b2")(nil)
-	assert.Equal(t, "b2", called)
+	assert.Equal(t, []string{"b2"}, run("b2"))
 	assert.Len(t, tab, len(names)+19)
+	tab.remove("b2", 5) // its only handler: the event goes
+	assert.Nil(t, tab.get("b2"))
+	assert.Len(t, tab, len(names)+18)
 }
 
 func TestHookListKeepsOrderPerKind(t *testing.T) {
 	var got []string
 	l := hookList{
-		{hookDisconnect, func(r DisconnectReason) { got = append(got, "d1:"+string(r)) }},
-		{hookAny, func(*Event) { got = append(got, "any1") }},
-		{hookDisconnecting, func(DisconnectReason) { got = append(got, "ing") }},
-		{hookDisconnect, func(DisconnectReason) { got = append(got, "d2") }},
-		{hookAny, func(*Event) { got = append(got, "any2") }},
+		{hookDisconnect, 1, func(r DisconnectReason) { got = append(got, "d1:"+string(r)) }},
+		{hookAny, 2, func(*Event) { got = append(got, "any1") }},
+		{hookDisconnecting, 3, func(DisconnectReason) { got = append(got, "ing") }},
+		{hookDisconnect, 4, func(DisconnectReason) { got = append(got, "d2") }},
+		{hookAny, 5, func(*Event) { got = append(got, "any2") }},
 	}
 	l.events(hookAny, nil)
 	l.reasons(hookDisconnect, ReasonTransportClose)

@@ -1,0 +1,33 @@
+package engineio
+
+import (
+	"testing"
+
+	"github.com/gosio/gosio/sio/internal/eiolink"
+)
+
+// With no listener, the hooks cost nothing on the read path: delivering a
+// message to the application's receiver does not allocate.
+func TestDeliverWithoutListenersDoesNotAllocate(t *testing.T) {
+	srv := NewServer(nil)
+	defer srv.Close()
+	sess := newSession(srv, "sid", TransportWebSocket, &HandshakeRequest{})
+	n := 0
+	eiolink.Receive(&sess.sock, func([]byte, bool) { n++ }, func(string, error) {})
+	p := Packet{Type: PacketMessage, Data: []byte("2[\"ev\"]")}
+	allocs := testing.AllocsPerRun(1000, func() { sess.deliver(p) })
+	if allocs != 0 {
+		t.Fatalf("deliver allocates %v times per message", allocs)
+	}
+	if n == 0 {
+		t.Fatal("the receiver was not called")
+	}
+	// With a listener, it is called before the receiver.
+	var order []string
+	eiolink.Receive(&sess.sock, func([]byte, bool) { order = append(order, "receiver") }, func(string, error) {})
+	sess.sock.OnMessage(func([]byte, bool) { order = append(order, "listener") })
+	sess.deliver(p)
+	if len(order) != 2 || order[0] != "listener" {
+		t.Fatalf("order %v", order)
+	}
+}
