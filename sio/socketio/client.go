@@ -36,6 +36,7 @@ type client struct {
 	connectTimer *time.Timer
 	closed       bool
 	holding      bool // writes are held (see clientsHolding)
+	releasing    bool // releaseWrites is sending the held packets, with mu released
 
 	// acksOwed counts the acknowledgements awaited from this client, on all
 	// its sockets; parked is the mailbox the reader waits on for room, if
@@ -81,28 +82,37 @@ func (c *client) holdWrites() {
 
 // releaseWrites queues what was held, in order, and ends the hold. It does
 // nothing when no hold is on, so it may be called more than once.
+//
+// The held packets are sent with mu released: a send that finds the
+// client's queue full closes the session at once, and the engine's close
+// callback (onClose) takes mu. The hold stays on meanwhile, so that a
+// write that comes during the release is held too, behind the packets
+// being sent, and sent by the same loop: a write finds the hold off only
+// once every held packet is queued. One release runs at a time
+// (releasing); a call that finds one running leaves the rest to it.
 func (c *client) releaseWrites() {
 	if clientsHolding.Load() == 0 {
 		return
 	}
 	c.mu.Lock()
-	c.releaseLocked()
-	c.mu.Unlock()
-}
-
-// releaseLocked is releaseWrites with mu held. The engine's sends never
-// wait for the client, so they are made under mu: a write that comes after
-// the release finds the hold off only once the held packets are queued.
-func (c *client) releaseLocked() {
-	if !c.holding {
+	defer c.mu.Unlock()
+	if !c.holding || c.releasing {
 		return
 	}
-	if v, ok := heldPackets.LoadAndDelete(c); ok {
-		for _, enc := range *v.(*[]*encodedPacket) {
+	c.releasing = true
+	v, _ := heldPackets.Load(c)
+	held := v.(*[]*encodedPacket)
+	for len(*held) > 0 {
+		batch := *held
+		*held = nil
+		c.mu.Unlock()
+		for _, enc := range batch {
 			c.send(enc)
 		}
+		c.mu.Lock()
 	}
-	c.holding = false
+	heldPackets.Delete(c)
+	c.holding, c.releasing = false, false
 	clientsHolding.Add(-1)
 }
 
@@ -265,18 +275,21 @@ func (c *client) send(enc *encodedPacket) bool {
 // took it (a volatile packet is then dropped, as for a busy connection).
 func (c *client) holdWrite(enc *encodedPacket, volatile bool) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if !c.holding {
+		c.mu.Unlock()
 		return false
 	}
 	if volatile {
+		c.mu.Unlock()
 		return true
 	}
 	v, _ := heldPackets.Load(c)
 	held := v.(*[]*encodedPacket)
 	*held = append(*held, enc)
-	if len(*held) >= maxHeldPackets {
-		c.releaseLocked()
+	full := len(*held) >= maxHeldPackets && !c.releasing
+	c.mu.Unlock()
+	if full {
+		c.releaseWrites()
 	}
 	return true
 }
