@@ -150,7 +150,7 @@ func (s *EngineIOSession) onPong() {
 // send queues packets as one group: nothing from another sender comes
 // between them.
 func (s *EngineIOSession) send(packets ...Packet) error {
-	if s.hooks.Load() != nil {
+	if s.hooks.Load() != nil && !s.isClosed() {
 		for _, p := range packets {
 			s.firePacketCreate(p)
 		}
@@ -185,7 +185,7 @@ func (s *EngineIOSession) unlockAndWrite(err error) error {
 // sendMessage queues one packet, followed by binary messages (a Socket.IO
 // packet's attachments), as one group.
 func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
-	if s.hooks.Load() != nil {
+	if s.hooks.Load() != nil && !s.isClosed() {
 		s.firePacketCreate(p)
 		for _, b := range binaries {
 			s.firePacketCreate(Packet{Type: PacketMessage, Data: b, Binary: true})

@@ -2,6 +2,7 @@ package engineio_test
 
 import (
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,10 +14,18 @@ import (
 // websocket while messages are in flight both ways
 // (internal/interop/eio_upgrade_stress.mjs): each session's client sends
 // from its open, the server echoes and sends its own, and every message
-// arrives once, in order, whichever transport carries it.
+// arrives once, in order, whichever transport carries it. Each session
+// tells its OnUpgrading and OnUpgrade listeners once.
 func TestInteropUpgradeUnderLoad(t *testing.T) {
 	const total, concurrent, k = 200, 10, 30
+	var upgrading, upgraded atomic.Int64
 	s := newTestServerWith(t, nil, serverConfig{onOpen: func(sock *engineio.EngineIOSocket) {
+		sock.OnUpgrading(func(string) { upgrading.Add(1) })
+		sock.OnUpgrade(func(tr string) {
+			if tr == engineio.TransportWebSocket && sock.Transport() == tr {
+				upgraded.Add(1)
+			}
+		})
 		for i := range k {
 			_ = sock.Send(fmt.Appendf(nil, "s%d", i), false)
 		}
@@ -33,5 +42,9 @@ func TestInteropUpgradeUnderLoad(t *testing.T) {
 		if ev.Name() != "done" || ev.Int("bad") != 0 || ev.String("transport") != "websocket" {
 			t.Fatalf("after %d sessions: %v", done, ev)
 		}
+	}
+	eventually(t, "an upgrade event per session", func() bool { return upgraded.Load() == total })
+	if n := upgrading.Load(); n != total {
+		t.Fatalf("%d upgrading events for %d sessions", n, total)
 	}
 }

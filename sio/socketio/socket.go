@@ -53,7 +53,6 @@ type NamespaceSocket struct {
 	mu       sync.Mutex
 	handlers handlerTable
 	hooks    hookList // OnAny, OnAnyOutgoing, Use, OnError, OnDisconnect(ing)
-	nextID   uint64   // the id of the last handler or hook added
 	acks     map[int64]func(Args, error)
 
 	// The flags share one word: state and everConnected are under mu, left
@@ -63,6 +62,10 @@ type NamespaceSocket struct {
 	everConnected bool // set once; events are dropped only for a socket that never connected
 	left          bool
 	recovered     bool
+	// nextID, under mu, is the id of the last handler or hook added, which
+	// its remover names (in the flags' word: the struct stays in its size
+	// class). It would wrap after 2^32 registrations on one socket.
+	nextID uint32
 }
 
 func newNamespaceSocket(nsp *Namespace, c *client, auth json.RawMessage) *NamespaceSocket {
