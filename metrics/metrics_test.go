@@ -271,3 +271,14 @@ func TestNewTwiceOnOneRegistererFails(t *testing.T) {
 		t.Fatal("a second New on the same registerer did not fail")
 	}
 }
+
+// BenchmarkCountPacket is the cost of counting one packet in and one out.
+func BenchmarkCountPacket(b *testing.B) {
+	s := &session{m: newEngineMetrics(), transport: engineio.TransportWebSocket}
+	p := engineio.Packet{Type: engineio.PacketMessage, Data: []byte("2[\"x\"]")}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.packetIn(p)
+		s.packetOut(p)
+	}
+}
