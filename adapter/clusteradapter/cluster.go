@@ -17,9 +17,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
+	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/rediswire"
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -60,6 +62,8 @@ type Bus interface {
 // server's answer in time; the answers that came are returned with it.
 var ErrTimeout = errors.New("clusteradapter: timeout reached while waiting for responses")
 
+var errClosed = errors.New("clusteradapter: closed")
+
 // Options of the protocol.
 type Options struct {
 	// RequestsTimeout bounds the wait for the other servers' answers.
@@ -88,26 +92,12 @@ type Adapter struct {
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
 
-	hb *heartbeat // nil without Options.Heartbeat
+	hb     *heartbeat         // nil without Options.Heartbeat
+	counts singleflight.Group // concurrent ServerCount calls share one question to the bus
 
-	mu          sync.Mutex // guards requests and ackRequests
-	requests    map[string]*request
-	ackRequests map[string]*ackRequest
-}
-
-type request struct {
-	typ      int
-	expected int
-	got      int
-	sockets  []*socketio.RemoteSocket
-	answers  []socketio.Args
-	done     chan struct{}
-}
-
-type ackRequest struct {
-	clientCount func(int)
-	ack         func(socketio.Args)
-	timer       *time.Timer
+	// reqs holds this server's requests waiting for answers and the routes
+	// of its broadcasts with acks.
+	reqs *clusterreq.Table
 }
 
 var (
@@ -132,8 +122,7 @@ func New(nsp *socketio.Namespace, bus Bus, opts *Options) *Adapter {
 		InMemoryAdapter: socketio.NewInMemoryAdapter(nsp).(*socketio.InMemoryAdapter),
 		nsp:             nsp, bus: bus, opts: o, uid: randomID(),
 		ctx: ctx, cancel: cancel,
-		requests:    make(map[string]*request),
-		ackRequests: make(map[string]*ackRequest),
+		reqs: clusterreq.New(nsp, ErrTimeout, errClosed),
 	}
 	if o.Heartbeat != nil {
 		h := *o.Heartbeat
@@ -169,12 +158,7 @@ func (a *Adapter) Close() error {
 	}
 	a.stopHeartbeat()
 	a.cancel()
-	a.mu.Lock()
-	for id, r := range a.ackRequests {
-		r.timer.Stop()
-		delete(a.ackRequests, id)
-	}
-	a.mu.Unlock()
+	a.reqs.Close()
 	return a.InMemoryAdapter.Close()
 }
 
@@ -233,18 +217,9 @@ func (a *Adapter) BroadcastWithAck(p *socketio.SocketIOPacket, opts *socketio.Br
 		if pv, err := rediswire.PacketValue(p); err == nil {
 			pv["nsp"] = a.nsp.Name()
 			id := randomID()
-			keep := opts.Flags.Timeout
-			if keep <= 0 {
-				keep = a.opts.RequestsTimeout
+			if a.reqs.TrackAcks(id, a.timeout(opts.Flags.Timeout), clientCount, ack) {
+				_ = a.publish(Broadcast, map[string]any{"packet": pv, "requestId": id, "opts": rediswire.OptsValue(opts)})
 			}
-			a.mu.Lock()
-			a.ackRequests[id] = &ackRequest{clientCount: clientCount, ack: ack, timer: time.AfterFunc(keep, func() {
-				a.mu.Lock()
-				delete(a.ackRequests, id)
-				a.mu.Unlock()
-			})}
-			a.mu.Unlock()
-			_ = a.publish(Broadcast, map[string]any{"packet": pv, "requestId": id, "opts": rediswire.OptsValue(opts)})
 		}
 	}
 	a.InMemoryAdapter.BroadcastWithAck(p, opts, clientCount, ack)
@@ -279,7 +254,20 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 	if a.hb != nil {
 		return a.heartbeatCount(), nil
 	}
-	return a.bus.ServerCount(ctx)
+	// Concurrent calls share one question to the bus (singleflight), asked
+	// under the adapter's own context and RequestsTimeout, so that a caller
+	// whose ctx ends early fails alone.
+	ch := a.counts.DoChan("", func() (any, error) {
+		ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
+		defer cancel()
+		return a.bus.ServerCount(ctx)
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(int), r.Err
+	case <-ctx.Done():
+		return 1, ctx.Err()
+	}
 }
 
 // FetchSockets returns the selected sockets of every server; short of
@@ -295,14 +283,17 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 		return local, nil
 	}
 	id := randomID()
-	req := &request{typ: FetchSockets, expected: n - 1, sockets: local, done: make(chan struct{})}
-	if err := a.start(id, req, FetchSockets, map[string]any{"opts": rediswire.OptsValue(opts), "requestId": id}); err != nil {
-		return local, err
+	return a.reqs.FetchSockets(ctx, id, n-1, local, a.timeout(opts.Flags.Timeout), func() error {
+		return a.publish(FetchSockets, map[string]any{"opts": rediswire.OptsValue(opts), "requestId": id})
+	})
+}
+
+// timeout is d, or RequestsTimeout without one.
+func (a *Adapter) timeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return a.opts.RequestsTimeout
 	}
-	err = a.wait(ctx, id, req, opts.Flags.Timeout)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]*socketio.RemoteSocket(nil), req.sockets...), err
+	return d
 }
 
 // ServerSideEmit publishes an event for the other servers' handlers.
@@ -326,17 +317,13 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 		return []socketio.Args{}, err
 	}
 	id := randomID()
-	req := &request{typ: ServerSideEmit, expected: n - 1, done: make(chan struct{})}
-	if err := a.start(id, req, ServerSideEmit, map[string]any{"packet": packet, "requestId": id}); err != nil {
-		return []socketio.Args{}, err
-	}
-	err = a.wait(ctx, id, req, 0)
+	answers, err := a.reqs.ServerSideEmit(ctx, id, n-1, a.opts.RequestsTimeout, func() error {
+		return a.publish(ServerSideEmit, map[string]any{"packet": packet, "requestId": id})
+	})
 	if errors.Is(err, ErrTimeout) {
 		err = fmt.Errorf("%w: %w", socketio.ErrAckTimeout, err)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]socketio.Args{}, req.answers...), err
+	return answers, err
 }
 
 // jsonValues turns Go values into the generic values of their JSON, the
@@ -349,42 +336,4 @@ func jsonValues(v []any) (any, error) {
 	var out any
 	err = json.Unmarshal(b, &out)
 	return out, err
-}
-
-func (a *Adapter) start(id string, req *request, typ int, data map[string]any) error {
-	a.mu.Lock()
-	a.requests[id] = req
-	a.mu.Unlock()
-	if err := a.publish(typ, data); err != nil {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-		return err
-	}
-	return nil
-}
-
-func (a *Adapter) wait(ctx context.Context, id string, req *request, timeout time.Duration) error {
-	if timeout <= 0 {
-		timeout = a.opts.RequestsTimeout
-	}
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	var err error
-	select {
-	case <-req.done:
-	case <-t.C:
-		err = ErrTimeout
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-a.ctx.Done():
-		err = errors.New("clusteradapter: closed")
-	}
-	a.mu.Lock()
-	delete(a.requests, id)
-	if err != nil {
-		err = fmt.Errorf("%w: %d of %d answers", err, req.got, req.expected)
-	}
-	a.mu.Unlock()
-	return err
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/rediswire"
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -146,56 +147,19 @@ func anySlice(s []*socketio.RemoteSocket) []any {
 }
 
 func (a *Adapter) onResponse(typ int64, requestID string, data map[string]any) error {
-	a.mu.Lock()
-	if typ == BroadcastClientCount || typ == BroadcastAck {
-		ar := a.ackRequests[requestID]
-		a.mu.Unlock()
-		if ar == nil {
-			return nil
-		}
-		if typ == BroadcastClientCount {
-			n, ok := rediswire.Int(data["clientCount"])
-			if !ok {
-				return errors.New("client count is not a number")
-			}
-			ar.clientCount(int(n))
-			return nil
-		}
-		args, err := socketio.ArgsOf(data["packet"])
-		if err != nil {
-			return err
-		}
-		ar.ack(args)
-		return nil
-	}
-	defer a.mu.Unlock()
-	req := a.requests[requestID]
-	if req == nil {
-		return nil
-	}
 	switch typ {
+	case BroadcastClientCount:
+		return a.reqs.ClientCount(requestID, data["clientCount"])
+	case BroadcastAck:
+		return a.reqs.Ack(requestID, data["packet"])
 	case FetchSocketsResponse:
-		raw, err := json.Marshal(data["sockets"])
-		if err != nil {
-			return err
-		}
-		var sockets []*socketio.RemoteSocket
-		if err := json.Unmarshal(raw, &sockets); err != nil {
-			return fmt.Errorf("fetchSockets answer: %w", err)
-		}
-		for _, s := range sockets {
-			req.sockets = append(req.sockets, s.Bind(a.nsp))
+		if kind, ok := a.reqs.Kind(requestID); ok && kind == clusterreq.Sockets {
+			return a.reqs.Answer(requestID, data["sockets"])
 		}
 	case ServerSideEmitResponse:
-		args, err := socketio.ArgsOf(data["packet"])
-		if err != nil {
-			return err
+		if kind, ok := a.reqs.Kind(requestID); ok && kind == clusterreq.Replies {
+			return a.reqs.Answer(requestID, data["packet"])
 		}
-		req.answers = append(req.answers, args)
-	}
-	req.got++
-	if req.got == req.expected {
-		close(req.done)
 	}
 	return nil
 }

@@ -8,11 +8,13 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/rediswire"
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -44,6 +46,8 @@ type Parser = rediswire.Parser
 // every server's answer within RequestsTimeout; the answers that came are
 // returned with it.
 var ErrRequestTimeout = errors.New("redisadapter: timeout reached while waiting for responses")
+
+var errClosed = errors.New("redisadapter: closed")
 
 func (o *Options) withDefaults() Options {
 	c := Options{}
@@ -98,35 +102,15 @@ type Adapter struct {
 	health health
 	counts singleflight.Group // concurrent ServerCount calls share one PUBSUB NUMSUB
 
-	// mu guards the requests this server waits answers for.
-	mu          sync.Mutex
-	requests    map[string]*pending
-	ackRequests map[string]*ackRequest
-	closed      bool
+	// reqs holds this server's requests waiting for answers and the routes
+	// of its broadcasts with acks.
+	reqs *clusterreq.Table
 }
 
 var (
 	_ socketio.Adapter         = (*Adapter)(nil)
 	_ socketio.ServerSideAcker = (*Adapter)(nil)
 )
-
-// pending is a request of this server's waiting for the others' answers.
-// Its fields are under the adapter's mu.
-type pending struct {
-	typ       int
-	expected  int // answers awaited in all (servers, self included for fetches)
-	got       int
-	sockets   []*socketio.RemoteSocket
-	responses []socketio.Args
-	done      chan struct{} // closed when got reaches expected
-}
-
-// ackRequest routes the answers to a broadcast with acks of this server's.
-type ackRequest struct {
-	clientCount func(int)
-	ack         func(socketio.Args)
-	timer       *time.Timer
-}
 
 func newAdapter(nsp *socketio.Namespace, rdb redis.UniversalClient, o Options) *Adapter {
 	if o.Logger == nil {
@@ -140,10 +124,9 @@ func newAdapter(nsp *socketio.Namespace, rdb redis.UniversalClient, o Options) *
 		requestChannel:  rediswire.RequestChannel(o.Key, nsp.Name()),
 		responseChannel: rediswire.ResponseChannel(o.Key, nsp.Name()),
 		ctx:             ctx, cancel: cancel,
-		ready:       make(chan struct{}),
-		done:        make(chan struct{}),
-		requests:    make(map[string]*pending),
-		ackRequests: make(map[string]*ackRequest),
+		ready: make(chan struct{}),
+		done:  make(chan struct{}),
+		reqs:  clusterreq.New(nsp, ErrRequestTimeout, errClosed),
 	}
 	a.specificResponseChannel = a.responseChannel + a.uid + "#"
 	a.health.logger = o.Logger
@@ -182,13 +165,7 @@ func (a *Adapter) Close() error {
 			_ = a.ps.Close()
 			<-a.done
 		}
-		a.mu.Lock()
-		a.closed = true
-		for id, r := range a.ackRequests {
-			r.timer.Stop()
-			delete(a.ackRequests, id)
-		}
-		a.mu.Unlock()
+		a.reqs.Close()
 		_ = a.InMemoryAdapter.Close()
 	})
 	return nil
@@ -363,17 +340,9 @@ func (a *Adapter) remoteBroadcastWithAck(p *socketio.SocketIOPacket, opts *socke
 	if keep <= 0 {
 		keep = a.opts.RequestsTimeout
 	}
-	a.mu.Lock()
-	if a.closed {
-		a.mu.Unlock()
+	if !a.reqs.TrackAcks(id, keep, clientCount, ack) {
 		return
 	}
-	a.ackRequests[id] = &ackRequest{clientCount: clientCount, ack: ack, timer: time.AfterFunc(keep, func() {
-		a.mu.Lock()
-		delete(a.ackRequests, id)
-		a.mu.Unlock()
-	})}
-	a.mu.Unlock()
 	_ = a.publishEncoded(a.requestChannel, map[string]any{
 		"uid": a.uid, "requestId": id, "type": rediswire.RequestBroadcast,
 		"packet": pv, "opts": rediswire.OptsValue(opts),
@@ -382,13 +351,26 @@ func (a *Adapter) remoteBroadcastWithAck(p *socketio.SocketIOPacket, opts *socke
 
 // ServerCount returns the number of servers subscribed to the namespace's
 // request channel.
+//
+// Concurrent calls share one PUBSUB NUMSUB (singleflight), run under the
+// adapter's own context and RequestsTimeout, so that a caller whose ctx
+// ends early fails alone.
 func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
-	n, err, _ := a.counts.Do("", func() (any, error) { return a.serverCount(ctx) })
-	return n.(int), err
+	ch := a.counts.DoChan("", func() (any, error) {
+		ctx, cancel := context.WithTimeout(a.ctx, a.opts.RequestsTimeout)
+		defer cancel()
+		return a.serverCount(ctx)
+	})
+	select {
+	case r := <-ch:
+		return r.Val.(int), r.Err
+	case <-ctx.Done():
+		return 1, ctx.Err()
+	}
 }
 
 func (a *Adapter) serverCount(ctx context.Context) (int, error) {
-	res, err := a.rdb.PubSubNumSub(ctx, a.requestChannel).Result()
+	n, err := numSub(ctx, a.rdb, a.requestChannel)
 	if err != nil {
 		if a.ctx.Err() == nil {
 			a.health.fail("PUBSUB NUMSUB", err)
@@ -396,7 +378,27 @@ func (a *Adapter) serverCount(ctx context.Context) (int, error) {
 		return 1, fmt.Errorf("redisadapter: PUBSUB NUMSUB: %w", err)
 	}
 	a.health.ok()
-	return int(res[a.requestChannel]), nil
+	return n, nil
+}
+
+// numSub counts the subscribers of a channel. On a Redis Cluster each
+// server's subscription is on one node of its client's choosing (a PUBLISH
+// reaches every node), so the count is the sum over the masters, asked at
+// once (go-redis's ForEachMaster runs them concurrently), as Node's
+// adapters sum them.
+func numSub(ctx context.Context, rdb redis.UniversalClient, channel string) (int, error) {
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		res, err := rdb.PubSubNumSub(ctx, channel).Result()
+		return int(res[channel]), err
+	}
+	var sum atomic.Int64
+	err := cc.ForEachMaster(ctx, func(ctx context.Context, c *redis.Client) error {
+		res, err := c.PubSubNumSub(ctx, channel).Result()
+		sum.Add(res[channel])
+		return err
+	})
+	return int(sum.Load()), err
 }
 
 // FetchSockets returns the selected sockets of every server. Without every
@@ -412,55 +414,12 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 		return local, nil
 	}
 	id := rediswire.UID(6)
-	req := &pending{typ: rediswire.RequestRemoteFetch, expected: n, got: 1, sockets: local, done: make(chan struct{})}
-	if err := a.startRequest(id, req, map[string]any{
-		"uid": a.uid, "requestId": id, "type": rediswire.RequestRemoteFetch,
-		"opts": rediswire.RoomsValue(opts),
-	}); err != nil {
-		return local, err
-	}
-	err = a.wait(ctx, id, req)
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]*socketio.RemoteSocket(nil), req.sockets...), err
-}
-
-// startRequest registers a request and publishes it.
-func (a *Adapter) startRequest(id string, req *pending, msg map[string]any) error {
-	a.mu.Lock()
-	a.requests[id] = req
-	a.mu.Unlock()
-	if err := a.publishJSON(a.requestChannel, msg); err != nil {
-		a.mu.Lock()
-		delete(a.requests, id)
-		a.mu.Unlock()
-		return err
-	}
-	return nil
-}
-
-// wait waits for a request's answers, RequestsTimeout or ctx, and forgets
-// the request.
-func (a *Adapter) wait(ctx context.Context, id string, req *pending) error {
-	t := time.NewTimer(a.opts.RequestsTimeout)
-	defer t.Stop()
-	var err error
-	select {
-	case <-req.done:
-	case <-t.C:
-		err = ErrRequestTimeout
-	case <-ctx.Done():
-		err = ctx.Err()
-	case <-a.ctx.Done():
-		err = errors.New("redisadapter: closed")
-	}
-	a.mu.Lock()
-	delete(a.requests, id)
-	if err != nil {
-		err = fmt.Errorf("%w: %d of %d answers", err, req.got, req.expected)
-	}
-	a.mu.Unlock()
-	return err
+	return a.reqs.FetchSockets(ctx, id, n-1, local, a.opts.RequestsTimeout, func() error {
+		return a.publishJSON(a.requestChannel, map[string]any{
+			"uid": a.uid, "requestId": id, "type": rediswire.RequestRemoteFetch,
+			"opts": rediswire.RoomsValue(opts),
+		})
+	})
 }
 
 // AddSockets makes the selected sockets of every server join rooms.
@@ -517,18 +476,14 @@ func (a *Adapter) ServerSideEmitWithAck(ctx context.Context, event string, args 
 		return []socketio.Args{}, nil
 	}
 	id := rediswire.UID(6)
-	req := &pending{typ: rediswire.RequestServerSideEmit, expected: n - 1, done: make(chan struct{})}
-	if err := a.startRequest(id, req, map[string]any{
-		"uid": a.uid, "requestId": id, "type": rediswire.RequestServerSideEmit,
-		"data": append([]any{event}, args...),
-	}); err != nil {
-		return []socketio.Args{}, err
-	}
-	err = a.wait(ctx, id, req)
+	answers, err := a.reqs.ServerSideEmit(ctx, id, n-1, a.opts.RequestsTimeout, func() error {
+		return a.publishJSON(a.requestChannel, map[string]any{
+			"uid": a.uid, "requestId": id, "type": rediswire.RequestServerSideEmit,
+			"data": append([]any{event}, args...),
+		})
+	})
 	if errors.Is(err, ErrRequestTimeout) {
 		err = fmt.Errorf("%w: %w", socketio.ErrAckTimeout, err)
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return append([]socketio.Args{}, req.responses...), err
+	return answers, err
 }

@@ -1,7 +1,10 @@
 package redisadapter
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http/httptest"
 	"runtime"
@@ -37,11 +40,18 @@ func BenchmarkReceiveBroadcast(b *testing.B) {
 	}
 }
 
-// BenchmarkCrossNodeBroadcast broadcasts from one gosio server to ten
+// BenchmarkCrossNodeBroadcast broadcasts from one gosio server to N
 // websocket clients of another over a real Redis, each broadcast waited
-// for at every client; it reports the allocations of both servers (and
-// the clients' reads) per delivery.
+// for at every client. It reports the allocations of the whole process per
+// delivery: both servers, go-redis and the clients' reads (into a reused
+// buffer), the sender's share spread over the N deliveries.
 func BenchmarkCrossNodeBroadcast(b *testing.B) {
+	for _, n := range []int{10, 100, 1000} {
+		b.Run(fmt.Sprintf("sockets=%d", n), func(b *testing.B) { benchCrossNode(b, n) })
+	}
+}
+
+func benchCrossNode(b *testing.B, clients int) {
 	addr := redisAddr(b)
 	key := testKey(b)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
@@ -61,7 +71,6 @@ func BenchmarkCrossNodeBroadcast(b *testing.B) {
 		ts2.Close()
 	}()
 	ctx := context.Background()
-	const clients = 10
 	var conns []*websocket.Conn
 	for range clients {
 		c, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts2.URL, "http")+"/socket.io/?EIO=4&transport=websocket", nil)
@@ -80,15 +89,23 @@ func BenchmarkCrossNodeBroadcast(b *testing.B) {
 		}
 		conns = append(conns, c)
 	}
+	buf := make([]byte, 4096)
 	read := func(c *websocket.Conn) {
 		for {
-			_, m, err := c.Read(ctx)
+			_, r, err := c.Reader(ctx)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if string(m) == "2" { // a ping
+			n, err := io.ReadFull(r, buf)
+			if err != io.ErrUnexpectedEOF && err != io.EOF {
+				b.Fatalf("read: %d bytes, %v", n, err)
+			}
+			if n == 1 && buf[0] == '2' { // a ping
 				_ = c.Write(ctx, websocket.MessageText, []byte("3"))
 				continue
+			}
+			if !bytes.HasPrefix(buf[:n], []byte(`42["tick",`)) {
+				b.Fatalf("got %q", buf[:n])
 			}
 			return
 		}
@@ -107,4 +124,5 @@ func BenchmarkCrossNodeBroadcast(b *testing.B) {
 	b.StopTimer()
 	runtime.ReadMemStats(&after)
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/float64(b.N*clients), "allocs/delivery")
+	b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N*clients), "B/delivery")
 }

@@ -3,6 +3,7 @@ package redisadapter
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os/exec"
@@ -145,6 +146,103 @@ func TestShardedOnRedisCluster(t *testing.T) {
 	}
 	if ev := n1.call(map[string]any{"cmd": "fetch"}); len(ev["sockets"].([]any)) != 3 {
 		t.Fatalf("Node fetchSockets: %v", ev)
+	}
+	answers, err := g1.srv.ServerSideEmitWithAck(ctx, "sse-ack", 1)
+	if err != nil || len(answers) != 2 {
+		t.Fatalf("ServerSideEmitWithAck: %v, %v", answers, err)
+	}
+}
+
+// TestClassicOnRedisCluster carries the classic adapter (PUBLISH, which a
+// Redis Cluster sends to every node) of two gosio servers and a Node.js
+// server on a 3-master Redis Cluster. Each server's subscription lives on
+// one node of its client's choosing, so the server count is the sum of
+// PUBSUB NUMSUB over the masters, as Node's adapter counts it.
+func TestClassicOnRedisCluster(t *testing.T) {
+	redisAddr(t)
+	cc := startRedisCluster(t)
+	key := testKey(t)
+	g1 := startGoNode(t, "g1", cc, Options{Key: key, RequestsTimeout: 3 * time.Second})
+	g2 := startGoNode(t, "g2", cc, Options{Key: key, RequestsTimeout: 3 * time.Second})
+	var urls []string
+	for _, a := range cc.Options().Addrs {
+		urls = append(urls, "redis://"+a)
+	}
+	n1 := startNode(t, "server", "CLUSTER_URLS="+strings.Join(urls, ","), "KEY="+key, "NAME=n1", "REQUESTS_TIMEOUT=3000")
+	cl := clients{startNode(t, "clients")}
+	cl.connect("c1", g1.url(), "r1")
+	cl.connect("c2", g2.url())
+	cl.connect("c3", n1.url, "r1")
+	all := []string{"c1", "c2", "c3"}
+	ctx := context.Background()
+	for _, g := range []*goNode{g1, g2} {
+		if n, err := g.adapter().ServerCount(ctx); err != nil || n != 3 {
+			t.Fatalf("%s ServerCount = %d, %v; want 3", g.name, n, err)
+		}
+	}
+	if n := n1.call(map[string]any{"cmd": "count"}).Int("count"); n != 3 {
+		t.Fatalf("Node serverCount = %d", n)
+	}
+	must(t, g1.srv.Emit("all"))
+	cl.got("all", all...)
+	n1.call(map[string]any{"cmd": "emit", "ev": "room-node", "rooms": []string{"r1"}})
+	cl.got("room-node", "c1", "c3")
+	sockets, err := g2.srv.FetchSockets(ctx)
+	if err != nil || len(sockets) != 3 {
+		t.Fatalf("FetchSockets: %d, %v", len(sockets), err)
+	}
+	if ev := n1.call(map[string]any{"cmd": "fetch"}); len(ev["sockets"].([]any)) != 3 {
+		t.Fatalf("Node fetchSockets: %v", ev)
+	}
+	answers, err := g1.srv.ServerSideEmitWithAck(ctx, "sse-ack", 1)
+	if err != nil || len(answers) != 2 {
+		t.Fatalf("ServerSideEmitWithAck: %v, %v", answers, err)
+	}
+}
+
+// TestStreamsOnRedisCluster carries the streams adapter of two gosio
+// servers and a Node.js server on a 3-master Redis Cluster: the stream is
+// one key, the channels' subscriptions are on whichever node, and the
+// servers are counted over every master.
+func TestStreamsOnRedisCluster(t *testing.T) {
+	redisAddr(t)
+	cc := startRedisCluster(t)
+	key := testKey(t)
+	mk := func(name string) *goNode {
+		g := &goNode{name: name, log: &syncLog{}, sse: make(chan []any, 16), recovery: true}
+		return startGoNodeWith(t, g, NewStreams(cc, &StreamsOptions{
+			StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:",
+			BlockTime: 500 * time.Millisecond, RequestsTimeout: 3 * time.Second,
+			Logger: slog.New(slog.NewTextHandler(g.log, nil)),
+		}))
+	}
+	g1, g2 := mk("g1"), mk("g2")
+	var urls []string
+	for _, a := range cc.Options().Addrs {
+		urls = append(urls, "redis://"+a)
+	}
+	n1 := startNode(t, "server", "CLUSTER_URLS="+strings.Join(urls, ","), "KEY="+key, "NAME=n1", "STREAMS=1", "RECOVERY=1")
+	cl := clients{startNode(t, "clients")}
+	cl.connect("c1", g1.url(), "r1")
+	cl.connect("c2", g2.url())
+	cl.connect("c3", n1.url, "r1")
+	all := []string{"c1", "c2", "c3"}
+	ctx := context.Background()
+	for _, g := range []*goNode{g1, g2} {
+		if n, err := g.srv.Of("/").Adapter().ServerCount(ctx); err != nil || n != 3 {
+			t.Fatalf("%s ServerCount = %d, %v; want 3", g.name, n, err)
+		}
+	}
+	if n := n1.call(map[string]any{"cmd": "count"}).Int("count"); n != 3 {
+		t.Fatalf("Node serverCount = %d", n)
+	}
+	must(t, g1.srv.Emit("all"))
+	cl.got("all", all...)
+	n1.call(map[string]any{"cmd": "emit", "ev": "room-node", "rooms": []string{"r1"}})
+	cl.got("room-node", "c1", "c3")
+	sockets, err := g2.srv.FetchSockets(ctx)
+	if err != nil || len(sockets) != 3 {
+		t.Fatalf("FetchSockets: %d, %v", len(sockets), err)
 	}
 	answers, err := g1.srv.ServerSideEmitWithAck(ctx, "sse-ack", 1)
 	if err != nil || len(answers) != 2 {

@@ -2,10 +2,10 @@ package redisadapter
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
+	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/rediswire"
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -123,10 +123,7 @@ func (a *Adapter) onServerSideEmit(requestID string, data any) error {
 // local sockets, under an ack id of this namespace, and sends back the
 // number of clients reached and each client's first answer.
 func (a *Adapter) onBroadcastWithAck(uid, requestID string, req map[string]any) error {
-	a.mu.Lock()
-	_, own := a.ackRequests[requestID]
-	a.mu.Unlock()
-	if own || uid == a.uid {
+	if uid == a.uid || a.reqs.Tracked(requestID) {
 		return nil
 	}
 	p, err := rediswire.PacketFromValue(req["packet"])
@@ -177,53 +174,22 @@ func (a *Adapter) onResponse(payload []byte) error {
 	}
 	id, _ := res["requestId"].(string)
 	typ, _ := rediswire.Int(res["type"])
-	a.mu.Lock()
-	if ar := a.ackRequests[id]; ar != nil {
-		a.mu.Unlock()
+	if a.reqs.Tracked(id) {
 		switch typ {
 		case rediswire.RequestBroadcastClientCount:
-			n, ok := rediswire.Int(res["clientCount"])
-			if !ok {
-				return errors.New("client count is not a number")
-			}
-			ar.clientCount(int(n))
+			return a.reqs.ClientCount(id, res["clientCount"])
 		case rediswire.RequestBroadcastAck:
-			args, err := socketio.ArgsOf(res["packet"])
-			if err != nil {
-				return err
-			}
-			ar.ack(args)
+			return a.reqs.Ack(id, res["packet"])
 		}
 		return nil
 	}
-	defer a.mu.Unlock()
-	req := a.requests[id]
-	if req == nil {
+	// The answers to fetchSockets carry no type: the request tells.
+	switch kind, ok := a.reqs.Kind(id); {
+	case !ok:
 		return nil // another server's, or too late
+	case kind == clusterreq.Sockets:
+		return a.reqs.Answer(id, res["sockets"])
+	default:
+		return a.reqs.Answer(id, res["data"])
 	}
-	switch req.typ {
-	case rediswire.RequestRemoteFetch:
-		raw, err := json.Marshal(res["sockets"])
-		if err != nil {
-			return err
-		}
-		var sockets []*socketio.RemoteSocket
-		if err := json.Unmarshal(raw, &sockets); err != nil {
-			return fmt.Errorf("fetchSockets answer: %w", err)
-		}
-		for _, s := range sockets {
-			req.sockets = append(req.sockets, s.Bind(a.nsp))
-		}
-	case rediswire.RequestServerSideEmit:
-		args, err := socketio.ArgsOf(res["data"])
-		if err != nil {
-			return err
-		}
-		req.responses = append(req.responses, args)
-	}
-	req.got++
-	if req.got == req.expected {
-		close(req.done)
-	}
-	return nil
 }

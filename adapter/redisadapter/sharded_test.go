@@ -57,6 +57,16 @@ func testSharded(t *testing.T, mode SubscriptionMode) {
 	cl.got("own-room-node", "cg1")
 	must(t, g1.srv.Except("r1").Emit("except-go"))
 	cl.got("except-go", "cg1", "cn1")
+	n1.call(map[string]any{"cmd": "emit", "ev": "except-node", "except": []string{"r1"}})
+	cl.got("except-node", "cg1", "cn1")
+	must(t, g1.srv.Volatile().Emit("volatile-go"))
+	cl.got("volatile-go", all...)
+	n1.call(map[string]any{"cmd": "emit", "ev": "volatile-node", "volatile": true})
+	cl.got("volatile-node", all...)
+	must(t, g1.srv.Local().Emit("local-go"))
+	cl.got("local-go", "cg1", "cg2")
+	n1.call(map[string]any{"cmd": "emit", "ev": "local-node", "local": true})
+	cl.got("local-node", "cn1", "cn2")
 	must(t, g1.srv.To("r1").Emit("bin-go", []byte{1, 2}))
 	cl.got("bin-go", "cg2", "cn2")
 
@@ -73,6 +83,11 @@ func testSharded(t *testing.T, mode SubscriptionMode) {
 	res, err = g1.srv.Timeout(time.Second).EmitWithAck(ctx, "ask-partial")
 	if !errors.Is(err, socketio.ErrAckTimeout) || !slices.Equal(ackNames(t, res), []string{"cg1", "cn1"}) {
 		t.Fatalf("gosio EmitWithAck with silent clients: %v, %v", ackNames(t, res), err)
+	}
+	cl.got("ask-partial", all...)
+	ev = n1.call(map[string]any{"cmd": "emitWithAck", "ev": "ask-partial", "timeout": 1000})
+	if ev["err"] == nil || !slices.Equal(names(t, ev["responses"].([]any)), []string{"cg1", "cn1"}) {
+		t.Fatalf("Node emitWithAck with silent clients: %v", ev)
 	}
 	cl.got("ask-partial", all...)
 
@@ -95,6 +110,16 @@ func testSharded(t *testing.T, mode SubscriptionMode) {
 		t.Fatalf("RemoteSocket EmitWithAck: %v, %v", ack.Any(0), err)
 	}
 	cl.got("ask-remote", "cn2")
+	remote := sockets[slices.IndexFunc(sockets, func(s *socketio.RemoteSocket) bool { return s.ID == ids["cn1"] })]
+	must(t, remote.Emit("remote-go", "hi"))
+	cl.got("remote-go", "cn1")
+	n1.call(map[string]any{"cmd": "remoteEmit", "sid": ids["cg2"], "ev": "remote-node"})
+	cl.got("remote-node", "cg2")
+	ev = n1.call(map[string]any{"cmd": "remoteEmit", "sid": ids["cg2"], "ev": "ask-remote-node", "ack": true, "timeout": 5000})
+	if resp, _ := ev["response"].(map[string]any); resp["name"] != "cg2" {
+		t.Fatalf("Node remote emitWithAck to a gosio socket: %v", ev)
+	}
+	cl.got("ask-remote-node", "cg2")
 
 	g1.srv.In("r1").SocketsJoin("j1")
 	// In the dynamic modes a server subscribes to a room's channel when
@@ -106,6 +131,22 @@ func testSharded(t *testing.T, mode SubscriptionMode) {
 	g1.srv.In("r1").SocketsLeave("j1")
 	must(t, g1.srv.To("j1").Emit("j1-left"))
 	cl.got("j1-left")
+	n1.call(map[string]any{"cmd": "join", "rooms": []string{"a"}, "target": "j2"})
+	// Node's fetchSockets is answered after its join was applied here (one
+	// subscription, in order). (Node applies its own sockets' join once
+	// its publish resolves: the fetch's local half may come before.)
+	if n := goSockets(t, n1.call(map[string]any{"cmd": "fetch", "rooms": []string{"j2"}})); n != 1 {
+		t.Fatalf("Node socketsJoin: %d gosio sockets in j2, want 1", n)
+	}
+	time.Sleep(300 * time.Millisecond) // the dynamic modes' SSUBSCRIBE of j2, as above
+	must(t, g1.srv.To("j2").Emit("j2-node"))
+	cl.got("j2-node", "cg1", "cn1")
+	n1.call(map[string]any{"cmd": "leave", "rooms": []string{"a"}, "target": "j2"})
+	if n := goSockets(t, n1.call(map[string]any{"cmd": "fetch", "rooms": []string{"j2"}})); n != 0 {
+		t.Fatalf("Node socketsLeave: %d gosio sockets still in j2", n)
+	}
+	must(t, g1.srv.To("j2").Emit("j2-left"))
+	cl.got("j2-left")
 
 	must(t, g1.srv.ServerSideEmit(ctx, "note", "from-go"))
 	n1.take("sse", func(e nodeEvent) bool { return e.Name() == "sse" })
@@ -123,4 +164,21 @@ func testSharded(t *testing.T, mode SubscriptionMode) {
 	cl.disconnected("cg2", "cn2")
 	g1.srv.DisconnectSockets(true)
 	cl.disconnected("cg1", "cn1")
+}
+
+// goSockets counts the gosio servers' sockets in a Node.js fetchSockets
+// answer.
+func goSockets(t *testing.T, ev nodeEvent) int {
+	t.Helper()
+	list, ok := ev["sockets"].([]any)
+	if !ok {
+		t.Fatalf("Node fetchSockets: %v", ev)
+	}
+	n := 0
+	for _, s := range list {
+		if data, _ := s.(map[string]any)["data"].(map[string]any); data["server"] == "go" {
+			n++
+		}
+	}
+	return n
 }

@@ -190,11 +190,11 @@ func (b streamsBus) PublishResponse(ctx context.Context, uid string, m clusterad
 }
 
 func (b streamsBus) ServerCount(ctx context.Context) (int, error) {
-	res, err := b.s.rdb.PubSubNumSub(ctx, b.s.publicChannel).Result()
+	n, err := numSub(ctx, b.s.rdb, b.s.publicChannel)
 	if err != nil {
 		return 1, fmt.Errorf("redisadapter: PUBSUB NUMSUB: %w", err)
 	}
-	return int(res[b.s.publicChannel]), nil
+	return n, nil
 }
 
 func (s *StreamsAdapter) publishMsgpack(ctx context.Context, channel string, m clusteradapter.Message) error {

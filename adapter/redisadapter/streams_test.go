@@ -2,6 +2,7 @@ package redisadapter
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"slices"
 	"testing"
@@ -10,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/gosio/gosio/internal/nodetest"
+	"github.com/gosio/gosio/sio/socketio"
 )
 
 // startStreamsNode starts a gosio server on the streams adapter, with
@@ -85,6 +87,7 @@ func TestStreamsMixedCluster(t *testing.T) {
 	if ev := n1.call(map[string]any{"cmd": "sseAck", "ev": "sse-ack"}); ev["err"] != nil || len(ev["responses"].([]any)) != 2 {
 		t.Fatalf("Node serverSideEmitWithAck: %v", ev)
 	}
+	streamsMoreOps(t, cl, ids, g1, g2, n1)
 
 	// Recovery: off g2, missed broadcasts from Node.js, back on g1.
 	cl.p.Send(map[string]any{"cmd": "drop", "name": "cg2"})
@@ -133,6 +136,103 @@ func TestStreamsMixedCluster(t *testing.T) {
 	}
 	cl.got("missed-a", "cg1b")
 	cl.got("missed-b", "cg1b")
+
+	// disconnectSockets, both ways, on the clients as they are now.
+	g1.srv.In("r1").DisconnectSockets(false)
+	cl.disconnected("cg2b", "cn1")
+	n1.call(map[string]any{"cmd": "disconnect", "close": true})
+	cl.disconnected("cg1b")
+}
+
+// streamsMoreOps checks the rest of the cross-node operations on the
+// streams cluster of TestStreamsMixedCluster (cg1 on g1 in "a", cg2 on g2
+// and cn1 on n1 in "r1"), leaving its rooms as it found them.
+func streamsMoreOps(t *testing.T, cl clients, ids map[string]string, g1, g2 *goNode, n1 *nodeProc) {
+	ctx := context.Background()
+	all := []string{"cg1", "cg2", "cn1"}
+	if n := n1.call(map[string]any{"cmd": "count"}).Int("count"); n != 3 {
+		t.Fatalf("Node serverCount = %d, want 3", n)
+	}
+	n1.call(map[string]any{"cmd": "emit", "ev": "room-node", "rooms": []string{"r1"}})
+	cl.got("room-node", "cg2", "cn1")
+	n1.call(map[string]any{"cmd": "emit", "ev": "except-node", "except": []string{"r1"}})
+	cl.got("except-node", "cg1")
+	must(t, g1.srv.Volatile().Emit("volatile-go"))
+	cl.got("volatile-go", all...)
+	n1.call(map[string]any{"cmd": "emit", "ev": "volatile-node", "volatile": true})
+	cl.got("volatile-node", all...)
+	must(t, g2.srv.Local().Emit("local-go"))
+	cl.got("local-go", "cg2")
+	n1.call(map[string]any{"cmd": "emit", "ev": "local-node", "local": true})
+	cl.got("local-node", "cn1")
+
+	// Broadcasts with acks from Node.js, and timeouts both ways (cg2 does
+	// not answer "ask-partial").
+	ev := n1.call(map[string]any{"cmd": "emitWithAck", "ev": "ask2", "timeout": 5000})
+	if ev["err"] != nil || !slices.Equal(names(t, ev["responses"].([]any)), all) {
+		t.Fatalf("Node emitWithAck: %v", ev)
+	}
+	cl.got("ask2", all...)
+	res, err := g1.srv.Timeout(time.Second).EmitWithAck(ctx, "ask-partial")
+	if !errors.Is(err, socketio.ErrAckTimeout) || !slices.Equal(ackNames(t, res), []string{"cg1", "cn1"}) {
+		t.Fatalf("gosio EmitWithAck with a silent client: %v, %v", ackNames(t, res), err)
+	}
+	cl.got("ask-partial", all...)
+	ev = n1.call(map[string]any{"cmd": "emitWithAck", "ev": "ask-partial", "timeout": 1000})
+	if ev["err"] == nil || !slices.Equal(names(t, ev["responses"].([]any)), []string{"cg1", "cn1"}) {
+		t.Fatalf("Node emitWithAck with a silent client: %v", ev)
+	}
+	cl.got("ask-partial", all...)
+
+	// RemoteSocket emit, both ways.
+	remote, err := g1.srv.In(ids["cn1"]).FetchSockets(ctx)
+	if err != nil || len(remote) != 1 || remote[0].Local() != nil {
+		t.Fatalf("fetching cn1: %v, %v", remote, err)
+	}
+	must(t, remote[0].Emit("remote-go", "hi"))
+	cl.got("remote-go", "cn1")
+	ack, err := remote[0].Timeout(5*time.Second).EmitWithAck(ctx, "ask-remote")
+	if err != nil || ack.Any(0).(map[string]any)["name"] != "cn1" {
+		t.Fatalf("RemoteSocket EmitWithAck: %v, %v", ack, err)
+	}
+	cl.got("ask-remote", "cn1")
+	n1.call(map[string]any{"cmd": "remoteEmit", "sid": ids["cg2"], "ev": "remote-node"})
+	cl.got("remote-node", "cg2")
+	ev = n1.call(map[string]any{"cmd": "remoteEmit", "sid": ids["cg2"], "ev": "ask-remote-node", "ack": true, "timeout": 5000})
+	if resp, _ := ev["response"].(map[string]any); resp["name"] != "cg2" {
+		t.Fatalf("Node remote emitWithAck to a gosio socket: %v", ev)
+	}
+	cl.got("ask-remote-node", "cg2")
+
+	// socketsJoin and socketsLeave, both ways.
+	g1.srv.In("r1").SocketsJoin("j3")
+	must(t, g1.srv.To("j3").Emit("j3-go"))
+	cl.got("j3-go", "cg2", "cn1")
+	g1.srv.In("r1").SocketsLeave("j3")
+	must(t, g1.srv.To("j3").Emit("j3-left"))
+	cl.got("j3-left")
+	n1.call(map[string]any{"cmd": "join", "rooms": []string{"r1"}, "target": "j4"})
+	// Node's fetchSockets goes on the stream after its join, so the gosio
+	// servers answer it after applying the join.
+	if n := goSockets(t, n1.call(map[string]any{"cmd": "fetch", "rooms": []string{"j4"}})); n != 1 {
+		t.Fatalf("Node socketsJoin: %d gosio sockets in j4, want 1", n)
+	}
+	must(t, g1.srv.To("j4").Emit("j4-node"))
+	cl.got("j4-node", "cg2", "cn1")
+	n1.call(map[string]any{"cmd": "leave", "rooms": []string{"r1"}, "target": "j4"})
+	if n := goSockets(t, n1.call(map[string]any{"cmd": "fetch", "rooms": []string{"j4"}})); n != 0 {
+		t.Fatalf("Node socketsLeave: %d gosio sockets still in j4", n)
+	}
+	must(t, g1.srv.To("j4").Emit("j4-left"))
+	cl.got("j4-left")
+
+	// serverSideEmit without acks, both ways.
+	must(t, g1.srv.ServerSideEmit(ctx, "note", "from-go"))
+	expectSSE(t, g2, "from-go")
+	n1.take("sse", func(e nodeEvent) bool { return e.Name() == "sse" })
+	n1.call(map[string]any{"cmd": "sse", "ev": "note", "args": []any{"from-node"}})
+	expectSSE(t, g1, "from-node")
+	expectSSE(t, g2, "from-node")
 }
 
 // TestStreamsGarbageIsDropped adds malformed entries to the stream and

@@ -1,6 +1,7 @@
 // Node.js socket.io 4.8 server for the gosio benchmark: the same handlers as
 // every other server of bench/servers. Listens on 127.0.0.1:$PORT, path
-// /socket.io/, prints "ready" when listening.
+// /socket.io/, prints "ready" when listening. With REDIS_ADDR set (host:port)
+// it joins a cluster on that Redis with @socket.io/redis-adapter (scenario S8).
 "use strict";
 const http = require("http");
 const { Server } = require("socket.io");
@@ -39,6 +40,21 @@ const shutdown = () => {
 process.on("SIGTERM", shutdown);
 process.on("SIGINT", shutdown);
 
-httpServer.listen(port, "127.0.0.1", () => {
-  console.log("ready");
+async function main() {
+  if (process.env.REDIS_ADDR) {
+    const { createClient } = require("redis");
+    const { createAdapter } = require("@socket.io/redis-adapter");
+    const pubClient = createClient({ url: "redis://" + process.env.REDIS_ADDR });
+    const subClient = pubClient.duplicate();
+    await Promise.all([pubClient.connect(), subClient.connect()]);
+    io.adapter(createAdapter(pubClient, subClient));
+  }
+  httpServer.listen(port, "127.0.0.1", () => {
+    console.log("ready");
+  });
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
 });

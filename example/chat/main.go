@@ -21,8 +21,11 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
+
+	"github.com/gosio/gosio/admin"
 )
 
 func main() {
@@ -35,18 +38,35 @@ func main() {
 	quiet := flag.Bool("quiet", false, "do not log requests")
 	noMetrics := flag.Bool("no-metrics", false, "do not serve Prometheus metrics at /metrics")
 	debug := flag.Bool("debug", false, "log at Debug level: what each client causes (refused requests, bad packets, closed sessions)")
+	adminUI := flag.Bool("admin", os.Getenv("CHAT_ADMIN") != "", "serve the Socket.IO Admin UI's namespace /admin (default true when $CHAT_ADMIN is set); log in with $CHAT_ADMIN_USER and the password whose bcrypt hash is $CHAT_ADMIN_PASSWORD_HASH, or with no login when they are unset")
+	adminOrigin := flag.String("admin-origin", "https://admin.socket.io", "comma-separated origins of the Admin UI pages allowed to connect")
 	flag.Parse()
 	if *debug {
 		slog.SetLogLoggerLevel(slog.LevelDebug)
 	}
-	if err := run(*addr, *nodeModules, *quiet, !*noMetrics); err != nil {
+	cfg := config{NodeModules: *nodeModules, Metrics: !*noMetrics}
+	if *adminUI {
+		cfg.Admin = adminOptions(os.Getenv("CHAT_ADMIN_USER"), os.Getenv("CHAT_ADMIN_PASSWORD_HASH"))
+		cfg.AdminOrigins = strings.Split(*adminOrigin, ",")
+	}
+	if err := run(*addr, cfg, *quiet); err != nil {
 		fmt.Fprintln(os.Stderr, "chat:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, nodeModules string, quiet, withMetrics bool) error {
-	cfg := config{NodeModules: nodeModules, Metrics: withMetrics}
+// adminOptions are the Admin UI's options: basic authentication when a
+// user and a bcrypt hash are given, none otherwise.
+func adminOptions(user, hash string) *admin.Options {
+	if user == "" || hash == "" {
+		log.Printf("admin UI without authentication: anyone who reaches the server may use it")
+		return &admin.Options{NoAuth: true}
+	}
+	return &admin.Options{Auth: &admin.BasicAuth{Username: user, PasswordHash: hash}}
+}
+
+func run(addr string, cfg config, quiet bool) error {
+	nodeModules := cfg.NodeModules
 	if !quiet {
 		cfg.Logf = log.Printf
 	}
@@ -64,8 +84,11 @@ func run(addr, nodeModules string, quiet, withMetrics bool) error {
 		log.Printf("no node_modules/socket.io-client found: the page cannot load the client; run `npm ci` in the repository first")
 	}
 	log.Printf("chat on http://%s", ln.Addr())
-	if withMetrics {
+	if cfg.Metrics {
 		log.Printf("Prometheus metrics on http://%s/metrics", ln.Addr())
+	}
+	if cfg.Admin != nil {
+		log.Printf("admin UI: open %s, server URL http://%s (namespace /admin, path /socket.io)", cfg.AdminOrigins[0], ln.Addr())
 	}
 	hs := newHTTPServer(a)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

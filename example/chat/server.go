@@ -16,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gosio/gosio/metrics"
+	"github.com/gosio/gosio/admin"
 	"github.com/gosio/gosio/routing"
 	"github.com/gosio/gosio/sio/engineio"
 	"github.com/gosio/gosio/sio/socketio"
@@ -41,18 +42,29 @@ type config struct {
 	// LeaveGrace is how long a departed client has to come back before
 	// its room sees "X left". Default 10s.
 	LeaveGrace time.Duration
+	// Admin, when set, serves the Socket.IO Admin UI's namespace
+	// (package admin) with these options. Default nil: no Admin UI.
+	Admin *admin.Options
+	// AdminOrigins are the origins of the Admin UI pages allowed to
+	// connect, with credentials (https://admin.socket.io, or a local copy
+	// of the npm package's ui/dist).
+	AdminOrigins []string
 }
 
 // app is the chat server: the HTTP handler of the page and of Socket.IO.
 type app struct {
 	http.Handler
-	sio *socketio.SocketIOServer
-	hub *hub
+	sio   *socketio.SocketIOServer
+	hub   *hub
+	admin *admin.Admin // nil without the Admin UI
 }
 
 // Shutdown disconnects every socket, waits for their handlers, and drops
 // the "left" notices not yet posted.
 func (a *app) Shutdown(ctx context.Context) error {
+	if a.admin != nil {
+		a.admin.Close()
+	}
 	err := a.sio.Shutdown(ctx)
 	a.hub.users.close()
 	return err
@@ -70,10 +82,17 @@ func newServer(cfg config) (*app, error) {
 	if dist := findClientDist(cfg.NodeModules); dist != "" {
 		clientFiles = os.DirFS(dist)
 	}
+	// Images travel as binary attachments of up to maxImageBytes.
+	engine := &engineio.Options{MaxPayload: maxImageBytes + 1<<20}
+	if cfg.Admin != nil && len(cfg.AdminOrigins) > 0 {
+		// The Admin UI is a page of another origin that connects with
+		// credentials: its origins are allowed by name. The chat's own
+		// page is of the server's origin and needs no CORS.
+		engine.CORS = &engineio.CORSOptions{Origins: cfg.AdminOrigins, Credentials: true}
+	}
 	srv := socketio.NewServer(&socketio.ServerOptions{
 		ClientFiles: clientFiles,
-		// Images travel as binary attachments of up to maxImageBytes.
-		Engine: &engineio.Options{MaxPayload: maxImageBytes + 1<<20},
+		Engine:      engine,
 		// A client that reconnects within two minutes gets its socket id,
 		// rooms and Data back, and the events it missed. RunMiddlewares:
 		// the consumer's Connect runs as a namespace middleware, and it is
@@ -117,7 +136,15 @@ func newServer(cfg config) (*app, error) {
 		r.Handle("/metrics", m.Handler())
 	}
 	routing.MountServer(r, "/socket.io/", srv, prototype)
-	return &app{Handler: r, sio: srv, hub: h}, nil
+	a := &app{Handler: r, sio: srv, hub: h}
+	if cfg.Admin != nil {
+		// After the chat's namespace exists, so that the Admin UI watches
+		// it from the start.
+		if a.admin, err = admin.Instrument(srv, cfg.Admin); err != nil {
+			return nil, err
+		}
+	}
+	return a, nil
 }
 
 // findClientDist returns the socket.io-client dist folder under

@@ -99,6 +99,9 @@ func TestLeftNotice(t *testing.T) {
 	}
 	b := dialBob()
 	a.event("chat_message", nil, withText("bob joined"))
+	// The list with bob first: else alice's own older list, still in the
+	// stash, would pass the check below before bob's departure is handled.
+	inRoom(t, a, "lobby", "alice", "bob")
 
 	// A reload: the old connection closes, a new one with the same token
 	// comes at once.

@@ -2,10 +2,20 @@ package engineio
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 )
+
+// sameOrigin reports whether a websocket handshake comes from a page of
+// the server's own host, which no cross-origin policy refuses (as
+// coder/websocket's origin check): a server whose CORS policy names other
+// origins still serves its own pages.
+func sameOrigin(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host != "" && strings.EqualFold(u.Host, host)
+}
 
 // originAllowed applies the CORS policy's origin rule.
 func (c *CORSOptions) originAllowed(origin string) bool {
@@ -47,7 +57,7 @@ func (s *Server) applyCORS(w http.ResponseWriter, r *http.Request) bool {
 	c := s.opts.CORS
 	origin := r.Header.Get("Origin")
 	if isWebSocketUpgrade(r) {
-		if origin != "" && !c.originAllowed(origin) {
+		if origin != "" && !sameOrigin(origin, r.Host) && !c.originAllowed(origin) {
 			protocolError(CodeForbidden).writeTo(w)
 			return true
 		}

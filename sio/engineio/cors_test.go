@@ -181,8 +181,10 @@ func TestCORSWebSocketOrigin(t *testing.T) {
 		t.Fatalf("refused origin upgraded: %v", err)
 	}
 	s.expectOpen(sid)
-	// the allowed origin, and no origin at all (not a browser), connect
-	for _, h := range []http.Header{{"Origin": {"https://app.example"}}, nil} {
+	// the allowed origin, the server's own (a page it serves), and no
+	// origin at all (not a browser), connect
+	own := s.ts.URL
+	for _, h := range []http.Header{{"Origin": {"https://app.example"}}, {"Origin": {own}}, nil} {
 		w, _, err := s.wsDial(wsDialConfig{header: h}, "EIO", "4", "transport", "websocket")
 		if err != nil {
 			t.Fatalf("origin %v: %v", h, err)

@@ -44,7 +44,11 @@ type EngineIOSession struct {
 	ws        *websocket.Conn // the websocket, once on websocket
 	out       *sendBuffer     // the connection under ws (writer.go)
 	writing   bool            // a goroutine is the session's writer (writer.go)
-	wsClosing bool            // the websocket's close handshake has begun
+	// replyOwed: a websocket message was delivered since the session's
+	// last write by its sender (writer.go); set by the reader, cleared
+	// under mu.
+	replyOwed atomic.Bool
+	wsClosing bool // the websocket's close handshake has begun
 
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
@@ -170,16 +174,25 @@ func (s *EngineIOSession) send(packets ...Packet) error {
 }
 
 // unlockAndWrite ends a send: it hands the session to the writers when
-// it has no writer, and releases mu; a full queue closes the session.
+// it has no writer (or writes the queue itself: a reply, writer.go), and
+// releases mu; a full queue closes the session.
 func (s *EngineIOSession) unlockAndWrite(err error) error {
-	if err == nil {
-		s.scheduleLocked()
-	}
-	s.mu.Unlock()
 	if err != nil {
+		s.mu.Unlock()
 		s.closeNow(ReasonTransportError, err)
+		return err
 	}
-	return err
+	if s.replyOwed.Load() && s.claimLocked(false) {
+		s.replyOwed.Store(false)
+		s.srv.wg.Add(1) // from under mu, the session open: see writer.go
+		s.mu.Unlock()
+		s.writeQueue(false)
+		s.srv.wg.Done()
+		return nil
+	}
+	s.scheduleLocked()
+	s.mu.Unlock()
+	return nil
 }
 
 // sendMessage queues one packet, followed by binary messages (a Socket.IO

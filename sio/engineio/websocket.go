@@ -1,7 +1,6 @@
 package engineio
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -249,6 +248,7 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 			s.closeNow(readErrorReason(err), err)
 			return
 		}
+		s.replyOwed.Store(true)
 		if typ == websocket.MessageBinary {
 			s.deliver(DecodeBinary(data))
 			continue
@@ -296,7 +296,8 @@ func readMessage(conn *websocket.Conn) (websocket.MessageType, []byte, error) {
 			return 0, nil, err
 		}
 	}
-	data := bytes.Clone(b)
+	data := make([]byte, len(b)) // not bytes.Clone: exactly len(b), no append
+	copy(data, b)
 	// Kept whatever its size (up to the 1 MB default MaxPayload and a bit):
 	// a buffer regrown from 1 KiB for every large message costs more than
 	// the pool holding it until the next garbage collection.

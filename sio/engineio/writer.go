@@ -25,7 +25,12 @@ import (
 // takes one session at a time and writes its whole queue (its frames
 // gathered into few system calls), and the mark is cleared under s.mu
 // only once the queue is found empty, so a connection never has two
-// writers and an idle server has no writer at all. A writer
+// writers and an idle server has no writer at all. One exception to the
+// hand-off: the first send after the reader delivered a message (the
+// reply, replyOwed) claims the session the same way and writes the queue
+// on the sender's goroutine, which already runs, saving the wake-up of a
+// writer; it writes as a writer does, never waiting, and later sends go
+// to the writers. A writer
 // never waits for a client: a websocket's connection (sendBuffer) writes
 // to the socket without blocking and keeps what the socket does not take,
 // and a goroutine of that session's own (drain) writes it, waiting as long
@@ -200,7 +205,8 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 			*bufp = p.AppendText((*bufp)[:0])
 			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
 		}
-		if err == nil && out.collectedBytes() >= collectFlushAt {
+		// (After the last packet the batch is written below anyway.)
+		if err == nil && i < len(batch)-1 && out.collectedBytes() >= collectFlushAt {
 			err = out.flush(true)
 			if err == nil && stopOnStall && out.backlogged() {
 				_ = out.flush(false)

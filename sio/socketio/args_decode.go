@@ -164,23 +164,32 @@ func unmarshalArg(raw []byte, target any) error {
 // escape, control character or invalid UTF-8, the common case that needs
 // no decoder.
 func plainJSONString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+	body, ok := plainJSONBody(raw)
+	if !ok {
 		return "", false
+	}
+	return string(body), true
+}
+
+// plainJSONBody is plainJSONString's string as bytes (aliasing raw).
+func plainJSONBody(raw []byte) ([]byte, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return nil, false
 	}
 	body := raw[1 : len(raw)-1]
 	ascii := true
 	for _, c := range body {
 		if c < 0x20 || c == '"' || c == '\\' {
-			return "", false
+			return nil, false
 		}
 		if c >= utf8.RuneSelf {
 			ascii = false
 		}
 	}
 	if !ascii && !utf8.Valid(body) {
-		return "", false
+		return nil, false
 	}
-	return string(body), true
+	return body, true
 }
 
 // wholePlaceholder reports whether raw is exactly one placeholder and, if

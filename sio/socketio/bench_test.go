@@ -238,3 +238,43 @@ func BenchmarkBroadcast1000(b *testing.B) {
 	}
 	readers.Wait()
 }
+
+// BenchmarkEchoRaw is one S1 round trip of bench/servers/gosio: the
+// handler emits the event's raw arguments back.
+func BenchmarkEchoRaw(b *testing.B) {
+	benchRoundTrip(b, `42["echo","hello world"]`, `42["echo","hello world"]`, func(s *NamespaceSocket) {
+		s.On("echo", func(e *Event) { _ = s.Emit("echo", e.RawArgs()...) })
+	})
+}
+
+// BenchmarkEchoAckRaw is one S2 round trip of bench/servers/gosio: the
+// handler acknowledges with the event's raw arguments.
+func BenchmarkEchoAckRaw(b *testing.B) {
+	benchRoundTrip(b, `427["echo-ack","hello world"]`, `437["hello world"]`, func(s *NamespaceSocket) {
+		s.On("echo-ack", func(e *Event) { e.Ack(e.RawArgs()...) })
+	})
+}
+
+// benchRoundTrip measures one request frame answered by one reply frame,
+// one client, one request outstanding.
+func benchRoundTrip(b *testing.B, request, reply string, onConn func(*NamespaceSocket)) {
+	srv, addr, stop := newBenchEnv(b)
+	defer stop()
+	srv.OnConnection(onConn)
+	c := dialLean(b, addr)
+	defer c.close()
+	c.write(b, leanFrame("40"))
+	if r := c.readText(b); !bytes.HasPrefix(r, []byte(`40{"sid":`)) {
+		b.Fatalf("CONNECT answered %q", r)
+	}
+	req := leanFrame(request)
+	want := []byte(reply)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		c.write(b, req)
+		if r := c.readText(b); !bytes.Equal(r, want) {
+			b.Fatalf("answered %q, want %q", r, want)
+		}
+	}
+}

@@ -244,7 +244,21 @@ func (c *client) onClose(reason string, _ error) {
 
 // writePacket encodes and queues one packet for this client.
 func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
-	return c.write(encodePacket(p), volatile)
+	if clientsHolding.Load() != 0 {
+		return c.write(encodePacket(p), volatile)
+	}
+	// One recipient: encoded here, without an encodedPacket to share.
+	if volatile && !c.conn.Writable() {
+		return false
+	}
+	first, binaries, err := c.srv.opts.PacketParser.Encode(p)
+	if err != nil {
+		c.srv.opts.Logger.Warn("socketio: a packet cannot be encoded",
+			slog.String("sid", c.conn.ID()), slog.String("namespace", p.Namespace),
+			slog.String("type", p.Type.String()), slog.Any("err", err))
+		return false
+	}
+	return c.conn.SendWithBinaries(first, binaries...) == nil
 }
 
 // write queues an encoded packet; a volatile one is dropped when the

@@ -34,9 +34,9 @@
 // the connection ("forced close") of a client that floods past that. No
 // wait of the reader can be ended by the client alone; Shutdown waits for
 // running handlers until its context ends.
-// What a handler sends is written by the mailbox's goroutine when the
-// handler returns, or, if the handler blocks, by the engine's writers after
-// a few milliseconds.
+// What a handler sends is written at once, never waiting for the client:
+// the first packet after a message from that client (the reply) by the
+// handler's own goroutine, the others by the engine's writers.
 //
 // A broadcast is encoded once, and the same bytes are queued for every
 // recipient.

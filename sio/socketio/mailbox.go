@@ -24,7 +24,8 @@ const mailboxFloodLimit = 4 * mailboxLimit
 // posted, as Channels runs a consumer's handlers. A goroutine exists only
 // while there is work: it is started by the post that finds the mailbox
 // idle and ends when the mailbox is empty, so an idle socket costs no
-// goroutine. Its goroutines are counted in wg, the server's.
+// goroutine. The goroutine is a runner of the server's (runnerPool: one
+// that ran a mailbox shortly before, or a new one), counted in wg.
 //
 // The mailbox does not keep its owner (the socket, named in the log when a
 // task panics): the owner is passed with each post and handed to the
@@ -209,15 +210,15 @@ func (m *mailbox) enqueueLocked(wg *taskGroup, owner mailboxOwner, t task) {
 	}
 	m.running = true
 	m.mu.Unlock()
-	wg.Add(1)
-	go m.run(wg, owner)
+	wg.runners.start(wg, m, owner)
 }
 
 // queued is the number of tasks waiting. Called with mu held.
 func (m *mailbox) queued() int { return len(m.tasks) - int(m.head) }
 
-func (m *mailbox) run(wg *taskGroup, owner mailboxOwner) {
-	defer wg.Done()
+// run runs the queued tasks until none is left, on a runner of the
+// server's (runnerPool).
+func (m *mailbox) run(owner mailboxOwner) {
 	for {
 		m.mu.Lock()
 		if m.queued() == 0 {

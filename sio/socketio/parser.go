@@ -288,11 +288,16 @@ func reservedEventAt(data []byte, j int) (string, bool) {
 	if end < 0 || end-j-1 > 6*len("removeListener") {
 		return "", false
 	}
-	name := string(data[j+1 : end])
-	if escaped {
-		if err := json.Unmarshal(data[j:end+1], &name); err != nil {
+	if !escaped {
+		// Compared without a string of its own: most names are not reserved.
+		if !IsReservedEvent(string(data[j+1 : end])) {
 			return "", false
 		}
+		return string(data[j+1 : end]), true
+	}
+	var name string
+	if err := json.Unmarshal(data[j:end+1], &name); err != nil {
+		return "", false
 	}
 	return name, IsReservedEvent(name)
 }

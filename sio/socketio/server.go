@@ -391,6 +391,7 @@ func (srv *SocketIOServer) ServerSideEmit(ctx context.Context, event string, arg
 // ctx to end.
 func (srv *SocketIOServer) Shutdown(ctx context.Context) error {
 	err := srv.engine.Shutdown(ctx)
+	srv.wg.runners.close() // idle runners would hold the wait below
 	select {
 	case <-srv.wg.idleCh():
 	case <-ctx.Done():

@@ -389,8 +389,10 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 			s.client.conn.Close()
 			return
 		}
-		name, ok := plainJSONString(raw[0])
-		if !ok {
+		var name string
+		if body, ok := plainJSONBody(raw[0]); ok {
+			name = internEventName(body)
+		} else {
 			if err := json.Unmarshal(raw[0], &name); err != nil {
 				s.client.conn.Close()
 				return

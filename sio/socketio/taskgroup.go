@@ -15,6 +15,10 @@ type taskGroup struct {
 	mu   sync.Mutex
 	n    int
 	idle chan struct{} // closed when n falls to zero; nil while no one waits
+
+	// runners are the mailboxes' goroutines, counted in the group; their
+	// pool has its own lock.
+	runners runnerPool
 }
 
 // Add adds delta (positive) to the count.

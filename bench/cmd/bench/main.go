@@ -40,6 +40,31 @@ type serverSpec struct {
 	tags   string
 	dir    string // module directory to build in, when not this one (-before)
 	wsOnly bool   // no long-polling: S6 and the polling half of S5 are skipped
+	// pair, for the S8-only "mixed" entry, names the two servers it runs
+	// (the first gets the broadcasting client); the others run S8 as a
+	// pair of themselves.
+	pair [2]string
+}
+
+// mixedServers are S8's mixed pairs of a gosio server and a Node.js one,
+// the broadcasts starting on either.
+var mixedServers = []serverSpec{
+	{Server: report.Server{Name: "mixed", Label: "gosio (broadcasting) + Node.js"}, pair: [2]string{"gosio", "node"}},
+	{Server: report.Server{Name: "mixed-node", Label: "Node.js (broadcasting) + gosio"}, pair: [2]string{"node", "gosio"}},
+}
+
+// clustered says whether server s takes part in scenario sc: S8 needs a
+// Redis adapter, which only the Node.js and gosio servers have; the mixed
+// pair runs S8 only.
+func clustered(s serverSpec) bool {
+	return s.pair[0] != "" || s.Name == "node" || s.Name == "gosio" || s.Name == "gosio-before"
+}
+
+func takesPart(s serverSpec, sc string) bool {
+	if sc == "S8" {
+		return clustered(s)
+	}
+	return s.pair[0] == "" && !(s.wsOnly && sc == "S6")
 }
 
 var allServers = []serverSpec{
@@ -57,6 +82,7 @@ var scenarios = []report.Scenario{
 	{ID: "S5", Title: "connection rate", Description: "open, Engine.IO handshake, namespace connect, close; websocket directly, and long-polling then upgrade"},
 	{ID: "S6", Title: "long-polling echo, 100 clients, closed loop", Description: "POST an echo while a GET waits for it"},
 	{ID: "S7", Title: "binary echo, 64 KiB attachment, 10 clients", Description: "emit \"echo\" with one 64 KiB attachment, wait for it back"},
+	{ID: "S8", Title: "broadcast across nodes: two servers on one Redis, a room of 1,000 clients split over them", Description: "client 0 (on the first server) asks for broadcasts to the room; deliveries to all clients of both servers counted, per CPU-s of both servers summed; Redis's CPU beside"},
 }
 
 type config struct {
@@ -70,6 +96,7 @@ type config struct {
 	s3Sizes        []int
 	s4Sizes        []int
 	s4Requested    []int
+	s8Size         int
 	budget         time.Duration
 	nice           int
 	build          bool
@@ -87,6 +114,7 @@ func main() {
 		window     = flag.Duration("window", 3*time.Second, "length of each measuring window")
 		s3         = flag.String("s3", "1000,10000", "room sizes of S3")
 		s4         = flag.String("s4", "10000,50000", "connection counts of S4 (capped by RLIMIT_NOFILE)")
+		s8         = flag.Int("s8", 1000, "room size of S8 (split over the two servers)")
 		out        = flag.String("out", "RESULTS.md", "results file (charts go beside it)")
 		budget     = flag.Duration("budget", 13*time.Minute, "re-run slow-mode runs at the end only while the whole run stays within this")
 		nobuild    = flag.Bool("nobuild", false, "do not build the Go servers / install the Node.js server")
@@ -145,6 +173,11 @@ func main() {
 	}
 	cfg.s3Sizes = ints(*s3)
 	cfg.s4Requested = ints(*s4)
+	cfg.s8Size = *s8
+	if slices.Contains(cfg.scen, "S8") && slices.ContainsFunc(cfg.servers, func(s serverSpec) bool { return s.Name == "gosio" }) &&
+		slices.ContainsFunc(cfg.servers, func(s serverSpec) bool { return s.Name == "node" }) {
+		cfg.servers = append(cfg.servers, mixedServers...)
+	}
 	if err := run(&cfg); err != nil {
 		log.Fatal(err)
 	}
@@ -274,6 +307,13 @@ func run(cfg *config) error {
 	if cfg.build {
 		var kept []serverSpec
 		for _, s := range cfg.servers {
+			if s.pair[0] != "" {
+				if slices.ContainsFunc(kept, func(k serverSpec) bool { return k.Name == s.pair[0] }) &&
+					slices.ContainsFunc(kept, func(k serverSpec) bool { return k.Name == s.pair[1] }) {
+					kept = append(kept, s)
+				}
+				continue
+			}
 			if err := prepare(s); err != nil {
 				msg := fmt.Sprintf("server %s left out: %v", s.Name, err)
 				log.Print(msg)
@@ -295,7 +335,9 @@ func run(cfg *config) error {
 
 	r := &report.Run{Started: start, Notes: notes}
 	for _, s := range cfg.servers {
-		r.Servers = append(r.Servers, s.Server)
+		if slices.ContainsFunc(cfg.scen, func(sc string) bool { return takesPart(s, sc) }) {
+			r.Servers = append(r.Servers, s.Server)
+		}
 	}
 	for _, sc := range scenarios {
 		if slices.Contains(cfg.scen, sc.ID) {
@@ -312,6 +354,11 @@ func run(cfg *config) error {
 		fmt.Sprintf("generator and servers at nice %s (scheduler autogroup: %s), so that other work on the machine (builds, tests) disturbs them less", niceness(), autogroup()),
 		fmt.Sprintf("S3 room sizes %v, 4 broadcasts in flight; S4 sizes %v; S5 32 concurrent connectors", cfg.s3Sizes, cfg.s4Sizes),
 	}
+	if slices.Contains(cfg.scen, "S8") {
+		r.Settings = append(r.Settings, fmt.Sprintf("S8: a private redis-server (`--save \"\" --appendonly no`) started for each run on a spare port; "+
+			"it and both servers pinned to core 0 (`taskset -c 0`), the generator on core 1; room of %d, clients alternate between the two servers, "+
+			"4 broadcasts in flight; per-CPU figures divide by both servers' CPU summed, Redis's CPU is reported beside (not added)", cfg.s8Size))
+	}
 	if err := os.MkdirAll("results", 0o755); err != nil {
 		return err
 	}
@@ -323,7 +370,7 @@ func run(cfg *config) error {
 		k := (rep - 1) % len(order)
 		order = append(order[k:], order[:k]...)
 		for _, s := range order {
-			if s.wsOnly && sc == "S6" {
+			if !takesPart(s, sc) {
 				continue
 			}
 			port++
@@ -456,7 +503,9 @@ func summary(sc string, v map[string]float64) string {
 // prepare builds a Go server or installs the Node.js one.
 func prepare(s serverSpec) error {
 	if s.build == "" {
-		if _, err := os.Stat("node/node_modules/socket.io/package.json"); err == nil {
+		_, err1 := os.Stat("node/node_modules/socket.io/package.json")
+		_, err2 := os.Stat("node/node_modules/@socket.io/redis-adapter/package.json")
+		if err1 == nil && err2 == nil {
 			return nil
 		}
 		cmd := exec.Command("npm", "ci", "--no-audit", "--no-fund")
@@ -491,9 +540,10 @@ type server struct {
 	done chan struct{}
 }
 
-// startServer starts s on core 0 listening on 127.0.0.1:*port and waits for
-// its "ready" line; a port found busy moves to the next one.
-func startServer(s serverSpec, port *int) (*server, error) {
+// startServer starts s on core 0 listening on 127.0.0.1:*port, with env
+// added to its environment, and waits for its "ready" line; a port found
+// busy moves to the next one.
+func startServer(s serverSpec, port *int, env ...string) (*server, error) {
 	var lastErr error
 	for try := 0; try < 5; try++ {
 		addr := "127.0.0.1:" + strconv.Itoa(*port)
@@ -506,7 +556,7 @@ func startServer(s serverSpec, port *int) (*server, error) {
 		cmd := exec.Command("taskset", args...)
 		cmd.Env = append(slices.DeleteFunc(os.Environ(), func(e string) bool {
 			return strings.HasPrefix(e, "GOMAXPROCS=") || strings.HasPrefix(e, "PORT=")
-		}), "PORT="+strconv.Itoa(*port), "NODE_ENV=production")
+		}), append([]string{"PORT=" + strconv.Itoa(*port), "NODE_ENV=production"}, env...)...)
 		logf, err := os.OpenFile(filepath.Join("results", s.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
 			return nil, err
@@ -565,6 +615,9 @@ func (s *server) stop() {
 
 // runOne runs scenario sc against a fresh process of server s.
 func runOne(cfg *config, s serverSpec, sc string, port *int) (map[string]float64, []string, error) {
+	if sc == "S8" {
+		return runCluster(cfg, s, port)
+	}
 	srv, err := startServer(s, port)
 	if err != nil {
 		return nil, nil, err
@@ -598,7 +651,7 @@ func runOne(cfg *config, s serverSpec, sc string, port *int) (map[string]float64
 	case "S2":
 		samples, err = env.Echo(ctx, "S2", 100, true)
 	case "S3":
-		samples, err = env.Broadcast(ctx, cfg.s3Sizes, 4)
+		samples, err = env.Broadcast(ctx, "S3", cfg.s3Sizes, 4)
 	case "S4":
 		samples, err = env.Idle(ctx, cfg.s4Sizes, 2*time.Second)
 	case "S5":
@@ -679,6 +732,17 @@ func metrics(cfg *config) []report.Metric {
 	add(report.Metric{Key: "S7.mbps", Scenario: "S7", Name: "attachment MB/s", Unit: "MB/s", Higher: true, Chart: true, Ratio: true})
 	add(report.Metric{Key: "S7.perCPU", Scenario: "S7", Name: "attachment MB per server CPU-s", Unit: "MB/CPU-s", Higher: true, Chart: true, Ratio: true})
 	cpu("S7", "S7")
+	k8 := "S8." + strconv.Itoa(cfg.s8Size)
+	load("S8", k8, fmt.Sprintf("deliveries (room %d over 2 servers)", cfg.s8Size))
+	add(report.Metric{Key: k8 + ".redisCPU", Scenario: "S8", Name: "Redis process", Unit: "%", Diag: true})
+	add(report.Metric{Key: k8 + ".srvCPU1", Scenario: "S8", Name: "first server (broadcasting; half the room)", Unit: "%", Diag: true})
+	add(report.Metric{Key: k8 + ".srvCPU2", Scenario: "S8", Name: "second server (half the room)", Unit: "%", Diag: true})
+	cpu("S8", k8)
+	for i := range ms {
+		if ms[i].Key == k8+".srvCPU" {
+			ms[i].Name = "both server processes"
+		}
+	}
 	return ms
 }
 

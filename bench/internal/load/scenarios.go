@@ -21,7 +21,16 @@ import (
 // Env is what a scenario needs to know about the run.
 type Env struct {
 	Dialer *Dialer
-	PID    int           // the server's process, for CPU time and RSS
+	// Dialer2, when set (S8), is a second server of the same cluster: the
+	// clients of odd index connect to it, those of even index to Dialer.
+	Dialer2 *Dialer
+	PID     int // the server's process, for CPU time and RSS
+	// Peers are the other server processes of the run (S8): their CPU time
+	// is added to PID's in the per-CPU figures.
+	Peers []int
+	// Redis is the Redis server's process (S8), 0 if none: its CPU is
+	// reported beside the servers', never added to it.
+	Redis  int
 	Warmup time.Duration // load before the measuring window
 	Window time.Duration // length of the measuring window
 	Logf   func(format string, args ...any)
@@ -65,8 +74,11 @@ func (w *window) stopped() bool   { return w.phase.Load() == 2 }
 type stats struct {
 	ops, bytes int64
 	elapsed    time.Duration
-	serverCPU  time.Duration
+	serverCPU  time.Duration   // all the server processes of the run, summed
+	eachCPU    []time.Duration // per server process, when there are several
 	genCPU     time.Duration
+	redisCPU   time.Duration
+	redis      bool       // a Redis process was measured (S8)
 	coreBusy   [2]float64 // percent, from /proc/stat
 	other      float64    // CPU of other processes on both cores, percent of one core
 }
@@ -77,22 +89,71 @@ type stats struct {
 // them may cost it its turn for milliseconds: the edge is two preads on
 // files opened beforehand, timed on both sides.
 type edge struct {
-	t          time.Time
-	ops, bytes int64
-	srv, gen   time.Duration
-	err        error
+	t             time.Time
+	ops, bytes    int64
+	srv, gen, rds time.Duration
+	each          []time.Duration // srv per process
+	err           error
 }
 
-func readEdge(srv, gen *sysstat.CPUReader, ops, nbytes *atomic.Int64) edge {
+// cpuSum reads the CPU time of several processes, summed.
+type cpuSum []*sysstat.CPUReader
+
+func (c cpuSum) Read() (time.Duration, error) {
+	sum, _, err := c.readEach(nil)
+	return sum, err
+}
+
+// readEach reads the sum and appends each process's time to each.
+func (c cpuSum) readEach(each []time.Duration) (time.Duration, []time.Duration, error) {
+	var sum time.Duration
+	for _, r := range c {
+		d, err := r.Read()
+		if err != nil {
+			return 0, each, err
+		}
+		sum += d
+		each = append(each, d)
+	}
+	return sum, each, nil
+}
+
+func (c cpuSum) Close() {
+	for _, r := range c {
+		r.Close()
+	}
+}
+
+// openCPUs opens the CPU time of each of pids (0s are left out).
+func openCPUs(pids ...int) (cpuSum, error) {
+	var c cpuSum
+	for _, pid := range pids {
+		if pid == 0 {
+			continue
+		}
+		r, err := sysstat.OpenCPU(pid)
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c = append(c, r)
+	}
+	return c, nil
+}
+
+func readEdge(srv, gen, rds cpuSum, ops, nbytes *atomic.Int64) edge {
 	t := time.Now()
 	var e edge
 	e.ops = ops.Load()
 	if nbytes != nil {
 		e.bytes = nbytes.Load()
 	}
-	e.srv, e.err = srv.Read()
+	e.srv, e.each, e.err = srv.readEach(make([]time.Duration, 0, len(srv)))
 	if e.err == nil {
 		e.gen, e.err = gen.Read()
+	}
+	if e.err == nil {
+		e.rds, e.err = rds.Read()
 	}
 	e.t = t.Add(time.Since(t) / 2)
 	return e
@@ -102,48 +163,62 @@ func readEdge(srv, gen *sysstat.CPUReader, ops, nbytes *atomic.Int64) edge {
 // window just after its first edge and just before its last; each figure is
 // computed over the snapshots' own interval.
 type diag struct {
-	cores    []sysstat.CoreTimes
-	srv, gen time.Duration
-	procs    sysstat.Procs
+	cores         []sysstat.CoreTimes
+	srv, gen, rds time.Duration
+	procs         sysstat.Procs
 }
 
-func readDiag(srv, gen *sysstat.CPUReader) diag {
+func readDiag(srv, gen, rds cpuSum) diag {
 	var d diag
 	d.cores, _ = sysstat.Cores(2)
 	d.srv, _ = srv.Read()
 	d.gen, _ = gen.Read()
+	d.rds, _ = rds.Read()
 	d.procs = sysstat.AllProcs()
 	return d
 }
 
 // measure runs the warm-up, then the window, and leaves w stopped.
 func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
-	srv, err := sysstat.OpenCPU(e.PID)
+	srv, err := openCPUs(append([]int{e.PID}, e.Peers...)...)
 	if err != nil {
 		w.phase.Store(2)
 		return stats{}, err
 	}
 	defer srv.Close()
-	gen, err := sysstat.OpenCPU(0)
+	self, err := sysstat.OpenCPU(0)
 	if err != nil {
 		w.phase.Store(2)
 		return stats{}, err
 	}
+	gen := cpuSum{self}
 	defer gen.Close()
+	rds, err := openCPUs(e.Redis)
+	if err != nil {
+		w.phase.Store(2)
+		return stats{}, err
+	}
+	defer rds.Close()
 	time.Sleep(e.Warmup)
 	w.phase.Store(1)
-	e0 := readEdge(srv, gen, ops, nbytes)
-	d0 := readDiag(srv, gen)
+	e0 := readEdge(srv, gen, rds, ops, nbytes)
+	d0 := readDiag(srv, gen, rds)
 	time.Sleep(time.Until(e0.t.Add(e.Window)))
-	d1 := readDiag(srv, gen)
-	e1 := readEdge(srv, gen, ops, nbytes)
+	d1 := readDiag(srv, gen, rds)
+	e1 := readEdge(srv, gen, rds, ops, nbytes)
 	w.phase.Store(2)
 	if e0.err != nil || e1.err != nil {
 		return stats{}, errors.Join(e0.err, e1.err)
 	}
 	el := e1.t.Sub(e0.t)
 	st := stats{ops: e1.ops - e0.ops, bytes: e1.bytes - e0.bytes, elapsed: el,
-		serverCPU: e1.srv - e0.srv, genCPU: e1.gen - e0.gen}
+		serverCPU: e1.srv - e0.srv, genCPU: e1.gen - e0.gen, redisCPU: e1.rds - e0.rds}
+	st.redis = len(rds) > 0
+	if len(e1.each) > 1 {
+		for i := range e1.each {
+			st.eachCPU = append(st.eachCPU, e1.each[i]-e0.each[i])
+		}
+	}
 	if len(d0.cores) == 2 && len(d1.cores) == 2 {
 		var task, total int64
 		for c := range 2 {
@@ -157,9 +232,10 @@ func (e *Env) measure(w *window, ops, nbytes *atomic.Int64) (stats, error) {
 		if total > 0 {
 			// Both cores' ticks: total/2 is the snapshots' interval.
 			interval := time.Duration(total/2) * sysstat.ClockTick
-			other := time.Duration(task)*sysstat.ClockTick - (d1.srv - d0.srv) - (d1.gen - d0.gen)
+			other := time.Duration(task)*sysstat.ClockTick - (d1.srv - d0.srv) - (d1.gen - d0.gen) - (d1.rds - d0.rds)
 			st.other = max(0, 100*other.Seconds()/interval.Seconds())
-			if top := d1.procs.Top(d0.procs, interval, 3, e.PID, os.Getpid()); len(top) > 0 {
+			skip := append([]int{e.PID, e.Redis, os.Getpid()}, e.Peers...)
+			if top := d1.procs.Top(d0.procs, interval, 3, skip...); len(top) > 0 {
 				e.Others = append(e.Others, strings.Join(top, ", "))
 			}
 		}
@@ -178,7 +254,7 @@ func (s stats) perCPU(n int64) float64 {
 }
 
 func (s stats) samples(prefix string) []Sample {
-	return []Sample{
+	out := []Sample{
 		{prefix + ".rate", s.rate()},
 		{prefix + ".perCPU", s.perCPU(s.ops)},
 		{prefix + ".srvCPU", 100 * s.serverCPU.Seconds() / s.elapsed.Seconds()},
@@ -187,6 +263,13 @@ func (s stats) samples(prefix string) []Sample {
 		{prefix + ".core1", s.coreBusy[1]},
 		{prefix + ".other", s.other},
 	}
+	if s.redis {
+		out = append(out, Sample{prefix + ".redisCPU", 100 * s.redisCPU.Seconds() / s.elapsed.Seconds()})
+	}
+	for i, d := range s.eachCPU {
+		out = append(out, Sample{prefix + ".srvCPU" + strconv.Itoa(i+1), 100 * d.Seconds() / s.elapsed.Seconds()})
+	}
+	return out
 }
 
 // connectMany opens n websocket clients (indexes from..from+n-1) with conc
@@ -210,7 +293,11 @@ func (e *Env) connectMany(ctx context.Context, from, n, conc int, after func(i i
 				if failed {
 					return
 				}
-				w, err := e.Dialer.Connect(ctx, from+i)
+				d := e.Dialer
+				if e.Dialer2 != nil && (from+i)%2 == 1 {
+					d = e.Dialer2
+				}
+				w, err := d.Connect(ctx, from+i)
 				if err == nil && after != nil {
 					if err = after(from+i, w); err != nil {
 						w.Close()
@@ -345,11 +432,12 @@ func (e *Env) Echo(ctx context.Context, key string, n int, ack bool) ([]Sample, 
 	return append(st.samples(key), latencies(key, lat)...), nil
 }
 
-// Broadcast is S3: rooms of the given sizes (growing: the clients of the
+// Broadcast is S3 (key "S3") and S8 (key "S8", with Dialer2: the room
+// split over two servers of one cluster): rooms of the given sizes (growing: the clients of the
 // smaller room stay and more join), every client joined to "room1"; client 0
 // asks the server to broadcast to the room, keeping up to inflight
 // broadcasts not yet fully delivered. Counts deliveries to all clients.
-func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sample, error) {
+func (e *Env) Broadcast(ctx context.Context, key string, sizes []int, inflight int) ([]Sample, error) {
 	var out []Sample
 	var all []*WS
 	var delivered atomic.Int64
@@ -446,7 +534,12 @@ func (e *Env) Broadcast(ctx context.Context, sizes []int, inflight int) ([]Sampl
 		if st.ops == 0 {
 			return out, errors.New("no broadcast delivered")
 		}
-		out = append(out, st.samples("S3."+strconv.Itoa(size))...)
+		// Across servers, every client must get every broadcast: a room
+		// half of which is never reached would still count deliveries.
+		if got, want := delivered.Load()-base, sent.Load()*int64(size); e.Dialer2 != nil && got < want {
+			return out, fmt.Errorf("%d deliveries of %d broadcasts to a room of %d, want %d", got, sent.Load(), size, want)
+		}
+		out = append(out, st.samples(key+"."+strconv.Itoa(size))...)
 	}
 	return out, nil
 }

@@ -1,7 +1,8 @@
 // Command gosio is the benchmark's server on this repository's library
 // (github.com/gosio/gosio/sio/socketio). Same handlers as every other server
 // of the benchmark; listens on 127.0.0.1:$PORT (or -addr), path /socket.io/,
-// prints "ready" once listening.
+// prints "ready" once listening. With REDIS_ADDR set (host:port) the server
+// joins a cluster on that Redis through adapter/redisadapter (scenario S8).
 package main
 
 import (
@@ -19,6 +20,9 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
+	"github.com/gosio/gosio/adapter/redisadapter"
 	"github.com/gosio/gosio/sio/engineio"
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -40,7 +44,13 @@ func main() {
 	}
 
 	// Engine defaults: PingInterval 25 s, PingTimeout 20 s, MaxPayload 1e6.
-	srv := socketio.NewServer(&socketio.ServerOptions{Engine: &engineio.Options{}})
+	opts := &socketio.ServerOptions{Engine: &engineio.Options{}}
+	var rdb *redis.Client
+	if ra := os.Getenv("REDIS_ADDR"); ra != "" {
+		rdb = redis.NewClient(&redis.Options{Addr: ra})
+		opts.Adapter = redisadapter.New(rdb, nil)
+	}
+	srv := socketio.NewServer(opts)
 	srv.Of("/").OnConnection(func(s *socketio.NamespaceSocket) {
 		// Text and binary alike: emit the same arguments back.
 		s.On("echo", func(e *socketio.Event) { s.Emit("echo", e.RawArgs()...) })
@@ -74,6 +84,9 @@ func main() {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 		_ = hs.Shutdown(ctx)
+		if rdb != nil {
+			_ = rdb.Close()
+		}
 		os.Exit(0)
 	}()
 	fmt.Println("ready")
