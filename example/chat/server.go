@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/gosio/gosio/metrics"
 	"github.com/gosio/gosio/admin"
+	"github.com/gosio/gosio/metrics"
 	"github.com/gosio/gosio/routing"
 	"github.com/gosio/gosio/sio/engineio"
 	"github.com/gosio/gosio/sio/socketio"
