@@ -16,7 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
+	"log/slog"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -69,9 +69,9 @@ type Options struct {
 	// RequestsTimeout bounds the wait for the other servers' answers.
 	// Default 5 s (cluster-adapter.ts DEFAULT_TIMEOUT).
 	RequestsTimeout time.Duration
-	// Logger receives the log lines of dropped messages. Default
-	// log.Default().
-	Logger *log.Logger
+	// Logger receives the records of dropped messages, at Warn. Default
+	// the server's (socketio.ServerOptions.Logger).
+	Logger *slog.Logger
 	// Heartbeat, when set, counts the servers by their heartbeats
 	// (ClusterAdapterWithHeartbeat) instead of asking the bus; the bus's
 	// adapter then calls Start once subscribed. Default nil: the bus counts.
@@ -115,7 +115,7 @@ func New(nsp *socketio.Namespace, bus Bus, opts *Options) *Adapter {
 		o.RequestsTimeout = 5 * time.Second
 	}
 	if o.Logger == nil {
-		o.Logger = log.Default()
+		o.Logger = nsp.Server().Logger()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{

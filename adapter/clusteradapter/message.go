@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/rediswire"
@@ -52,7 +53,7 @@ func hasBinary(v any) bool {
 // time.
 func (a *Adapter) OnMessage(m Message, offset string) {
 	if err := a.onMessage(m, offset); err != nil {
-		a.opts.Logger.Printf("clusteradapter: dropped a message of %s: %v", a.nsp.Name(), err)
+		a.opts.Logger.Warn("clusteradapter: dropped a message", slog.String("namespace", a.nsp.Name()), slog.Any("err", err))
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,8 +32,10 @@ type Options struct {
 	PublishOnSpecificResponseChannel bool
 	// Parser encodes the broadcasts. Default MessagePack (notepack.io's).
 	Parser Parser
-	// Logger receives the adapter's log lines. Default log.Default().
-	Logger *log.Logger
+	// Logger receives the adapter's log records: an outage of Redis at
+	// Warn, once when it begins (Info when it ends), a message it cannot
+	// decode at Warn. Default the server's (socketio.ServerOptions.Logger).
+	Logger *slog.Logger
 }
 
 // Parser encodes and decodes the messages put on Redis (Node's parser
@@ -60,9 +62,6 @@ func (o *Options) withDefaults() Options {
 	}
 	if c.Parser == nil {
 		c.Parser = rediswire.MsgpackParser{}
-	}
-	if c.Logger == nil {
-		c.Logger = log.Default()
 	}
 	return c
 }
@@ -114,6 +113,9 @@ var (
 )
 
 func newAdapter(nsp *socketio.Namespace, rdb redis.UniversalClient, o Options) *Adapter {
+	if o.Logger == nil {
+		o.Logger = nsp.Server().Logger()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
 		Adapter: socketio.NewInMemoryAdapter(nsp),
@@ -222,7 +224,8 @@ func (a *Adapter) checkBack() {
 func (a *Adapter) dispatch(channel string, payload []byte) {
 	defer func() {
 		if r := recover(); r != nil {
-			a.opts.Logger.Printf("redisadapter: dropped a message on %s: %v", channel, r)
+			a.opts.Logger.Warn("redisadapter: dropped a message", slog.String("namespace", a.nsp.Name()),
+				slog.String("channel", channel), slog.Any("panic", r))
 		}
 	}()
 	var err error
@@ -235,7 +238,8 @@ func (a *Adapter) dispatch(channel string, payload []byte) {
 		err = a.onBroadcast(payload)
 	}
 	if err != nil {
-		a.opts.Logger.Printf("redisadapter: dropped a message on %s (%d bytes): %v", channel, len(payload), err)
+		a.opts.Logger.Warn("redisadapter: dropped a message", slog.String("namespace", a.nsp.Name()),
+			slog.String("channel", channel), slog.Int("bytes", len(payload)), slog.Any("err", err))
 	}
 }
 

@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -56,7 +56,7 @@ func benchCrossNode(b *testing.B, clients int) {
 	key := testKey(b)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
-	opts := &Options{Key: key, Logger: log.New(io.Discard, "", 0)}
+	opts := &Options{Key: key, Logger: slog.New(slog.DiscardHandler)}
 	mk := func() (*socketio.SocketIOServer, *httptest.Server) {
 		srv := socketio.NewServer(&socketio.ServerOptions{Adapter: New(rdb, opts)})
 		return srv, httptest.NewServer(srv)

@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/gosio/gosio/internal/listeners"
@@ -101,6 +102,12 @@ func (s *Server) OnHeaders(fn func(h http.Header, r *http.Request)) (remove func
 // refused answers a request with an Engine.IO error and tells the
 // OnConnectionError listeners.
 func (s *Server) refused(w http.ResponseWriter, r *http.Request, pe *ProtocolError, ctx map[string]any) {
+	if l := s.opts.Logger; l.Enabled(r.Context(), slog.LevelDebug) { // the client caused it: Debug only
+		l.LogAttrs(r.Context(), slog.LevelDebug, "engineio: request refused",
+			slog.Int("code", int(pe.Code)), slog.String("message", pe.message()),
+			slog.String("transport", r.URL.Query().Get("transport")),
+			slog.String("remote", r.RemoteAddr))
+	}
 	if fns := s.hooks.connErr.Funcs(); fns != nil {
 		e := &ConnectionError{Request: r, Code: pe.Code, Message: codeMessages[pe.Code], Context: ctx}
 		for _, fn := range fns {

@@ -162,7 +162,9 @@ func (b BroadcastOperator) startWithAck(ctx context.Context, event string, args 
 		})
 	servers := 1
 	if !b.flags.Local {
-		if n, err := b.nsp.adapter.ServerCount(ctx); err == nil && n > 1 {
+		n, err := b.nsp.adapter.ServerCount(ctx)
+		b.nsp.observeRequest(AdapterServerCount, err)
+		if err == nil && n > 1 {
 			servers = n
 		}
 	}
@@ -216,7 +218,9 @@ func (w *broadcastAcks) wait(ctx context.Context) ([]Args, error) {
 
 // FetchSockets returns views of the selected sockets, across the cluster.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
-	return b.nsp.adapter.FetchSockets(ctx, b.opts())
+	socks, err := b.nsp.adapter.FetchSockets(ctx, b.opts())
+	b.nsp.observeRequest(AdapterFetchSockets, err)
+	return socks, err
 }
 
 // SocketsJoin makes the selected sockets join rooms.

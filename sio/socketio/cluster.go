@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -120,7 +121,8 @@ func (n *Namespace) runServerSide() {
 func runServerSideHandler(n *Namespace, fn func(*ServerSideEvent), ev *ServerSideEvent) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("server-side handler of %q on %s panicked: %v\n%s", ev.Name, n.name, r, debug.Stack())
+			n.srv.opts.Logger.Error("socketio: panic in a server-side handler", slog.String("namespace", n.name),
+				slog.String("event", ev.Name), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 		}
 	}()
 	fn(ev)
@@ -134,7 +136,9 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 		return nil, err
 	}
 	if a, ok := n.adapter.(ServerSideAcker); ok {
-		return a.ServerSideEmitWithAck(ctx, event, args)
+		answers, err := a.ServerSideEmitWithAck(ctx, event, args)
+		n.observeRequest(AdapterServerSideEmitWithAck, err)
+		return answers, err
 	}
 	return []Args{}, nil
 }

@@ -503,7 +503,7 @@ func TestHandlerPanicDoesNotKillTheServer(t *testing.T) {
 	eventually(t, "the connection handler's panic logged", func() bool {
 		return strings.Contains(buf.String(), "connection handler exploded")
 	})
-	if !strings.Contains(buf.String(), "panic in a handler of socket "+s.String()+": handler exploded") {
+	if out := buf.String(); !strings.Contains(out, "panic in a handler socket="+s.String()+" panic=\"handler exploded\"") {
 		t.Fatalf("the panic was not logged with its socket: %q", buf.String())
 	}
 	if !s.Connected() {

@@ -362,10 +362,16 @@ func (a *memoryAdapter) Broadcast(p *SocketIOPacket, opts *BroadcastOptions) {
 		p = a.store(p, opts)
 	}
 	enc := encodePacket(p)
+	n := 0
 	a.forEachSocket(opts, func(s *NamespaceSocket) {
 		s.notifyOutgoing(p)
-		s.client.write(enc, opts.Flags.Volatile)
+		if s.client.write(enc, opts.Flags.Volatile) {
+			n++
+		}
 	})
+	if o := a.nsp.srv.observing(); o != nil {
+		o.Broadcast(a.nsp, n)
+	}
 }
 
 // BroadcastWithAck sends the packet and registers, on each recipient, the
@@ -389,6 +395,9 @@ func (a *memoryAdapter) BroadcastWithAck(p *SocketIOPacket, opts *BroadcastOptio
 		}
 	})
 	clientCount(n)
+	if o := a.nsp.srv.observing(); o != nil {
+		o.Broadcast(a.nsp, n)
+	}
 }
 
 // FetchSockets returns views of the selected sockets.

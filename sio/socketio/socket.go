@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -246,7 +247,8 @@ func (s *NamespaceSocket) postEvent(ev *Event) {
 	c := s.client
 	h := holdback{done: c.conn.Done(), hold: s.nsp.srv.readerHold, owed: &c.acksOwed, parked: &c.parked}
 	if s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev}, h) == flooded {
-		logf("socket %v: more than %d events waiting for its handlers: closing the connection", s, mailboxFloodLimit)
+		c.debug("socketio: closing a connection: too many events wait for the handlers",
+			slog.String("namespace", s.nsp.name), slog.String("socket", s.id), slog.Int("limit", mailboxFloodLimit))
 		c.conn.Close()
 	}
 }
@@ -351,7 +353,8 @@ func tooManyMissed(missed []*StoredPacket, limit int) bool {
 func (s *NamespaceSocket) runMiddleware(mw func(*NamespaceSocket) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("panic in a middleware of %s: %v\n%s", s.nsp.name, r, debug.Stack())
+			s.nsp.srv.opts.Logger.Error("socketio: panic in a middleware", slog.String("namespace", s.nsp.name),
+				slog.String("socket", s.id), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 			err = &ConnectError{Message: "server error"}
 		}
 	}()
@@ -442,7 +445,7 @@ func (s *NamespaceSocket) registerAck(id int64, fn func(Args, error)) bool {
 	if s.acks == nil {
 		s.acks = make(map[int64]func(Args, error))
 	}
-	s.acks[id] = fn
+	s.acks[id] = s.nsp.observedAck(fn)
 	s.client.owe(1)
 	return true
 }
@@ -557,5 +560,8 @@ func (s *NamespaceSocket) remoteView() *RemoteSocket {
 	}
 }
 
-// String returns the socket's namespace and id.
+// logger is the server's logger (mailboxOwner).
+func (s *NamespaceSocket) logger() *slog.Logger { return s.nsp.srv.opts.Logger }
+
+// String names the socket as namespace#id.
 func (s *NamespaceSocket) String() string { return fmt.Sprintf("%s#%s", s.nsp.name, s.id) }
