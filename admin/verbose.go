@@ -74,7 +74,7 @@ func (a *Admin) onSocket(n *socketio.Namespace, s *socketio.NamespaceSocket) {
 // clientID is what the UI calls the socket's client: the first 12
 // characters of its Engine.IO session id, as Node's instrument() shows.
 func clientID(s *socketio.NamespaceSocket) string {
-	id := s.Conn().ID()
+	id := s.ConnID()
 	return id[:min(12, len(id))]
 }
 

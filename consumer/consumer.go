@@ -3,7 +3,6 @@ package consumer
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 
 	"github.com/gosio/gosio/sio/socketio"
@@ -52,11 +51,8 @@ func (c *conn) emit(event string, args []any) error {
 	defer c.mu.Unlock()
 	if c.connecting {
 		// Fail now for what the later Emit would fail for.
-		if reservedEvents(event) {
-			return fmt.Errorf("%w: %q", socketio.ErrReservedEvent, event)
-		}
-		if _, _, err := socketio.EncodeEvent(event, args...); err != nil {
-			return fmt.Errorf("socketio: encoding %q: %w", event, err)
+		if _, err := socketio.EventPacket(c.s.Namespace().Name(), event, args...); err != nil {
+			return err
 		}
 		c.pending = append(c.pending, pendingEmit{event, args})
 		return nil

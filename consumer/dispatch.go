@@ -111,7 +111,7 @@ func (t *table) callConnect(inst reflect.Value, s *socketio.NamespaceSocket) (er
 	if len(h.params) == 1 {
 		p := reflect.New(h.params[0])
 		if raw := s.Handshake().RawAuth; len(raw) > 0 {
-			if err := socketio.DecodeArg(raw, nil, p.Interface()); err != nil {
+			if err := s.Handshake().DecodeAuth(p.Interface()); err != nil {
 				d := &DecodeError{Index: -1, Err: err}
 				t.log.Warn("consumer: CONNECT auth payload does not decode", slog.String("consumer", t.typ.String()),
 					slog.String("namespace", t.namespace), slog.String("socket", s.ID()), slog.Any("error", d))
@@ -211,16 +211,11 @@ func (t *table) reply(ev *socketio.Event, h *method, out []reflect.Value) {
 	for i, v := range out {
 		args[i] = v.Interface()
 	}
-	if h.precheck {
-		// socketio's Ack uses up the ack before it encodes: a result that
-		// does not encode must be caught here, to answer with the error.
-		if _, _, err := socketio.EncodeArgs(args...); err != nil {
-			t.fail(ev, fmt.Errorf("consumer: event %q: encoding the results: %w", ev.Name, err), "consumer: results do not encode")
-			return
-		}
-	}
+	// Ack fails either for a closed socket or for results that do not
+	// encode, and then leaves the ack unused: the client is answered with
+	// the error.
 	if err := ev.Ack(args...); err != nil && !errors.Is(err, socketio.ErrSocketDisconnected) {
-		t.log.Error("consumer: ack not sent", append(t.attrs(ev), slog.Any("error", err))...)
+		t.fail(ev, fmt.Errorf("consumer: event %q: encoding the results: %w", ev.Name, err), "consumer: results do not encode")
 	}
 }
 

@@ -141,7 +141,7 @@
 // # Arguments
 //
 // The event's arguments are decoded, in order, into the handler's
-// parameters with socketio.DecodeArg: structs and maps by encoding/json, a
+// parameters as socketio.Args.Decode does: structs and maps by encoding/json, a
 // []byte from a binary attachment, a json.RawMessage as the argument's raw
 // JSON, an any as the generic value (with []byte for attachments). A final
 // variadic parameter ...T receives every remaining argument. Missing

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
-	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -25,8 +24,6 @@ var (
 	unmarshalerT  = reflect.TypeFor[json.Unmarshaler]()
 	textUnmarshT  = reflect.TypeFor[encoding.TextUnmarshaler]()
 	marshalerT    = reflect.TypeFor[json.Marshaler]()
-	textMarshalT  = reflect.TypeFor[encoding.TextMarshaler]()
-	rawMessageT   = reflect.TypeFor[json.RawMessage]()
 	stringMapType = reflect.TypeFor[map[string]string]()
 )
 
@@ -53,7 +50,6 @@ type method struct {
 	variadic reflect.Type   // element type of a final ...T, or nil
 	results  int            // value results, the error excluded
 	hasErr   bool           // the last result is an error
-	precheck bool           // results may fail to encode: encode before acking
 }
 
 // table is what a registration knows of a consumer type.
@@ -378,9 +374,6 @@ func checkResults(pt reflect.Type, m reflect.Method, h *method) {
 			panic(setupError(pt, "method %s %s: result %d: %v", m.Name, signature(m), i, err))
 		}
 		h.results++
-		if mayFailEncoding(r, nil) {
-			h.precheck = true
-		}
 	}
 }
 
@@ -453,37 +446,4 @@ func checkEncodable(t reflect.Type) error {
 		return fmt.Errorf("%v cannot be encoded as JSON", t)
 	}
 	return nil
-}
-
-// mayFailEncoding reports whether encoding a value of type t may fail, so
-// that the ack must be encoded before it is sent: floats (NaN), interfaces,
-// marshalers, json.RawMessage (invalid JSON), and what holds them.
-func mayFailEncoding(t reflect.Type, seen []reflect.Type) bool {
-	if slices.Contains(seen, t) {
-		return false
-	}
-	seen = append(seen, t)
-	if t == rawMessageT || t.Implements(marshalerT) || t.Implements(textMarshalT) ||
-		reflect.PointerTo(t).Implements(marshalerT) || reflect.PointerTo(t).Implements(textMarshalT) {
-		return true
-	}
-	switch t.Kind() {
-	case reflect.Bool, reflect.String,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		return false
-	case reflect.Pointer, reflect.Slice, reflect.Array:
-		return mayFailEncoding(t.Elem(), seen)
-	case reflect.Map:
-		return mayFailEncoding(t.Key(), seen) || mayFailEncoding(t.Elem(), seen)
-	case reflect.Struct:
-		for i := range t.NumField() {
-			f := t.Field(i)
-			if (f.IsExported() || f.Anonymous) && mayFailEncoding(f.Type, seen) {
-				return true
-			}
-		}
-		return false
-	}
-	return true
 }

@@ -1,9 +1,9 @@
 package consumer_test
 
 // Raw-wire helpers in the spirit of socket.io's test/support/util.ts: a
-// server on an httptest.Server, and a websocket client that speaks
-// Engine.IO and Socket.IO frames by hand, so that the tests read like the
-// protocol.
+// server on an httptest.Server, and internal/wiretest's websocket client,
+// which speaks Engine.IO and Socket.IO frames by hand, so that the tests
+// read like the protocol.
 
 import (
 	"bytes"
@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/stretchr/testify/require"
 
 	"github.com/gosio/gosio/consumer"
+	"github.com/gosio/gosio/internal/wiretest"
 	"github.com/gosio/gosio/sio/engineio"
 	"github.com/gosio/gosio/sio/socketio"
 )
@@ -95,136 +95,63 @@ func (s *testServer) waitLog(want string) {
 	}
 }
 
-// frame is one websocket message.
-type frame struct {
-	data   []byte
-	binary bool
-}
-
-// wsClient is an Engine.IO websocket session opened by hand.
+// wsClient is an Engine.IO websocket session opened by hand
+// (internal/wiretest), read and written as whole Engine.IO text packets.
 type wsClient struct {
-	t      *testing.T
-	conn   *websocket.Conn
-	frames chan frame
-	done   chan struct{}
+	t *testing.T
+	c *wiretest.Conn
 }
 
 // dial opens a websocket session on the server and reads its open packet.
 func (s *testServer) dial() *wsClient {
 	s.t.Helper()
-	return dialURL(s.t, "ws"+strings.TrimPrefix(s.ts.URL, "http")+"/socket.io/?EIO=4&transport=websocket")
+	return dialURL(s.t, s.ts.URL+"/socket.io/?EIO=4&transport=websocket")
 }
 
 func dialURL(t *testing.T, url string) *wsClient {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitTimeout)
-	defer cancel()
-	conn, _, err := websocket.Dial(ctx, url, nil)
-	require.NoError(t, err)
-	c := &wsClient{t: t, conn: conn, frames: make(chan frame, 256), done: make(chan struct{})}
-	go c.readLoop()
-	t.Cleanup(c.close)
-	open := c.read()
-	require.True(t, strings.HasPrefix(open, "0{"), "open packet, got %q", open)
-	return c
+	return &wsClient{t: t, c: wiretest.Dial(t, url, nil)}
 }
 
-func (c *wsClient) readLoop() {
-	defer close(c.done)
-	defer close(c.frames)
-	for {
-		typ, data, err := c.conn.Read(context.Background())
-		if err != nil {
-			return
-		}
-		if typ == websocket.MessageText && string(data) == "2" { // ping
-			_ = c.conn.Write(context.Background(), websocket.MessageText, []byte("3"))
-			continue
-		}
-		c.frames <- frame{data: data, binary: typ == websocket.MessageBinary}
-	}
-}
-
-func (c *wsClient) close() {
-	_ = c.conn.Close(websocket.StatusNormalClosure, "")
-	<-c.done
-}
-
-// next returns the next frame, failing the test after waitTimeout.
-func (c *wsClient) next() frame {
-	c.t.Helper()
-	select {
-	case f, ok := <-c.frames:
-		if !ok {
-			c.t.Fatalf("connection closed")
-		}
-		return f
-	case <-time.After(waitTimeout):
-		c.t.Fatalf("no frame received")
-		return frame{}
-	}
-}
+// close closes the connection at once.
+func (c *wsClient) close() { c.c.Close() }
 
 // read returns the next frame, which must be text.
 func (c *wsClient) read() string {
 	c.t.Helper()
-	f := c.next()
-	require.False(c.t, f.binary, "want a text frame, got binary %q", f.data)
-	return string(f.data)
+	return c.c.NextText()
 }
 
 // readBinary returns the next frame, which must be binary.
 func (c *wsClient) readBinary() []byte {
 	c.t.Helper()
-	f := c.next()
-	require.True(c.t, f.binary, "want a binary frame, got %q", f.data)
-	return f.data
+	return c.c.NextBinary()
 }
 
 // expectNothing checks that no frame arrives for a while.
 func (c *wsClient) expectNothing() {
 	c.t.Helper()
-	select {
-	case f, ok := <-c.frames:
-		if ok {
-			c.t.Fatalf("unexpected frame %q", f.data)
-		}
-	case <-time.After(quiet):
-	}
+	c.c.Quiet(quiet)
 }
 
 // expectClosed waits for the server to end the connection.
 func (c *wsClient) expectClosed() {
 	c.t.Helper()
-	for {
-		select {
-		case _, ok := <-c.frames:
-			if !ok {
-				return
-			}
-		case <-time.After(waitTimeout):
-			c.t.Fatalf("connection not closed")
-		}
-	}
+	c.c.WaitClosed()
 }
 
 func (c *wsClient) send(text string) {
 	c.t.Helper()
-	require.NoError(c.t, c.conn.Write(context.Background(), websocket.MessageText, []byte(text)))
+	c.c.WriteText(text)
 }
 
 func (c *wsClient) sendBinary(b []byte) {
 	c.t.Helper()
-	require.NoError(c.t, c.conn.Write(context.Background(), websocket.MessageBinary, b))
+	c.c.WriteBinary(b)
 }
 
 // nspPrefix is the namespace part of a packet: nothing for "/".
-func nspPrefix(nsp string) string {
-	if nsp == "/" {
-		return ""
-	}
-	return nsp + ","
-}
+func nspPrefix(nsp string) string { return wiretest.NSPPrefix(nsp) }
 
 // connect sends a CONNECT for nsp with an auth payload ("" for none) and
 // returns the reply's packet without its type and namespace.

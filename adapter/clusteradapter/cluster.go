@@ -16,7 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
+	"log/slog"
 	"time"
 
 	"golang.org/x/sync/singleflight"
@@ -69,9 +69,9 @@ type Options struct {
 	// RequestsTimeout bounds the wait for the other servers' answers.
 	// Default 5 s (cluster-adapter.ts DEFAULT_TIMEOUT).
 	RequestsTimeout time.Duration
-	// Logger receives the log lines of dropped messages. Default
-	// log.Default().
-	Logger *log.Logger
+	// Logger receives the records of dropped messages, at Warn. Default
+	// the server's (socketio.ServerOptions.Logger).
+	Logger *slog.Logger
 	// Heartbeat, when set, counts the servers by their heartbeats
 	// (ClusterAdapterWithHeartbeat) instead of asking the bus; the bus's
 	// adapter then calls Start once subscribed. Default nil: the bus counts.
@@ -83,11 +83,11 @@ type Options struct {
 // bus's adapter, which calls OnMessage with what it receives; its methods
 // are safe for concurrent use.
 type Adapter struct {
-	*socketio.InMemoryAdapter
-	nsp  *socketio.Namespace
-	bus  Bus
-	opts Options
-	uid  string
+	socketio.Adapter // the in-memory adapter (NewInMemoryAdapter): this server's rooms and sockets
+	nsp              *socketio.Namespace
+	bus              Bus
+	opts             Options
+	uid              string
 
 	ctx    context.Context // ends with Close
 	cancel context.CancelFunc
@@ -115,12 +115,12 @@ func New(nsp *socketio.Namespace, bus Bus, opts *Options) *Adapter {
 		o.RequestsTimeout = 5 * time.Second
 	}
 	if o.Logger == nil {
-		o.Logger = log.Default()
+		o.Logger = nsp.Server().Logger()
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
-		InMemoryAdapter: socketio.NewInMemoryAdapter(nsp).(*socketio.InMemoryAdapter),
-		nsp:             nsp, bus: bus, opts: o, uid: randomID(),
+		Adapter: socketio.NewInMemoryAdapter(nsp),
+		nsp:     nsp, bus: bus, opts: o, uid: randomID(),
 		ctx: ctx, cancel: cancel,
 		reqs: clusterreq.New(nsp, ErrTimeout, errClosed),
 	}
@@ -159,7 +159,7 @@ func (a *Adapter) Close() error {
 	a.stopHeartbeat()
 	a.cancel()
 	a.reqs.Close()
-	return a.InMemoryAdapter.Close()
+	return a.Adapter.Close()
 }
 
 func (a *Adapter) publish(typ int, data map[string]any) error {
@@ -204,10 +204,10 @@ func (a *Adapter) deliver(p *socketio.SocketIOPacket, opts *socketio.BroadcastOp
 	recoverable := a.nsp.Server().ConnectionStateRecovery() != nil && p.ID == socketio.NoAckID &&
 		!opts.Flags.Volatile && (p.Type == socketio.PacketEvent || p.Type == socketio.PacketBinaryEvent)
 	if recoverable && offset != "" {
-		a.InMemoryAdapter.Deliver(socketio.WithOffset(p, offset), opts)
+		socketio.DeliverLocal(a.Adapter, socketio.WithOffset(p, offset), opts)
 		return
 	}
-	a.InMemoryAdapter.Broadcast(p, opts)
+	a.Adapter.Broadcast(p, opts)
 }
 
 // BroadcastWithAck publishes the packet with a request id (unless Local),
@@ -222,7 +222,7 @@ func (a *Adapter) BroadcastWithAck(p *socketio.SocketIOPacket, opts *socketio.Br
 			}
 		}
 	}
-	a.InMemoryAdapter.BroadcastWithAck(p, opts, clientCount, ack)
+	a.Adapter.BroadcastWithAck(p, opts, clientCount, ack)
 }
 
 // AddSockets makes the selected sockets of every server join rooms.
@@ -230,7 +230,7 @@ func (a *Adapter) AddSockets(opts *socketio.BroadcastOptions, rooms []socketio.R
 	if !opts.Flags.Local {
 		_ = a.publish(SocketsJoin, map[string]any{"opts": rediswire.OptsValue(opts), "rooms": rediswire.Strings(rooms)})
 	}
-	a.InMemoryAdapter.AddSockets(opts, rooms)
+	a.Adapter.AddSockets(opts, rooms)
 }
 
 // DelSockets makes the selected sockets of every server leave rooms.
@@ -238,7 +238,7 @@ func (a *Adapter) DelSockets(opts *socketio.BroadcastOptions, rooms []socketio.R
 	if !opts.Flags.Local {
 		_ = a.publish(SocketsLeave, map[string]any{"opts": rediswire.OptsValue(opts), "rooms": rediswire.Strings(rooms)})
 	}
-	a.InMemoryAdapter.DelSockets(opts, rooms)
+	a.Adapter.DelSockets(opts, rooms)
 }
 
 // DisconnectSockets disconnects the selected sockets of every server.
@@ -246,7 +246,7 @@ func (a *Adapter) DisconnectSockets(opts *socketio.BroadcastOptions, close bool)
 	if !opts.Flags.Local {
 		_ = a.publish(DisconnectSockets, map[string]any{"opts": rediswire.OptsValue(opts), "close": close})
 	}
-	a.InMemoryAdapter.DisconnectSockets(opts, close)
+	a.Adapter.DisconnectSockets(opts, close)
 }
 
 // ServerCount is the bus's, or with heartbeats 1 + the servers heard from.
@@ -274,7 +274,7 @@ func (a *Adapter) ServerCount(ctx context.Context) (int, error) {
 // every answer within the timeout, those it has with an error wrapping
 // ErrTimeout.
 func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOptions) ([]*socketio.RemoteSocket, error) {
-	local, err := a.InMemoryAdapter.FetchSockets(ctx, opts)
+	local, err := a.Adapter.FetchSockets(ctx, opts)
 	if err != nil || opts.Flags.Local {
 		return local, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/gosio/gosio/internal/clusterreq"
 	"github.com/gosio/gosio/internal/rediswire"
@@ -52,7 +53,7 @@ func hasBinary(v any) bool {
 // time.
 func (a *Adapter) OnMessage(m Message, offset string) {
 	if err := a.onMessage(m, offset); err != nil {
-		a.opts.Logger.Printf("clusteradapter: dropped a message of %s: %v", a.nsp.Name(), err)
+		a.opts.Logger.Warn("clusteradapter: dropped a message", slog.String("namespace", a.nsp.Name()), slog.Any("err", err))
 	}
 }
 
@@ -92,7 +93,7 @@ func (a *Adapter) onMessage(m Message, offset string) (err error) {
 			return nil
 		}
 		p.ID = a.nsp.NextAckID()
-		a.InMemoryAdapter.BroadcastWithAck(p, opts,
+		a.Adapter.BroadcastWithAck(p, opts,
 			func(n int) {
 				a.respond(uid, BroadcastClientCount, map[string]any{"requestId": requestID, "clientCount": n})
 			},
@@ -104,14 +105,14 @@ func (a *Adapter) onMessage(m Message, offset string) (err error) {
 				a.respond(uid, BroadcastAck, map[string]any{"requestId": requestID, "packet": first})
 			})
 	case SocketsJoin:
-		a.InMemoryAdapter.AddSockets(rediswire.OptsFromValue(data["opts"]), rediswire.StringList(data["rooms"]))
+		a.Adapter.AddSockets(rediswire.OptsFromValue(data["opts"]), rediswire.StringList(data["rooms"]))
 	case SocketsLeave:
-		a.InMemoryAdapter.DelSockets(rediswire.OptsFromValue(data["opts"]), rediswire.StringList(data["rooms"]))
+		a.Adapter.DelSockets(rediswire.OptsFromValue(data["opts"]), rediswire.StringList(data["rooms"]))
 	case DisconnectSockets:
 		closeConn, _ := data["close"].(bool)
-		a.InMemoryAdapter.DisconnectSockets(rediswire.OptsFromValue(data["opts"]), closeConn)
+		a.Adapter.DisconnectSockets(rediswire.OptsFromValue(data["opts"]), closeConn)
 	case FetchSockets:
-		sockets, _ := a.InMemoryAdapter.FetchSockets(context.Background(), rediswire.OptsFromValue(data["opts"]))
+		sockets, _ := a.Adapter.FetchSockets(context.Background(), rediswire.OptsFromValue(data["opts"]))
 		vals, err := jsonValues(anySlice(sockets))
 		if err != nil {
 			return err

@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -32,8 +32,10 @@ type Options struct {
 	PublishOnSpecificResponseChannel bool
 	// Parser encodes the broadcasts. Default MessagePack (notepack.io's).
 	Parser Parser
-	// Logger receives the adapter's log lines. Default log.Default().
-	Logger *log.Logger
+	// Logger receives the adapter's log records: an outage of Redis at
+	// Warn, once when it begins (Info when it ends), a message it cannot
+	// decode at Warn. Default the server's (socketio.ServerOptions.Logger).
+	Logger *slog.Logger
 }
 
 // Parser encodes and decodes the messages put on Redis (Node's parser
@@ -61,9 +63,6 @@ func (o *Options) withDefaults() Options {
 	if c.Parser == nil {
 		c.Parser = rediswire.MsgpackParser{}
 	}
-	if c.Logger == nil {
-		c.Logger = log.Default()
-	}
 	return c
 }
 
@@ -81,7 +80,7 @@ func New(rdb redis.UniversalClient, opts *Options) socketio.AdapterFactory {
 // deliveries are the embedded in-memory adapter's; the methods below add
 // the other servers. Its methods are safe for concurrent use.
 type Adapter struct {
-	*socketio.InMemoryAdapter
+	socketio.Adapter // the in-memory adapter (NewInMemoryAdapter): this server's rooms and sockets
 
 	nsp  *socketio.Namespace
 	rdb  redis.UniversalClient
@@ -114,10 +113,13 @@ var (
 )
 
 func newAdapter(nsp *socketio.Namespace, rdb redis.UniversalClient, o Options) *Adapter {
+	if o.Logger == nil {
+		o.Logger = nsp.Server().Logger()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	a := &Adapter{
-		InMemoryAdapter: socketio.NewInMemoryAdapter(nsp).(*socketio.InMemoryAdapter),
-		nsp:             nsp, rdb: rdb, opts: o, uid: rediswire.UID(6),
+		Adapter: socketio.NewInMemoryAdapter(nsp),
+		nsp:     nsp, rdb: rdb, opts: o, uid: rediswire.UID(6),
 		channel:         rediswire.Channel(o.Key, nsp.Name()),
 		requestChannel:  rediswire.RequestChannel(o.Key, nsp.Name()),
 		responseChannel: rediswire.ResponseChannel(o.Key, nsp.Name()),
@@ -164,7 +166,7 @@ func (a *Adapter) Close() error {
 			<-a.done
 		}
 		a.reqs.Close()
-		_ = a.InMemoryAdapter.Close()
+		_ = a.Adapter.Close()
 	})
 	return nil
 }
@@ -222,7 +224,8 @@ func (a *Adapter) checkBack() {
 func (a *Adapter) dispatch(channel string, payload []byte) {
 	defer func() {
 		if r := recover(); r != nil {
-			a.opts.Logger.Printf("redisadapter: dropped a message on %s: %v", channel, r)
+			a.opts.Logger.Warn("redisadapter: dropped a message", slog.String("namespace", a.nsp.Name()),
+				slog.String("channel", channel), slog.Any("panic", r))
 		}
 	}()
 	var err error
@@ -235,7 +238,8 @@ func (a *Adapter) dispatch(channel string, payload []byte) {
 		err = a.onBroadcast(payload)
 	}
 	if err != nil {
-		a.opts.Logger.Printf("redisadapter: dropped a message on %s (%d bytes): %v", channel, len(payload), err)
+		a.opts.Logger.Warn("redisadapter: dropped a message", slog.String("namespace", a.nsp.Name()),
+			slog.String("channel", channel), slog.Int("bytes", len(payload)), slog.Any("err", err))
 	}
 }
 
@@ -265,7 +269,7 @@ func (a *Adapter) onBroadcast(payload []byte) error {
 	} else {
 		opts = &socketio.BroadcastOptions{}
 	}
-	a.InMemoryAdapter.Broadcast(p, opts)
+	a.Adapter.Broadcast(p, opts)
 	return nil
 }
 
@@ -309,7 +313,7 @@ func (a *Adapter) Broadcast(p *socketio.SocketIOPacket, opts *socketio.Broadcast
 				[]any{a.uid, pv, rediswire.OptsValue(opts)})
 		}
 	}
-	a.InMemoryAdapter.Broadcast(p, opts)
+	a.Adapter.Broadcast(p, opts)
 }
 
 // BroadcastWithAck sends the packet to the other servers as a BROADCAST
@@ -319,7 +323,7 @@ func (a *Adapter) BroadcastWithAck(p *socketio.SocketIOPacket, opts *socketio.Br
 	if !opts.Flags.Local {
 		a.remoteBroadcastWithAck(p, opts, clientCount, ack)
 	}
-	a.InMemoryAdapter.BroadcastWithAck(p, opts, clientCount, ack)
+	a.Adapter.BroadcastWithAck(p, opts, clientCount, ack)
 }
 
 func (a *Adapter) remoteBroadcastWithAck(p *socketio.SocketIOPacket, opts *socketio.BroadcastOptions, clientCount func(int), ack func(socketio.Args)) {
@@ -401,7 +405,7 @@ func numSub(ctx context.Context, rdb redis.UniversalClient, channel string) (int
 // server's answer within RequestsTimeout, it returns those it has with an
 // error wrapping ErrRequestTimeout.
 func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOptions) ([]*socketio.RemoteSocket, error) {
-	local, err := a.InMemoryAdapter.FetchSockets(ctx, opts)
+	local, err := a.Adapter.FetchSockets(ctx, opts)
 	if err != nil || opts.Flags.Local {
 		return local, err
 	}
@@ -420,7 +424,7 @@ func (a *Adapter) FetchSockets(ctx context.Context, opts *socketio.BroadcastOpti
 
 // AddSockets makes the selected sockets of every server join rooms.
 func (a *Adapter) AddSockets(opts *socketio.BroadcastOptions, rooms []socketio.Room) {
-	a.InMemoryAdapter.AddSockets(opts, rooms)
+	a.Adapter.AddSockets(opts, rooms)
 	if !opts.Flags.Local {
 		_ = a.publishJSON(a.requestChannel, map[string]any{
 			"uid": a.uid, "type": rediswire.RequestRemoteJoin,
@@ -431,7 +435,7 @@ func (a *Adapter) AddSockets(opts *socketio.BroadcastOptions, rooms []socketio.R
 
 // DelSockets makes the selected sockets of every server leave rooms.
 func (a *Adapter) DelSockets(opts *socketio.BroadcastOptions, rooms []socketio.Room) {
-	a.InMemoryAdapter.DelSockets(opts, rooms)
+	a.Adapter.DelSockets(opts, rooms)
 	if !opts.Flags.Local {
 		_ = a.publishJSON(a.requestChannel, map[string]any{
 			"uid": a.uid, "type": rediswire.RequestRemoteLeave,
@@ -448,7 +452,7 @@ func (a *Adapter) DisconnectSockets(opts *socketio.BroadcastOptions, close bool)
 			"opts": rediswire.RoomsValue(opts), "close": close,
 		})
 	}
-	a.InMemoryAdapter.DisconnectSockets(opts, close)
+	a.Adapter.DisconnectSockets(opts, close)
 }
 
 // ServerSideEmit sends an event to the other servers' handlers

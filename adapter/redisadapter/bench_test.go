@@ -5,7 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log"
+	"log/slog"
 	"net/http/httptest"
 	"runtime"
 	"strings"
@@ -26,8 +26,8 @@ func BenchmarkReceiveBroadcast(b *testing.B) {
 	srv := socketio.NewServer(nil)
 	defer srv.Shutdown(b.Context())
 	a := newAdapter(srv.Of("/"), nil, (&Options{}).withDefaults())
-	data, _, _ := socketio.EncodeEvent("chat message", map[string]any{"user": "alice", "text": "hello there", "ts": 1764583200000})
-	pv, _ := rediswire.PacketValue(&socketio.SocketIOPacket{Type: socketio.PacketEvent, Namespace: "/", ID: socketio.NoAckID, Data: data})
+	p, _ := socketio.EventPacket("/", "chat message", map[string]any{"user": "alice", "text": "hello there", "ts": 1764583200000})
+	pv, _ := rediswire.PacketValue(p)
 	msg, err := rediswire.MsgpackParser{}.Encode([]any{"other", pv, rediswire.OptsValue(&socketio.BroadcastOptions{Rooms: []string{"room"}})})
 	if err != nil {
 		b.Fatal(err)
@@ -56,7 +56,7 @@ func benchCrossNode(b *testing.B, clients int) {
 	key := testKey(b)
 	rdb := redis.NewClient(&redis.Options{Addr: addr})
 	defer rdb.Close()
-	opts := &Options{Key: key, Logger: log.New(io.Discard, "", 0)}
+	opts := &Options{Key: key, Logger: slog.New(slog.DiscardHandler)}
 	mk := func() (*socketio.SocketIOServer, *httptest.Server) {
 		srv := socketio.NewServer(&socketio.ServerOptions{Adapter: New(rdb, opts)})
 		return srv, httptest.NewServer(srv)

@@ -1,7 +1,7 @@
 package redisadapter
 
 import (
-	"log"
+	"log/slog"
 	"sync"
 )
 
@@ -9,7 +9,7 @@ import (
 // ends, however many reads and publishes fail in between. A failing read
 // or command begins it; a command that succeeds ends it.
 type health struct {
-	logger *log.Logger
+	logger *slog.Logger
 	mu     sync.Mutex
 	down   bool
 }
@@ -21,7 +21,8 @@ func (h *health) fail(what string, err error) {
 		return
 	}
 	h.down = true
-	h.logger.Printf("redisadapter: Redis unreachable (%s: %v); broadcasts reach this server only until it is back", what, err)
+	h.logger.Warn("redisadapter: Redis unreachable; broadcasts reach this server only until it is back",
+		slog.String("op", what), slog.Any("err", err))
 }
 
 func (h *health) ok() {
@@ -31,7 +32,7 @@ func (h *health) ok() {
 		return
 	}
 	h.down = false
-	h.logger.Printf("redisadapter: Redis reachable again")
+	h.logger.Info("redisadapter: Redis reachable again")
 }
 
 func (h *health) isDown() bool {

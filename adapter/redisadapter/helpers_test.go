@@ -7,7 +7,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"log"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"slices"
@@ -100,7 +100,7 @@ func startGoNode(t *testing.T, name string, rdb redis.UniversalClient, opts Opti
 	t.Helper()
 	g := &goNode{name: name, log: &syncLog{}, sse: make(chan []any, 16)}
 	if opts.Logger == nil {
-		opts.Logger = log.New(g.log, "", 0)
+		opts.Logger = slog.New(slog.NewTextHandler(g.log, nil))
 	}
 	return startGoNodeWith(t, g, New(rdb, &opts))
 }

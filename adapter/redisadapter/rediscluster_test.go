@@ -3,7 +3,7 @@ package redisadapter
 import (
 	"context"
 	"fmt"
-	"log"
+	"log/slog"
 	"math/rand/v2"
 	"net"
 	"os/exec"
@@ -213,7 +213,7 @@ func TestStreamsOnRedisCluster(t *testing.T) {
 		return startGoNodeWith(t, g, NewStreams(cc, &StreamsOptions{
 			StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:",
 			BlockTime: 500 * time.Millisecond, RequestsTimeout: 3 * time.Second,
-			Logger: log.New(g.log, "", 0),
+			Logger: slog.New(slog.NewTextHandler(g.log, nil)),
 		}))
 	}
 	g1, g2 := mk("g1"), mk("g2")

@@ -32,20 +32,20 @@ func (a *Adapter) onRequest(payload []byte) error {
 		if self {
 			return nil
 		}
-		ids := a.InMemoryAdapter.Sockets(rediswire.StringList(req["rooms"]))
+		ids := a.Adapter.Sockets(rediswire.StringList(req["rooms"]))
 		return a.respond(uid, map[string]any{"requestId": requestID, "sockets": rediswire.Strings(ids)})
 	case rediswire.RequestAllRooms:
 		if self {
 			return nil
 		}
-		return a.respond(uid, map[string]any{"requestId": requestID, "rooms": rediswire.Strings(a.InMemoryAdapter.Rooms())})
+		return a.respond(uid, map[string]any{"requestId": requestID, "rooms": rediswire.Strings(a.Adapter.Rooms())})
 	case rediswire.RequestRemoteJoin, rediswire.RequestRemoteLeave, rediswire.RequestRemoteDisconnect:
 		return a.onRemoteAction(typ, self, requestID, uid, req)
 	case rediswire.RequestRemoteFetch:
 		if self {
 			return nil
 		}
-		sockets, _ := a.InMemoryAdapter.FetchSockets(context.Background(), rediswire.OptsFromValue(req["opts"]))
+		sockets, _ := a.Adapter.FetchSockets(context.Background(), rediswire.OptsFromValue(req["opts"]))
 		if sockets == nil {
 			sockets = []*socketio.RemoteSocket{}
 		}
@@ -72,12 +72,12 @@ func (a *Adapter) onRemoteAction(typ int64, self bool, requestID, uid string, re
 		opts := rediswire.OptsFromValue(o)
 		switch typ {
 		case rediswire.RequestRemoteJoin:
-			a.InMemoryAdapter.AddSockets(opts, rediswire.StringList(req["rooms"]))
+			a.Adapter.AddSockets(opts, rediswire.StringList(req["rooms"]))
 		case rediswire.RequestRemoteLeave:
-			a.InMemoryAdapter.DelSockets(opts, rediswire.StringList(req["rooms"]))
+			a.Adapter.DelSockets(opts, rediswire.StringList(req["rooms"]))
 		default:
 			closeConn, _ := req["close"].(bool)
-			a.InMemoryAdapter.DisconnectSockets(opts, closeConn)
+			a.Adapter.DisconnectSockets(opts, closeConn)
 		}
 		return nil
 	}
@@ -132,7 +132,7 @@ func (a *Adapter) onBroadcastWithAck(uid, requestID string, req map[string]any) 
 	}
 	p.ID = a.nsp.NextAckID()
 	opts := rediswire.OptsFromValue(req["opts"])
-	a.InMemoryAdapter.BroadcastWithAck(p, opts,
+	a.Adapter.BroadcastWithAck(p, opts,
 		func(n int) {
 			_ = a.respond(uid, map[string]any{
 				"type": rediswire.RequestBroadcastClientCount, "requestId": requestID, "clientCount": n,

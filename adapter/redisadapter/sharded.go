@@ -3,7 +3,7 @@ package redisadapter
 import (
 	"context"
 	"fmt"
-	"log"
+	"log/slog"
 	"slices"
 	"sync"
 	"time"
@@ -40,8 +40,9 @@ type ShardedOptions struct {
 	// RequestsTimeout bounds the wait for the other servers' answers.
 	// Default 5 s.
 	RequestsTimeout time.Duration
-	// Logger receives the adapter's log lines. Default log.Default().
-	Logger *log.Logger
+	// Logger receives the adapter's log records (see Options.Logger).
+	// Default the server's (socketio.ServerOptions.Logger).
+	Logger *slog.Logger
 }
 
 // NewSharded returns the AdapterFactory of sharded Redis adapters, on the
@@ -61,9 +62,6 @@ func NewSharded(rdb redis.UniversalClient, opts *ShardedOptions) socketio.Adapte
 	}
 	if o.SubscriptionMode == "" {
 		o.SubscriptionMode = Dynamic
-	}
-	if o.Logger == nil {
-		o.Logger = log.Default()
 	}
 	return func(nsp *socketio.Namespace) socketio.Adapter { return newSharded(nsp, rdb, o) }
 }
@@ -102,6 +100,9 @@ var _ socketio.Adapter = (*ShardedAdapter)(nil)
 type shardedBus struct{ s *ShardedAdapter }
 
 func newSharded(nsp *socketio.Namespace, rdb redis.UniversalClient, o ShardedOptions) *ShardedAdapter {
+	if o.Logger == nil {
+		o.Logger = nsp.Server().Logger()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &ShardedAdapter{
 		rdb: rdb, opts: o, channel: o.ChannelPrefix + "#" + nsp.Name() + "#",
@@ -267,7 +268,8 @@ func (s *ShardedAdapter) receive(ctx context.Context, ps *redis.PubSub, channel 
 		case *redis.Message:
 			cm, err := clusteradapter.Decode([]byte(m.Payload))
 			if err != nil {
-				s.opts.Logger.Printf("redisadapter: dropped a message on %s (%d bytes): %v", m.Channel, len(m.Payload), err)
+				s.opts.Logger.Warn("redisadapter: dropped a message", slog.String("channel", m.Channel),
+					slog.Int("bytes", len(m.Payload)), slog.Any("err", err))
 				continue
 			}
 			s.OnMessage(cm, "")

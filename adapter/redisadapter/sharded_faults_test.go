@@ -3,7 +3,7 @@ package redisadapter
 import (
 	"context"
 	"crypto/rand"
-	"log"
+	"log/slog"
 	"testing"
 	"time"
 
@@ -20,7 +20,7 @@ func TestShardedGarbageIsDropped(t *testing.T) {
 	rdb := newClient(t, addr)
 	mk := func(name string) *goNode {
 		g := &goNode{name: name, log: &syncLog{}, sse: make(chan []any, 16)}
-		return startGoNodeWith(t, g, NewSharded(rdb, &ShardedOptions{ChannelPrefix: key, RequestsTimeout: 3 * time.Second, Logger: log.New(g.log, "", 0)}))
+		return startGoNodeWith(t, g, NewSharded(rdb, &ShardedOptions{ChannelPrefix: key, RequestsTimeout: 3 * time.Second, Logger: slog.New(slog.NewTextHandler(g.log, nil))}))
 	}
 	g1, g2 := mk("g1"), mk("g2")
 	huge := make([]byte, 4<<20)

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,8 +50,9 @@ type StreamsOptions struct {
 	// RequestsTimeout bounds the wait for the other servers' answers.
 	// Default 5 s.
 	RequestsTimeout time.Duration
-	// Logger receives the adapter's log lines. Default log.Default().
-	Logger *log.Logger
+	// Logger receives the adapter's log records (see Options.Logger).
+	// Default the server's (socketio.ServerOptions.Logger).
+	Logger *slog.Logger
 }
 
 // NewStreams returns the AdapterFactory of Redis streams adapters, on the
@@ -88,9 +89,6 @@ func NewStreams(rdb redis.UniversalClient, opts *StreamsOptions) socketio.Adapte
 	if o.SessionKeyPrefix == "" {
 		o.SessionKeyPrefix = "sio:session:"
 	}
-	if o.Logger == nil {
-		o.Logger = log.Default()
-	}
 	return func(nsp *socketio.Namespace) socketio.Adapter { return newStreams(nsp, rdb, o) }
 }
 
@@ -120,6 +118,9 @@ var _ socketio.Adapter = (*StreamsAdapter)(nil)
 type streamsBus struct{ s *StreamsAdapter }
 
 func newStreams(nsp *socketio.Namespace, rdb redis.UniversalClient, o StreamsOptions) *StreamsAdapter {
+	if o.Logger == nil {
+		o.Logger = nsp.Server().Logger()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &StreamsAdapter{
 		nsp: nsp, rdb: rdb, opts: o, stream: streamOf(nsp.Name(), o),
@@ -337,7 +338,8 @@ func (s *StreamsAdapter) receive() {
 		case *redis.Message:
 			v, err := rediswire.DecodeMessage(rediswire.MsgpackParser{}, []byte(m.Payload))
 			if err != nil {
-				s.opts.Logger.Printf("redisadapter: dropped a message on %s (%d bytes): %v", m.Channel, len(m.Payload), err)
+				s.opts.Logger.Warn("redisadapter: dropped a message", slog.String("channel", m.Channel),
+					slog.Int("bytes", len(m.Payload)), slog.Any("err", err))
 				continue
 			}
 			s.OnMessage(v, "")
@@ -385,7 +387,8 @@ func (s *StreamsAdapter) readStream(offset string) {
 				}
 				m, err := decodeEntry(e.Values)
 				if err != nil {
-					s.opts.Logger.Printf("redisadapter: dropped stream entry %s: %v", e.ID, err)
+					s.opts.Logger.Warn("redisadapter: dropped a stream entry", slog.String("stream", s.stream),
+						slog.String("id", e.ID), slog.Any("err", err))
 					continue
 				}
 				s.OnMessage(m, e.ID)

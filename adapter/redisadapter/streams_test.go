@@ -3,7 +3,7 @@ package redisadapter
 import (
 	"context"
 	"errors"
-	"log"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -21,7 +21,7 @@ func startStreamsNode(t *testing.T, name, addr, key string) *goNode {
 	return startGoNodeWith(t, g, NewStreams(newClient(t, addr), &StreamsOptions{
 		StreamName: key, ChannelPrefix: key, SessionKeyPrefix: key + ":session:",
 		BlockTime: 500 * time.Millisecond, RequestsTimeout: 3 * time.Second,
-		Logger: log.New(g.log, "", 0),
+		Logger: slog.New(slog.NewTextHandler(g.log, nil)),
 	}))
 }
 

@@ -195,13 +195,11 @@ func (o Operator) Emit(ctx context.Context, event string, args ...any) error {
 	if err := checkEvent(event); err != nil {
 		return err
 	}
-	data, atts, err := socketio.EncodeEvent(event, args...)
+	p, err := socketio.EventPacket(o.e.nsp, event, args...)
 	if err != nil {
 		return fmt.Errorf("redisemitter: encoding %q: %w", event, err)
 	}
-	pv, err := rediswire.PacketValue(&socketio.SocketIOPacket{
-		Type: socketio.PacketEvent, Namespace: o.e.nsp, ID: socketio.NoAckID, Data: data, Attachments: atts,
-	})
+	pv, err := rediswire.PacketValue(p)
 	if err != nil {
 		return fmt.Errorf("redisemitter: encoding %q: %w", event, err)
 	}
@@ -239,8 +237,7 @@ func (o Operator) DisconnectSockets(ctx context.Context, close bool) error {
 }
 
 func checkEvent(event string) error {
-	switch event {
-	case "connect", "connect_error", "disconnect", "disconnecting", "newListener", "removeListener":
+	if socketio.IsReservedEvent(event) {
 		return fmt.Errorf("%w: %q", ErrReservedEvent, event)
 	}
 	return nil

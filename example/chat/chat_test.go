@@ -209,7 +209,7 @@ func TestImagesTravelAsAttachments(t *testing.T) {
 		t.Fatalf("ack %+v", ack)
 	}
 	p := b.event("chat_message", nil, func(raw json.RawMessage) bool { return strings.Contains(string(raw), `"image"`) })
-	if p.Type != '5' || len(p.Bins) != 1 || !bytes.Equal(p.Bins[0], tinyPNG) {
+	if p.Type != '5' || len(p.Attachments) != 1 || !bytes.Equal(p.Attachments[0], tinyPNG) {
 		t.Fatalf("bob got %v", p)
 	}
 	var m struct {
@@ -233,7 +233,7 @@ func TestImagesTravelAsAttachments(t *testing.T) {
 	c.ackID = 7
 	c.send(7, nil, "join", join("lobby"))
 	ap := c.waitFor(func(p wsPacket) bool { return (p.Type == '3' || p.Type == '6') && p.ID == 7 })
-	if ap.Type != '6' || len(ap.Bins) != 1 || !bytes.Equal(ap.Bins[0], tinyPNG) {
+	if ap.Type != '6' || len(ap.Attachments) != 1 || !bytes.Equal(ap.Attachments[0], tinyPNG) {
 		t.Fatalf("carol's join ack %v", ap)
 	}
 }

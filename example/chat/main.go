@@ -6,7 +6,9 @@
 //
 // (npm ci installs socket.io-client, whose browser bundle the server
 // serves to the page at /socket.io/socket.io.min.js)
-// and open http://127.0.0.1:8080 in two browser windows.
+// and open http://127.0.0.1:8080 in two browser windows. Its Prometheus
+// metrics are at http://127.0.0.1:8080/metrics (-no-metrics turns them
+// off); -debug logs what each client causes.
 package main
 
 import (
@@ -15,6 +17,7 @@ import (
 	"flag"
 	"fmt"
 	"log"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -33,10 +36,15 @@ func main() {
 	addr := flag.String("addr", defaultAddr, "address to listen on (default $CHAT_ADDR or 127.0.0.1:8080)")
 	nodeModules := flag.String("node-modules", "", "node_modules folder holding socket.io-client, which `npm ci` installs (default: the first node_modules found from the working directory up)")
 	quiet := flag.Bool("quiet", false, "do not log requests")
+	noMetrics := flag.Bool("no-metrics", false, "do not serve Prometheus metrics at /metrics")
+	debug := flag.Bool("debug", false, "log at Debug level: what each client causes (refused requests, bad packets, closed sessions)")
 	adminUI := flag.Bool("admin", os.Getenv("CHAT_ADMIN") != "", "serve the Socket.IO Admin UI's namespace /admin (default true when $CHAT_ADMIN is set); log in with $CHAT_ADMIN_USER and the password whose bcrypt hash is $CHAT_ADMIN_PASSWORD_HASH, or with no login when they are unset")
 	adminOrigin := flag.String("admin-origin", "https://admin.socket.io", "comma-separated origins of the Admin UI pages allowed to connect")
 	flag.Parse()
-	cfg := config{NodeModules: *nodeModules}
+	if *debug {
+		slog.SetLogLoggerLevel(slog.LevelDebug)
+	}
+	cfg := config{NodeModules: *nodeModules, Metrics: !*noMetrics}
 	if *adminUI {
 		cfg.Admin = adminOptions(os.Getenv("CHAT_ADMIN_USER"), os.Getenv("CHAT_ADMIN_PASSWORD_HASH"))
 		cfg.AdminOrigins = strings.Split(*adminOrigin, ",")
@@ -76,6 +84,9 @@ func run(addr string, cfg config, quiet bool) error {
 		log.Printf("no node_modules/socket.io-client found: the page cannot load the client; run `npm ci` in the repository first")
 	}
 	log.Printf("chat on http://%s", ln.Addr())
+	if cfg.Metrics {
+		log.Printf("Prometheus metrics on http://%s/metrics", ln.Addr())
+	}
 	if cfg.Admin != nil {
 		log.Printf("admin UI: open %s, server URL http://%s (namespace /admin, path /socket.io)", cfg.AdminOrigins[0], ln.Addr())
 	}

@@ -12,8 +12,11 @@ import (
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/gosio/gosio/admin"
+	"github.com/gosio/gosio/metrics"
 	"github.com/gosio/gosio/routing"
 	"github.com/gosio/gosio/sio/engineio"
 	"github.com/gosio/gosio/sio/socketio"
@@ -33,6 +36,9 @@ type config struct {
 	NodeModules string
 	// Logf logs requests and events; nil is silent.
 	Logf func(format string, args ...any)
+	// Metrics serves the server's Prometheus metrics at /metrics
+	// (package metrics), with the Go runtime's and the process's.
+	Metrics bool
 	// LeaveGrace is how long a departed client has to come back before
 	// its room sees "X left". Default 10s.
 	LeaveGrace time.Duration
@@ -120,6 +126,15 @@ func newServer(cfg config) (*app, error) {
 	})
 	static, _ := fs.Sub(staticFiles, "static")
 	r.Handle("/static/*", http.StripPrefix("/static/", http.FileServerFS(static)))
+	if cfg.Metrics {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m, err := metrics.New(srv, &metrics.Options{Registerer: reg})
+		if err != nil {
+			return nil, err
+		}
+		r.Handle("/metrics", m.Handler())
+	}
 	routing.MountServer(r, "/socket.io/", srv, prototype)
 	a := &app{Handler: r, sio: srv, hub: h}
 	if cfg.Admin != nil {

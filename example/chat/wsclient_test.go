@@ -1,62 +1,35 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/gosio/gosio/internal/wiretest"
 )
 
-// wsClient is a bare Socket.IO v5 client over one Engine.IO v4 websocket,
-// enough to test the chat's handlers on the wire.
+// wsClient is a bare Socket.IO v5 client over one Engine.IO v4 websocket
+// (internal/wiretest), enough to test the chat's handlers on the wire.
 type wsClient struct {
 	t     *testing.T
-	conn  *websocket.Conn
+	c     *wiretest.Conn
+	conn  *websocket.Conn // to drop the connection abruptly
 	sid   string
-	pkts  chan wsPacket
 	stash []wsPacket
 	ackID int
 }
 
 // wsPacket is a decoded Socket.IO packet.
-type wsPacket struct {
-	Type  byte // '0' CONNECT ... '6' BINARY_ACK
-	NSP   string
-	ID    int // -1 when none
-	Data  json.RawMessage
-	Bins  [][]byte
-	Event string            // for events: the name
-	Args  []json.RawMessage // for events and acks: the arguments
-}
-
-func (p wsPacket) String() string {
-	return fmt.Sprintf("%c %s id=%d %s (+%d bin)", p.Type, p.NSP, p.ID, p.Data, len(p.Bins))
-}
+type wsPacket = wiretest.Packet
 
 // dialChat connects to the chat namespace with auth; it returns the client
 // and the CONNECT or CONNECT_ERROR packet.
 func dialChat(t *testing.T, base string, auth any) (*wsClient, wsPacket) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	u := "ws" + strings.TrimPrefix(base, "http") + "/socket.io/?EIO=4&transport=websocket"
-	conn, _, err := websocket.Dial(ctx, u, nil)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	conn.SetReadLimit(16 << 20)
-	c := &wsClient{t: t, conn: conn, pkts: make(chan wsPacket, 1024)}
-	t.Cleanup(func() { _ = conn.CloseNow() })
-	typ, open, err := conn.Read(ctx)
-	if err != nil || typ != websocket.MessageText || len(open) == 0 || open[0] != '0' {
-		t.Fatalf("engine.io open: %q %v", open, err)
-	}
-	go c.readLoop()
+	conn := wiretest.Dial(t, base+"/socket.io/?EIO=4&transport=websocket", &wiretest.DialOptions{ReadLimit: 16 << 20})
+	c := &wsClient{t: t, c: conn, conn: conn.WS()}
 	a := []byte{}
 	if auth != nil {
 		a, _ = json.Marshal(auth)
@@ -75,87 +48,7 @@ func dialChat(t *testing.T, base string, auth any) (*wsClient, wsPacket) {
 
 func (c *wsClient) writeText(s string) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.conn.Write(ctx, websocket.MessageText, []byte(s)); err != nil {
-		c.t.Fatalf("write: %v", err)
-	}
-}
-
-func (c *wsClient) readLoop() {
-	defer close(c.pkts)
-	var pending *wsPacket
-	want := 0
-	for {
-		typ, b, err := c.conn.Read(context.Background())
-		if err != nil {
-			return
-		}
-		if typ == websocket.MessageBinary {
-			if pending != nil {
-				pending.Bins = append(pending.Bins, b)
-				if len(pending.Bins) == want {
-					c.pkts <- *pending
-					pending = nil
-				}
-			}
-			continue
-		}
-		switch {
-		case len(b) == 1 && b[0] == '2': // ping
-			_ = c.conn.Write(context.Background(), websocket.MessageText, []byte("3"))
-			continue
-		case len(b) < 2 || b[0] != '4':
-			continue
-		}
-		p, n := parsePacket(string(b[1:]))
-		if n > 0 {
-			pending, want = &p, n
-			continue
-		}
-		c.pkts <- p
-	}
-}
-
-// parsePacket decodes a Socket.IO packet's text; n is its attachment count.
-func parsePacket(s string) (p wsPacket, n int) {
-	p.Type, p.ID = s[0], -1
-	s = s[1:]
-	if p.Type == '5' || p.Type == '6' {
-		i := strings.IndexByte(s, '-')
-		n, _ = strconv.Atoi(s[:i])
-		s = s[i+1:]
-	}
-	p.NSP = "/"
-	if strings.HasPrefix(s, "/") {
-		i := strings.IndexByte(s, ',')
-		if i < 0 {
-			p.NSP, s = s, ""
-		} else {
-			p.NSP, s = s[:i], s[i+1:]
-		}
-	}
-	i := 0
-	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-		i++
-	}
-	if i > 0 {
-		p.ID, _ = strconv.Atoi(s[:i])
-		s = s[i:]
-	}
-	p.Data = json.RawMessage(s)
-	var arr []json.RawMessage
-	if json.Unmarshal(p.Data, &arr) == nil {
-		if p.Type == '2' || p.Type == '5' {
-			if len(arr) > 0 {
-				_ = json.Unmarshal(arr[0], &p.Event)
-				p.Args = arr[1:]
-			}
-		} else {
-			p.Args = arr
-		}
-	}
-	return p, n
+	c.c.WriteText(s)
 }
 
 // waitFor returns the first packet, stashed or new, that match accepts;
@@ -178,21 +71,18 @@ func (c *wsClient) waitWithin(match func(wsPacket) bool, d time.Duration) (wsPac
 			return p, true
 		}
 	}
-	timer := time.NewTimer(d)
-	defer timer.Stop()
+	deadline := time.Now().Add(d)
 	for {
-		select {
-		case p, ok := <-c.pkts:
-			if !ok {
-				c.t.Fatalf("connection closed while waiting; stashed: %v", c.stash)
-			}
-			if match(p) {
-				return p, true
-			}
-			c.stash = append(c.stash, p)
-		case <-timer.C:
+		p, ok, closed := c.c.NextPacket(time.Until(deadline))
+		switch {
+		case closed:
+			c.t.Fatalf("connection closed while waiting; stashed: %v", c.stash)
+		case !ok:
 			return wsPacket{}, false
+		case match(p):
+			return p, true
 		}
+		c.stash = append(c.stash, p)
 	}
 }
 
@@ -213,18 +103,13 @@ func (c *wsClient) event(name string, into any, ok func(json.RawMessage) bool) w
 
 // drain stashes what arrives within d.
 func (c *wsClient) drain(d time.Duration) {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
+	deadline := time.Now().Add(d)
 	for {
-		select {
-		case p, ok := <-c.pkts:
-			if !ok {
-				return
-			}
-			c.stash = append(c.stash, p)
-		case <-timer.C:
+		p, ok, _ := c.c.NextPacket(time.Until(deadline))
+		if !ok {
 			return
 		}
+		c.stash = append(c.stash, p)
 	}
 }
 
@@ -264,31 +149,15 @@ func (c *wsClient) emit(event string, args ...any) {
 
 func (c *wsClient) send(id int, bins [][]byte, event string, args ...any) {
 	c.t.Helper()
-	data, err := json.Marshal(append([]any{event}, args...))
+	text, err := wiretest.EventText(chatNamespace, id, len(bins), event, args...)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	var b strings.Builder
-	b.WriteString("4")
-	if len(bins) > 0 {
-		b.WriteString("5" + strconv.Itoa(len(bins)) + "-")
-	} else {
-		b.WriteString("2")
-	}
-	b.WriteString(chatNamespace + ",")
-	if id >= 0 {
-		b.WriteString(strconv.Itoa(id))
-	}
-	b.Write(data)
-	c.writeText(b.String())
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
+	c.writeText(text)
 	for _, bin := range bins {
-		if err := c.conn.Write(ctx, websocket.MessageBinary, bin); err != nil {
-			c.t.Fatalf("write: %v", err)
-		}
+		c.c.WriteBinary(bin)
 	}
 }
 
 // placeholder is the JSON of attachment num.
-func placeholder(num int) map[string]any { return map[string]any{"_placeholder": true, "num": num} }
+func placeholder(num int) map[string]any { return wiretest.Placeholder(num) }

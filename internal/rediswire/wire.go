@@ -99,11 +99,17 @@ func DecodeMessage(p Parser, msg []byte) (map[string]any, error) {
 	return m, nil
 }
 
-// Channels of a namespace under a key prefix.
-func Channel(key, nsp string) string           { return key + "#" + nsp + "#" }
+// Channel is the broadcast channel of a namespace under a key prefix.
+func Channel(key, nsp string) string { return key + "#" + nsp + "#" }
+
+// RoomChannel is the channel of the broadcasts to one room.
 func RoomChannel(key, nsp, room string) string { return key + "#" + nsp + "#" + room + "#" }
-func RequestChannel(key, nsp string) string    { return key + "-request#" + nsp + "#" }
-func ResponseChannel(key, nsp string) string   { return key + "-response#" + nsp + "#" }
+
+// RequestChannel is the channel of the requests between servers.
+func RequestChannel(key, nsp string) string { return key + "-request#" + nsp + "#" }
+
+// ResponseChannel is the channel of the answers to those requests.
+func ResponseChannel(key, nsp string) string { return key + "-response#" + nsp + "#" }
 
 // BroadcastChannel is where a broadcast with opts is published: the
 // room's own channel when it targets exactly one room, as Node's adapter
@@ -131,9 +137,15 @@ func UID(n int) string {
 // EVENT (2) or ACK (3) whatever the attachments (the receiving encoder
 // decides on the binary types).
 func PacketValue(p *socketio.SocketIOPacket) (map[string]any, error) {
-	data, err := socketio.DecodeAny(p.Data, p.Attachments)
+	args, err := socketio.PacketArgs(p)
 	if err != nil {
 		return nil, err
+	}
+	data := make([]any, args.Len())
+	for i := range data {
+		if err := args.DecodeAt(i, &data[i]); err != nil {
+			return nil, err
+		}
 	}
 	t := p.Type
 	switch t {
@@ -168,22 +180,15 @@ func PacketFromValue(v any) (*socketio.SocketIOPacket, error) {
 	if !ok || len(arr) == 0 {
 		return nil, errors.New("rediswire: packet data is not a non-empty array")
 	}
-	if _, ok := arr[0].(string); !ok {
+	event, ok := arr[0].(string)
+	if !ok {
 		return nil, errors.New("rediswire: packet event name is not a string")
-	}
-	data, atts, err := socketio.EncodeArgs(arr...)
-	if err != nil {
-		return nil, err
 	}
 	nsp, _ := m["nsp"].(string)
 	if nsp == "" {
 		nsp = "/"
 	}
-	p := &socketio.SocketIOPacket{Type: socketio.PacketEvent, Namespace: nsp, ID: socketio.NoAckID, Data: data, Attachments: atts}
-	if len(atts) > 0 {
-		p.Type = socketio.PacketBinaryEvent
-	}
-	return p, nil
+	return socketio.EventPacket(nsp, event, arr[1:]...)
 }
 
 // OptsValue returns broadcast options as Node's adapters send them.

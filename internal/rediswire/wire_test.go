@@ -10,11 +10,10 @@ import (
 // TestPacketRoundTrip carries an event with a binary argument through the
 // MessagePack shape of Node's packets and back.
 func TestPacketRoundTrip(t *testing.T) {
-	data, atts, err := socketio.EncodeEvent("ev", 1, []byte{1, 2, 3}, map[string]any{"k": []byte{4}})
+	p, err := socketio.EventPacket("/", "ev", 1, []byte{1, 2, 3}, map[string]any{"k": []byte{4}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &socketio.SocketIOPacket{Type: socketio.PacketBinaryEvent, Namespace: "/", ID: socketio.NoAckID, Data: data, Attachments: atts}
 	pv, err := PacketValue(p)
 	if err != nil {
 		t.Fatal(err)

@@ -65,7 +65,7 @@ func appendPacketV3(dst []byte, p Packet) []byte {
 		dst = append(dst, 'b', '0'+byte(p.Type))
 		return base64.StdEncoding.AppendEncode(dst, p.Data)
 	}
-	return p.AppendText(dst)
+	return p.appendText(dst)
 }
 
 // appendPayloadRecordV3 appends p to a v3 text payload as
@@ -142,7 +142,7 @@ func decodePacketV3(data []byte) (Packet, error) {
 		}
 		return Packet{Type: PacketType(data[1] - '0'), Data: buf[:n], Binary: true}, nil
 	}
-	return DecodeText(data)
+	return decodeText(data)
 }
 
 // decodeBinaryV3 decodes a v3 binary websocket frame or binary record: the

@@ -49,8 +49,8 @@ var codeMessages = map[ErrorCode]string{
 // {"code":N,"message":"..."}, with status 403 for CodeForbidden and 400
 // otherwise.
 type ProtocolError struct {
-	Code    ErrorCode
-	Message string // defaults to the code's standard message
+	Code    ErrorCode // the "code" of the JSON body
+	Message string    // defaults to the code's standard message
 }
 
 // Error returns the message prefixed with the package name.

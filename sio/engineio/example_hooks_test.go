@@ -70,8 +70,8 @@ func ExampleEngineIOSocket_OnPacket() {
 	srv := engineio.NewServer(nil)
 	seen := make(chan string, 4)
 	srv.OnConnection(func(sock *engineio.EngineIOSocket) {
-		sock.OnPacket(func(p engineio.Packet) { seen <- "in " + string(p.AppendText(nil)) })
-		sock.OnPacketCreate(func(p engineio.Packet) { seen <- "out " + string(p.AppendText(nil)) })
+		sock.OnPacket(func(p engineio.Packet) { seen <- fmt.Sprintf("in %s %s", p.Type, p.Data) })
+		sock.OnPacketCreate(func(p engineio.Packet) { seen <- fmt.Sprintf("out %s %s", p.Type, p.Data) })
 		sock.OnMessage(func(data []byte, binary bool) { _ = sock.Send(data, binary) })
 	})
 	ts := httptest.NewServer(srv)
@@ -94,6 +94,6 @@ func ExampleEngineIOSocket_OnPacket() {
 	fmt.Println(<-seen)
 	fmt.Println(<-seen)
 	// Output:
-	// in 4hi
-	// out 4hi
+	// in message hi
+	// out message hi
 }

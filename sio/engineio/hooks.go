@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"log/slog"
 	"net/http"
 
 	"github.com/gosio/gosio/internal/listeners"
@@ -101,6 +102,12 @@ func (s *Server) OnHeaders(fn func(h http.Header, r *http.Request)) (remove func
 // refused answers a request with an Engine.IO error and tells the
 // OnConnectionError listeners.
 func (s *Server) refused(w http.ResponseWriter, r *http.Request, pe *ProtocolError, ctx map[string]any) {
+	if l := s.opts.Logger; l.Enabled(r.Context(), slog.LevelDebug) { // the client caused it: Debug only
+		l.LogAttrs(r.Context(), slog.LevelDebug, "engineio: request refused",
+			slog.Int("code", int(pe.Code)), slog.String("message", pe.message()),
+			slog.String("transport", r.URL.Query().Get("transport")),
+			slog.String("remote", r.RemoteAddr))
+	}
 	if fns := s.hooks.connErr.Funcs(); fns != nil {
 		e := &ConnectionError{Request: r, Code: pe.Code, Message: codeMessages[pe.Code], Context: ctx}
 		for _, fn := range fns {
@@ -129,7 +136,7 @@ func (s *Server) writeHeaders(w http.ResponseWriter, r *http.Request, initial bo
 type sessionHooks struct {
 	message   listeners.List[func([]byte, bool)]
 	close     listeners.List[func(CloseReason, error)]
-	packet    listeners.List[func(Packet)]
+	Packet    listeners.List[func(Packet)]
 	packetOut listeners.List[func(Packet)]
 	upgrading listeners.List[func(string)]
 	upgrade   listeners.List[func(string)]
@@ -176,7 +183,7 @@ func (k *EngineIOSocket) OnPacket(fn func(p Packet)) (remove func()) {
 	if fn == nil {
 		return nop
 	}
-	return k.s.hooksFor().packet.Add(fn)
+	return k.s.hooksFor().Packet.Add(fn)
 }
 
 // OnPacketCreate adds a listener of every packet the server queues for the
@@ -215,7 +222,7 @@ func (k *EngineIOSocket) OnUpgrade(fn func(transport string)) (remove func()) {
 // firePacket tells the OnPacket listeners of an incoming packet.
 func (s *EngineIOSession) firePacket(p Packet) {
 	if h := s.hooks.Load(); h != nil {
-		for _, fn := range h.packet.Funcs() {
+		for _, fn := range h.Packet.Funcs() {
 			fn(p)
 		}
 	}

@@ -1,6 +1,7 @@
 package engineio
 
 import (
+	"log/slog"
 	"net/http"
 	"slices"
 	"time"
@@ -100,6 +101,12 @@ type Options struct {
 	// session whose POST takes longer than PingInterval+PingTimeout has
 	// missed its pong anyway.
 	BodyTimeout time.Duration
+
+	// Logger receives the server's log records. What a client causes (a
+	// request refused, a packet that does not parse, a session closed for
+	// an error) is logged at Debug, so that a hostile client cannot fill
+	// the log. Default slog.Default() (as it is when NewServer runs).
+	Logger *slog.Logger
 }
 
 // CORSOptions is a cross-origin policy, with the fields of the cors package
@@ -176,6 +183,9 @@ func (o *Options) withDefaults() *Options {
 	}
 	if c.BodyTimeout <= 0 {
 		c.BodyTimeout = 60 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
 	}
 	if c.MaxHeaderBytes <= 0 {
 		c.MaxHeaderBytes = 16 << 10

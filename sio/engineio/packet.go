@@ -5,7 +5,7 @@ import (
 	"fmt"
 )
 
-// PacketType is the type of an Engine.IO packet, the first character of its
+// packetType is the type of an Engine.IO packet, the first character of its
 // encoding (protocol v4, "Packet encoding").
 type PacketType byte
 
@@ -30,7 +30,7 @@ func (t PacketType) String() string {
 	return fmt.Sprintf("PacketType(%d)", byte(t))
 }
 
-// Packet is one Engine.IO packet. Binary is true only for message packets
+// packet is one Engine.IO packet. Binary is true only for message packets
 // whose Data is binary; such packets travel as binary websocket frames, or as
 // "b" followed by base64 in a long-polling payload.
 type Packet struct {
@@ -39,18 +39,18 @@ type Packet struct {
 	Binary bool
 }
 
-// AppendText appends the text encoding of a non-binary packet to dst: the
+// appendText appends the text encoding of a non-binary packet to dst: the
 // type digit followed by the data.
-func (p Packet) AppendText(dst []byte) []byte {
+func (p Packet) appendText(dst []byte) []byte {
 	dst = append(dst, '0'+byte(p.Type))
 	return append(dst, p.Data...)
 }
 
-// DecodeText decodes one packet received as text: a websocket text frame or
+// decodeText decodes one packet received as text: a websocket text frame or
 // one record of a long-polling payload. A record starting with 'b' is a
 // base64-encoded binary message. The returned packet's Data aliases data
 // unless it was base64-decoded.
-func DecodeText(data []byte) (Packet, error) {
+func decodeText(data []byte) (Packet, error) {
 	if len(data) == 0 {
 		return Packet{}, fmt.Errorf("%w: empty packet", ErrInvalidPacket)
 	}
@@ -69,8 +69,8 @@ func DecodeText(data []byte) (Packet, error) {
 	return Packet{Type: PacketType(t), Data: data[1:]}, nil
 }
 
-// DecodeBinary decodes a binary websocket frame: always a message packet
+// decodeBinary decodes a binary websocket frame: always a message packet
 // whose data is the frame as is.
-func DecodeBinary(data []byte) Packet {
+func decodeBinary(data []byte) Packet {
 	return Packet{Type: PacketMessage, Data: data, Binary: true}
 }

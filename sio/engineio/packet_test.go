@@ -82,7 +82,7 @@ func TestPayloadEncoding(t *testing.T) {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
-	if got := (engineio.Packet{Type: engineio.PacketPing, Data: []byte("probe")}).AppendText([]byte("x")); string(got) != "x2probe" {
+	if got := engineio.AppendText(engineio.Packet{Type: engineio.PacketPing, Data: []byte("probe")}, []byte("x")); string(got) != "x2probe" {
 		t.Errorf("AppendText %q", got)
 	}
 	if got := engineio.AppendPayloadRecord([]byte("4a"), engineio.Packet{Type: engineio.PacketNoop}); string(got) != "4a\x1e6" {

@@ -9,9 +9,9 @@ import (
 // (protocol v4, "Packet encoding: HTTP long-polling").
 const recordSeparator = 0x1e
 
-// AppendPayloadRecord appends one packet to a long-polling payload being
+// appendPayloadRecord appends one packet to a long-polling payload being
 // built in dst, writing the separator first when dst is not empty.
-func AppendPayloadRecord(dst []byte, p Packet) []byte {
+func appendPayloadRecord(dst []byte, p Packet) []byte {
 	if len(dst) > 0 {
 		dst = append(dst, recordSeparator)
 	}
@@ -19,21 +19,21 @@ func AppendPayloadRecord(dst []byte, p Packet) []byte {
 		dst = append(dst, 'b')
 		return base64.StdEncoding.AppendEncode(dst, p.Data)
 	}
-	return p.AppendText(dst)
+	return p.appendText(dst)
 }
 
-// EncodePayload encodes packets as one long-polling payload.
-func EncodePayload(packets []Packet) []byte {
+// encodePayload encodes packets as one long-polling payload.
+func encodePayload(packets []Packet) []byte {
 	var dst []byte
 	for _, p := range packets {
-		dst = AppendPayloadRecord(dst, p)
+		dst = appendPayloadRecord(dst, p)
 	}
 	return dst
 }
 
-// DecodePayload splits a long-polling payload into its packets. The packets'
+// decodePayload splits a long-polling payload into its packets. The packets'
 // Data alias body where no base64 decoding was needed.
-func DecodePayload(body []byte) ([]Packet, error) {
+func decodePayload(body []byte) ([]Packet, error) {
 	var packets []Packet
 	for {
 		i := bytes.IndexByte(body, recordSeparator)
@@ -41,7 +41,7 @@ func DecodePayload(body []byte) ([]Packet, error) {
 		if i >= 0 {
 			rec = body[:i]
 		}
-		p, err := DecodeText(rec)
+		p, err := decodeText(rec)
 		if err != nil {
 			return nil, err
 		}

@@ -47,7 +47,7 @@ func (c *LongPollingConsumer) handshake(w http.ResponseWriter, r *http.Request) 
 		c.writePayload(w, r, appendPayloadRecordV3(nil, open))
 		return
 	}
-	c.writePayload(w, r, AppendPayloadRecord(nil, open))
+	c.writePayload(w, r, appendPayloadRecord(nil, open))
 }
 
 func (c *LongPollingConsumer) serve(w http.ResponseWriter, r *http.Request, sess *EngineIOSession) {
@@ -179,7 +179,7 @@ func (c *LongPollingConsumer) poll(w http.ResponseWriter, r *http.Request, sess 
 	}
 	var body []byte
 	for _, p := range batch {
-		body = AppendPayloadRecord(body, p)
+		body = appendPayloadRecord(body, p)
 	}
 	if tail != nil {
 		if len(body) > 0 {
@@ -255,7 +255,7 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 		} else {
 			body = nil
 		}
-		p, err := DecodeText(rec)
+		p, err := decodeText(rec)
 		if err != nil {
 			sess.closeNow(ReasonParseError, err)
 			protocolError(CodeBadRequest).writeTo(w)

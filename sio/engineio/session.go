@@ -1,7 +1,9 @@
 package engineio
 
 import (
+	"context"
 	"errors"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -393,9 +395,11 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 		})
 	}
 	onClose := s.onClose
+	transport := s.transport
 	s.mu.Unlock()
 
 	close(s.done)
+	s.logClose(transport, reason, err)
 	switch {
 	case closeWS != nil:
 		go closeWS()
@@ -409,6 +413,20 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 		onClose(reason, err)
 	}
 	s.fireClose(reason, err)
+}
+
+// logClose records a session's end at Debug: a client can close sessions
+// as fast as it opens them.
+func (s *EngineIOSession) logClose(transport string, reason CloseReason, err error) {
+	l := s.srv.opts.Logger
+	if !l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{slog.String("sid", s.id), slog.String("transport", transport), slog.String("reason", string(reason))}
+	if err != nil {
+		attrs = append(attrs, slog.Any("err", err))
+	}
+	l.LogAttrs(context.Background(), slog.LevelDebug, "engineio: session closed", attrs...)
 }
 
 // finishClose stops closeTimer once what it bounded is over: the drain

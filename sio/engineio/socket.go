@@ -12,8 +12,8 @@ type EngineIOSocket struct {
 
 // Message is one Engine.IO message: text, or binary when Binary is set.
 type Message struct {
-	Data   []byte
-	Binary bool
+	Data   []byte // the message's bytes
+	Binary bool   // a binary message; else Data is UTF-8 text
 }
 
 // ID returns the session id: 20 URL-safe characters.

@@ -85,7 +85,7 @@ func (c *EngineIOWebSocketConsumer) handshake(w http.ResponseWriter, r *http.Req
 		return
 	}
 	open := c.srv.openPacket(sess.id, TransportWebSocket)
-	if err := writeFrame(conn, out, websocket.MessageText, open.AppendText(nil)); err != nil {
+	if err := writeFrame(conn, out, websocket.MessageText, open.appendText(nil)); err != nil {
 		_ = conn.CloseNow()
 		sess.closeNow(ReasonTransportError, err)
 		return
@@ -263,7 +263,7 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 				s.deliver(p)
 				continue
 			}
-			s.deliver(DecodeBinary(data))
+			s.deliver(decodeBinary(data))
 			continue
 		}
 		if !utf8.Valid(data) {
@@ -277,7 +277,7 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 		if s.v3 && len(data) > 0 && data[0] == 'b' {
 			p, err = decodePacketV3(data) // v3's base64 form: "b4..."
 		} else {
-			p, err = DecodeText(data)
+			p, err = decodeText(data)
 		}
 		if err != nil {
 			s.closeNow(ReasonParseError, err)

@@ -206,7 +206,7 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 				err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
 			}
 		} else {
-			*bufp = p.AppendText((*bufp)[:0])
+			*bufp = p.appendText((*bufp)[:0])
 			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
 		}
 		// (After the last packet the batch is written below anyway.)

@@ -87,15 +87,19 @@ func TestEmitWithAckFuncCallsBackOnceUnderRaces(t *testing.T) {
 		defer close(answered)
 		for {
 			select {
-			case f := <-c.frames:
-				id, _, ok := strings.Cut(strings.TrimPrefix(f.text, "2"), "[")
-				if ok && id != "" {
-					ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-					_ = c.conn.Write(ctx, websocket.MessageText, []byte("43"+id+"[]"))
-					cancel()
-				}
 			case <-stop:
 				return
+			default:
+			}
+			f, got, closed := c.tryNext(10 * time.Millisecond)
+			if closed {
+				return
+			}
+			id, _, ok := strings.Cut(strings.TrimPrefix(f.text, "2"), "[")
+			if got && ok && id != "" {
+				ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+				_ = c.conn.Write(ctx, websocket.MessageText, []byte("43"+id+"[]"))
+				cancel()
 			}
 		}
 	}()

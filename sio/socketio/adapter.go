@@ -28,19 +28,19 @@ type BroadcastFlags struct {
 // BroadcastOptions select the recipients of a broadcast: the sockets in any
 // of Rooms (all sockets when Rooms is empty) and in none of Except.
 type BroadcastOptions struct {
-	Rooms  []Room         `json:"rooms"`
-	Except []Room         `json:"except"`
-	Flags  BroadcastFlags `json:"flags"`
+	Rooms  []Room         `json:"rooms"`  // the rooms reached; none: every socket
+	Except []Room         `json:"except"` // the rooms left out
+	Flags  BroadcastFlags `json:"flags"`  // how the broadcast is delivered
 }
 
 // PersistedSession is what connection state recovery keeps of a socket
 // that left: enough to give the same id, rooms and data back to the client
 // that reconnects in time, and the packets it missed.
 type PersistedSession struct {
-	SID   SocketID
-	PID   string
-	Rooms []Room
-	Data  map[string]any
+	SID   SocketID       // the socket's id, given back
+	PID   string         // the private id the client sends to come back
+	Rooms []Room         // the rooms it was in
+	Data  map[string]any // its Data
 	// MissedPackets is filled by RestoreSession: the event payloads (JSON
 	// arrays, offset last) broadcast to the session's rooms since it left.
 	MissedPackets []*StoredPacket
@@ -48,10 +48,10 @@ type PersistedSession struct {
 
 // StoredPacket is an event kept for connection state recovery.
 type StoredPacket struct {
-	Offset    string
-	Opts      BroadcastOptions
-	Packet    *SocketIOPacket
-	EmittedAt time.Time
+	Offset    string           // the offset the event was sent with
+	Opts      BroadcastOptions // who it was sent to
+	Packet    *SocketIOPacket  // the event, its offset appended
+	EmittedAt time.Time        // when it was sent, for the expiry
 }
 
 // Adapter keeps a namespace's rooms index and delivers its broadcasts,

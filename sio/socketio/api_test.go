@@ -43,7 +43,7 @@ func TestEmitterModifiers(t *testing.T) {
 	e := newTestEnv(t, nil)
 	c, s := e.connected(socketCh(e.srv))
 	// An idle websocket is writable: a volatile event goes out.
-	eventually(t, "writable", s.Conn().Writable)
+	eventually(t, "writable", s.client.conn.Writable)
 	if err := s.Compress(true).Volatile().Timeout(time.Second).Emit("v", 1); err != nil {
 		t.Fatal(err)
 	}

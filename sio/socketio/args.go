@@ -32,19 +32,19 @@ const maxArgDepth = maxJSONDepth
 // errArgTooDeep reports a value nested deeper than maxArgDepth.
 var errArgTooDeep = errors.New("socketio: argument nested too deeply (cyclic value?)")
 
-// EncodeArgs builds a JSON array from Go values. Every non-nil []byte found
+// encodeArgs builds a JSON array from Go values. Every non-nil []byte found
 // at any depth (slices, arrays, maps, struct fields honouring json tags,
 // pointers, interfaces) is replaced by {"_placeholder":true,"num":N} and
 // returned as attachments[N]; the attachments alias the arguments' memory.
 // json.RawMessage, json.Marshaler and encoding.TextMarshaler values are
 // opaque JSON: nothing inside them is extracted. Map keys are sorted.
-func EncodeArgs(args ...any) (data json.RawMessage, attachments [][]byte, err error) {
+func encodeArgs(args ...any) (data json.RawMessage, attachments [][]byte, err error) {
 	return encodeArgArray(nil, args)
 }
 
-// EncodeEvent is EncodeArgs with the event name prepended as the first
+// encodeEvent is encodeArgs with the event name prepended as the first
 // element, the payload shape of EVENT packets.
-func EncodeEvent(event string, args ...any) (json.RawMessage, [][]byte, error) {
+func encodeEvent(event string, args ...any) (json.RawMessage, [][]byte, error) {
 	return encodeArgArray(&event, args)
 }
 
@@ -160,7 +160,7 @@ func (e *argEncoder) raw(r json.RawMessage) error {
 		return nil
 	}
 	if !validJSON(r) {
-		return fmt.Errorf("%w: json.RawMessage argument", ErrInvalidJSON)
+		return fmt.Errorf("%w: json.RawMessage argument", errInvalidJSON)
 	}
 	if !utf8.Valid(r) {
 		// Text frames carry UTF-8 only: a client would drop the whole
@@ -416,9 +416,9 @@ func (e *argEncoder) marshal(v reflect.Value) error {
 	return nil
 }
 
-// HasBinary reports whether any of the values holds a non-nil []byte at any
-// depth, i.e. whether EncodeArgs would return attachments.
-func HasBinary(args ...any) bool {
+// anyBinary reports whether any of the values holds a non-nil []byte at any
+// depth, i.e. whether encodeArgs would return attachments.
+func anyBinary(args ...any) bool {
 	for _, a := range args {
 		if hasBinary(a, 0) {
 			return true

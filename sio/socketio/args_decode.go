@@ -13,20 +13,20 @@ import (
 // JSON array and decoding one argument into a Go value, binary
 // placeholders replaced by their attachments.
 
-// SplitArgs splits a JSON array into its top-level elements without
+// splitArgs splits a JSON array into its top-level elements without
 // decoding them, checking in the same pass that data is well-formed. The
 // elements alias data.
-func SplitArgs(data json.RawMessage) ([]json.RawMessage, error) {
+func splitArgs(data json.RawMessage) ([]json.RawMessage, error) {
 	v := jsonValidator{b: data, depth: 1}
 	v.i = skipJSONSpace(data, 0)
 	if v.i >= len(data) {
-		return nil, fmt.Errorf("%w: no arguments", ErrInvalidJSON)
+		return nil, fmt.Errorf("%w: no arguments", errInvalidJSON)
 	}
 	if data[v.i] != '[' {
 		if validJSON(data) {
-			return nil, fmt.Errorf("%w: arguments must be a JSON array", ErrInvalidPayload)
+			return nil, fmt.Errorf("%w: arguments must be a JSON array", errInvalidPayload)
 		}
-		return nil, fmt.Errorf("%w: arguments", ErrInvalidJSON)
+		return nil, fmt.Errorf("%w: arguments", errInvalidJSON)
 	}
 	out := make([]json.RawMessage, 0, 4)
 	v.i = skipJSONSpace(data, v.i+1)
@@ -36,7 +36,7 @@ func SplitArgs(data json.RawMessage) ([]json.RawMessage, error) {
 		for {
 			start := v.i
 			if !v.value() {
-				return nil, fmt.Errorf("%w: arguments", ErrInvalidJSON)
+				return nil, fmt.Errorf("%w: arguments", errInvalidJSON)
 			}
 			out = append(out, data[start:v.i:v.i])
 			v.i = skipJSONSpace(data, v.i)
@@ -48,45 +48,45 @@ func SplitArgs(data json.RawMessage) ([]json.RawMessage, error) {
 				v.i++
 				break
 			}
-			return nil, fmt.Errorf("%w: arguments", ErrInvalidJSON)
+			return nil, fmt.Errorf("%w: arguments", errInvalidJSON)
 		}
 	}
 	if skipJSONSpace(data, v.i) != len(data) {
-		return nil, fmt.Errorf("%w: data after the arguments", ErrInvalidJSON)
+		return nil, fmt.Errorf("%w: data after the arguments", errInvalidJSON)
 	}
 	return out, nil
 }
 
-// DecodeArg decodes one argument into target, which must be a non-nil
+// decodeArg decodes one argument into target, which must be a non-nil
 // pointer, replacing placeholders by their attachments:
 //
 //   - *json.RawMessage receives a copy of raw, placeholders untouched;
-//   - *any receives the DecodeAny tree, placeholders becoming []byte;
+//   - *any receives the decodeAny tree, placeholders becoming []byte;
 //   - any other target is filled by json.Unmarshal from raw with each
 //     placeholder rewritten as the base64 string of its attachment, so
 //     []byte places get the bytes; then every interface-typed place
 //     (field, element or map value of type any) that json.Unmarshal filled
-//     with a generic tree is given the DecodeAny tree, with []byte leaves.
+//     with a generic tree is given the decodeAny tree, with []byte leaves.
 //     (A json.RawMessage nested in a typed target gets the base64 string.)
 //
 // A []byte taken straight from attachments (a *[]byte target holding one
 // placeholder, the []byte leaves of a tree) aliases it. A placeholder whose
-// num does not index attachments is an ErrBadPlaceholder error; a syntax
-// error wraps ErrInvalidJSON; a type mismatch is the *json.UnmarshalTypeError
+// num does not index attachments is an errBadPlaceholder error; a syntax
+// error wraps errInvalidJSON; a type mismatch is the *json.UnmarshalTypeError
 // of encoding/json.
-func DecodeArg(raw json.RawMessage, attachments [][]byte, target any) error {
+func decodeArg(raw json.RawMessage, attachments [][]byte, target any) error {
 	switch t := target.(type) {
 	case *json.RawMessage:
 		if t != nil {
 			if !validJSON(raw) {
-				return fmt.Errorf("%w: argument", ErrInvalidJSON)
+				return fmt.Errorf("%w: argument", errInvalidJSON)
 			}
 			*t = append(json.RawMessage(nil), raw...)
 			return nil
 		}
 	case *any:
 		if t != nil {
-			v, err := DecodeAny(raw, attachments)
+			v, err := decodeAny(raw, attachments)
 			if err != nil {
 				return err
 			}
@@ -124,7 +124,7 @@ func DecodeArg(raw json.RawMessage, attachments [][]byte, target any) error {
 	if !changed || !holdsEmptyInterface(rv.Type().Elem()) {
 		return nil // no []byte can be lost in an interface place
 	}
-	tree, err := DecodeAny(raw, attachments)
+	tree, err := decodeAny(raw, attachments)
 	if err != nil {
 		return err
 	}
@@ -132,10 +132,10 @@ func DecodeArg(raw json.RawMessage, attachments [][]byte, target any) error {
 	return nil
 }
 
-// DecodeAny returns the argument as a generic Go value: map[string]any,
+// decodeAny returns the argument as a generic Go value: map[string]any,
 // []any, string, float64, bool or nil, with every placeholder replaced by
 // its attachment as a []byte (aliasing attachments).
-func DecodeAny(raw json.RawMessage, attachments [][]byte) (any, error) {
+func decodeAny(raw json.RawMessage, attachments [][]byte) (any, error) {
 	var v any
 	if s, ok := plainJSONString(raw); ok {
 		return s, nil
@@ -150,12 +150,12 @@ func DecodeAny(raw json.RawMessage, attachments [][]byte) (any, error) {
 }
 
 // unmarshalArg is json.Unmarshal with syntax errors wrapped in
-// ErrInvalidJSON.
+// errInvalidJSON.
 func unmarshalArg(raw []byte, target any) error {
 	err := json.Unmarshal(raw, target)
 	var syntax *json.SyntaxError
 	if errors.As(err, &syntax) {
-		return fmt.Errorf("%w: %w", ErrInvalidJSON, err)
+		return fmt.Errorf("%w: %w", errInvalidJSON, err)
 	}
 	return err
 }
@@ -210,7 +210,7 @@ func wholePlaceholder(raw []byte, attachments [][]byte) ([]byte, bool, error) {
 	return attachments[num], true, nil
 }
 
-// restoreInterfaces walks target along tree (the DecodeAny view of the
+// restoreInterfaces walks target along tree (the decodeAny view of the
 // same JSON) and stores the tree into every empty-interface place, so that
 // placeholders there become []byte rather than base64 strings.
 func restoreInterfaces(v reflect.Value, tree any, depth int) {

@@ -13,7 +13,7 @@ import (
 
 // This file holds a differential fuzz of the package's own JSON encoding of
 // Go values (args.go, args_types.go) against encoding/json: for every value
-// built from the fuzz bytes, EncodeArgs(v) must produce exactly the bytes of
+// built from the fuzz bytes, encodeArgs(v) must produce exactly the bytes of
 // json.Marshal([]any{v}), and fail exactly when json.Marshal fails. The
 // values come from a fixed family of struct types chosen to reach every
 // struct rule encoding/json has: dominant fields by depth and by tag,
@@ -22,7 +22,7 @@ import (
 // (nil and set), unexported embedded structs with exported fields, maps
 // with int, string and TextMarshaler keys, Marshaler and TextMarshaler
 // values, interfaces, NaN and infinities, invalid UTF-8 and HTML characters.
-// Binary values ([]byte) are left out: EncodeArgs makes them attachments by
+// Binary values ([]byte) are left out: encodeArgs makes them attachments by
 // design.
 
 // diffInner is embedded at several depths so that its fields compete.
@@ -299,7 +299,7 @@ func (s *diffSource) fill(v reflect.Value, depth int) {
 	}
 }
 
-// FuzzArgsMatchEncodingJSON is the differential fuzz: EncodeArgs against
+// FuzzArgsMatchEncodingJSON is the differential fuzz: encodeArgs against
 // json.Marshal, on the diffShapes family (as a value, as a pointer, inside
 // a slice and a map).
 func FuzzArgsMatchEncodingJSON(f *testing.F) {
@@ -323,9 +323,9 @@ func FuzzArgsMatchEncodingJSON(f *testing.F) {
 			values = []any{map[string]*diffShapes{"k": &v, "nil": nil}}
 		}
 		want, wantErr := json.Marshal(values)
-		got, atts, gotErr := EncodeArgs(values...)
+		got, atts, gotErr := encodeArgs(values...)
 		if (wantErr == nil) != (gotErr == nil) {
-			t.Fatalf("errors differ: encoding/json %v, EncodeArgs %v\nvalue %#v", wantErr, gotErr, values)
+			t.Fatalf("errors differ: encoding/json %v, encodeArgs %v\nvalue %#v", wantErr, gotErr, values)
 		}
 		if wantErr != nil {
 			return
@@ -337,14 +337,14 @@ func FuzzArgsMatchEncodingJSON(f *testing.F) {
 			t.Fatalf("encodings differ:\nencoding/json %s\nEncodeArgs    %s", want, got)
 		}
 
-		// Decoding the same JSON into the same type: DecodeArg agrees with
+		// Decoding the same JSON into the same type: decodeArg agrees with
 		// json.Unmarshal.
 		var viaJSON, viaArg []diffShapes
 		errJSON := json.Unmarshal(want, &viaJSON)
-		errArg := DecodeArg(want, nil, &viaArg)
+		errArg := decodeArg(want, nil, &viaArg)
 		if (errJSON == nil) != (errArg == nil) {
 			if _, isMap := values[0].(map[string]*diffShapes); !isMap && len(values) == 1 {
-				t.Fatalf("decode errors differ: json.Unmarshal %v, DecodeArg %v\non %s", errJSON, errArg, want)
+				t.Fatalf("decode errors differ: json.Unmarshal %v, decodeArg %v\non %s", errJSON, errArg, want)
 			}
 		}
 		if errJSON == nil && errArg == nil && !reflect.DeepEqual(viaJSON, viaArg) {
@@ -356,7 +356,7 @@ func FuzzArgsMatchEncodingJSON(f *testing.F) {
 // TestEncodeArgsTaggedUnexportedEmbedded is the first finding of
 // FuzzArgsMatchEncodingJSON: a tagged embedded struct of an unexported type
 // (a named member for encoding/json) in a value that may hold binary made
-// EncodeArgs fail with "cannot encode unexported value".
+// encodeArgs fail with "cannot encode unexported value".
 func TestEncodeArgsTaggedUnexportedEmbedded(t *testing.T) {
 	type inner struct{ V int }
 	type outer struct {
@@ -373,9 +373,9 @@ func TestEncodeArgsTaggedUnexportedEmbedded(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, _, err := EncodeArgs(v)
+		got, _, err := encodeArgs(v)
 		if err != nil || !bytes.Equal(got, want) {
-			t.Errorf("EncodeArgs(%#v) = %s, %v; want %s", v, got, err, want)
+			t.Errorf("encodeArgs(%#v) = %s, %v; want %s", v, got, err, want)
 		}
 	}
 }

@@ -102,11 +102,11 @@ func TestEncodeArgsMatchesEncodingJSON(t *testing.T) {
 	for i, v := range values {
 		want, err := json.Marshal([]any{v})
 		pcNoErr(t, err, "json.Marshal value %d (%T)", i, v)
-		got, atts, err := EncodeArgs(v)
-		pcNoErr(t, err, "EncodeArgs value %d (%T)", i, v)
+		got, atts, err := encodeArgs(v)
+		pcNoErr(t, err, "encodeArgs value %d (%T)", i, v)
 		pcEqual(t, string(got), string(want), "value %d (%T)", i, v)
 		pcEqual(t, len(atts), 0, "attachments of value %d", i)
-		pcEqual(t, HasBinary(v), false, "HasBinary of value %d (%T)", i, v)
+		pcEqual(t, anyBinary(v), false, "anyBinary of value %d (%T)", i, v)
 	}
 }
 
@@ -156,28 +156,28 @@ func TestEncodeArgsExtractsBinaryAtAnyDepth(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			data, atts, err := EncodeArgs(tc.args...)
+			data, atts, err := encodeArgs(tc.args...)
 			pcNoErr(t, err)
 			pcEqual(t, string(data), tc.want)
 			pcEqual(t, atts, tc.atts)
-			pcEqual(t, HasBinary(tc.args...), len(tc.atts) > 0, "HasBinary")
+			pcEqual(t, anyBinary(tc.args...), len(tc.atts) > 0, "anyBinary")
 			pcTrue(t, json.Valid(data), "invalid JSON %s", data)
 		})
 	}
 }
 
 func TestEncodeEvent(t *testing.T) {
-	data, atts, err := EncodeEvent("hello", "world", []byte{1, 2, 3, 4}, 42)
+	data, atts, err := encodeEvent("hello", "world", []byte{1, 2, 3, 4}, 42)
 	pcNoErr(t, err)
 	pcEqual(t, string(data), `["hello","world",{"_placeholder":true,"num":0},42]`)
 	pcEqual(t, atts, [][]byte{{1, 2, 3, 4}})
 
-	data, atts, err = EncodeEvent("only<name>")
+	data, atts, err = encodeEvent("only<name>")
 	pcNoErr(t, err)
 	pcEqual(t, string(data), `["only\u003cname\u003e"]`)
 	pcEqual(t, len(atts), 0)
 
-	data, _, err = EncodeArgs()
+	data, _, err = encodeArgs()
 	pcNoErr(t, err)
 	pcEqual(t, string(data), `[]`)
 }
@@ -203,14 +203,14 @@ func TestEncodeArgsErrors(t *testing.T) {
 		{"infinite float32", float32(math.Inf(1)), func(err error) bool { var e *json.UnsupportedValueError; return errors.As(err, &e) }},
 		{"NaN inside binary-capable struct", argsMixed{F: math.NaN()}, func(err error) bool { var e *json.UnsupportedValueError; return errors.As(err, &e) }},
 		{"channel", make(chan int), func(err error) bool { var e *json.UnsupportedTypeError; return errors.As(err, &e) }},
-		{"invalid raw message", json.RawMessage(`{"a":`), func(err error) bool { return errors.Is(err, ErrInvalidJSON) }},
+		{"invalid raw message", json.RawMessage(`{"a":`), func(err error) bool { return errors.Is(err, errInvalidJSON) }},
 		{"cyclic map", cyclic, func(err error) bool { return errors.Is(err, errArgTooDeep) }},
 		{"cyclic slice", list, func(err error) bool { return errors.Is(err, errArgTooDeep) }},
 		{"cyclic pointers", loop, func(err error) bool { return errors.Is(err, errArgTooDeep) }},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			data, atts, err := EncodeArgs("ok", tc.arg)
+			data, atts, err := encodeArgs("ok", tc.arg)
 			if err == nil {
 				t.Fatalf("no error, got %s", data)
 			}
@@ -221,7 +221,7 @@ func TestEncodeArgsErrors(t *testing.T) {
 }
 
 func TestEncodeArgsRawMessageVerbatim(t *testing.T) {
-	data, _, err := EncodeArgs(json.RawMessage(" { \"a\" : 1 } "), json.RawMessage(nil))
+	data, _, err := encodeArgs(json.RawMessage(" { \"a\" : 1 } "), json.RawMessage(nil))
 	pcNoErr(t, err)
 	pcEqual(t, string(data), `[ { "a" : 1 } ,null]`)
 }
@@ -251,10 +251,10 @@ func TestHasBinary(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			pcEqual(t, HasBinary(tc.args...), tc.want)
-			_, atts, err := EncodeArgs(tc.args...)
+			pcEqual(t, anyBinary(tc.args...), tc.want)
+			_, atts, err := encodeArgs(tc.args...)
 			pcNoErr(t, err)
-			pcEqual(t, len(atts) > 0, tc.want, "EncodeArgs disagrees with HasBinary")
+			pcEqual(t, len(atts) > 0, tc.want, "encodeArgs disagrees with anyBinary")
 		})
 	}
 }
@@ -271,15 +271,15 @@ func TestSplitArgs(t *testing.T) {
 		{"empty", `[]`, []string{}, nil},
 		{"empty with spaces", `[ ]`, []string{}, nil},
 		{"nested brackets in strings", `["[{", {"k":"}]"}]`, []string{`"[{"`, `{"k":"}]"}`}, nil},
-		{"object", `{}`, nil, ErrInvalidPayload},
-		{"string", `"a"`, nil, ErrInvalidPayload},
-		{"truncated", `[1,`, nil, ErrInvalidJSON},
-		{"nothing", ``, nil, ErrInvalidJSON},
-		{"two arrays", `[1][2]`, nil, ErrInvalidJSON},
+		{"object", `{}`, nil, errInvalidPayload},
+		{"string", `"a"`, nil, errInvalidPayload},
+		{"truncated", `[1,`, nil, errInvalidJSON},
+		{"nothing", ``, nil, errInvalidJSON},
+		{"two arrays", `[1][2]`, nil, errInvalidJSON},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := SplitArgs(json.RawMessage(tc.in))
+			got, err := splitArgs(json.RawMessage(tc.in))
 			if tc.err != nil {
 				pcErrIs(t, err, tc.err)
 				return
@@ -295,7 +295,7 @@ func TestSplitArgs(t *testing.T) {
 }
 
 func TestSplitArgsElementsDoNotOverwriteEachOther(t *testing.T) {
-	args, err := SplitArgs(json.RawMessage(`["a","b"]`))
+	args, err := splitArgs(json.RawMessage(`["a","b"]`))
 	pcNoErr(t, err)
 	_ = append(args[0], 'X')
 	pcEqual(t, string(args[1]), `"b"`)
@@ -305,44 +305,44 @@ func TestDecodeArgTargets(t *testing.T) {
 	atts := [][]byte{{1, 2, 3}, {4}}
 
 	var s string
-	pcNoErr(t, DecodeArg(json.RawMessage(`"plain"`), nil, &s))
+	pcNoErr(t, decodeArg(json.RawMessage(`"plain"`), nil, &s))
 	pcEqual(t, s, "plain")
-	pcNoErr(t, DecodeArg(json.RawMessage(`"esc\naped \u00e9 \ud83d\ude00"`), nil, &s))
+	pcNoErr(t, decodeArg(json.RawMessage(`"esc\naped \u00e9 \ud83d\ude00"`), nil, &s))
 	pcEqual(t, s, "esc\naped é 😀")
-	pcNoErr(t, DecodeArg(json.RawMessage(`"caf`+"\xc3\xa9"+`"`), nil, &s))
+	pcNoErr(t, decodeArg(json.RawMessage(`"caf`+"\xc3\xa9"+`"`), nil, &s))
 	pcEqual(t, s, "café")
-	pcNoErr(t, DecodeArg(json.RawMessage(`"bad `+"\xff"+`"`), nil, &s))
+	pcNoErr(t, decodeArg(json.RawMessage(`"bad `+"\xff"+`"`), nil, &s))
 	pcEqual(t, s, "bad \ufffd")
 
 	var n int
-	pcNoErr(t, DecodeArg(json.RawMessage(` 42 `), nil, &n))
+	pcNoErr(t, decodeArg(json.RawMessage(` 42 `), nil, &n))
 	pcEqual(t, n, 42)
 
 	var b []byte
-	pcNoErr(t, DecodeArg(json.RawMessage(`{"_placeholder":true,"num":1}`), atts, &b))
+	pcNoErr(t, decodeArg(json.RawMessage(`{"_placeholder":true,"num":1}`), atts, &b))
 	pcEqual(t, b, []byte{4})
-	pcNoErr(t, DecodeArg(json.RawMessage(`"AQID"`), nil, &b))
+	pcNoErr(t, decodeArg(json.RawMessage(`"AQID"`), nil, &b))
 	pcEqual(t, b, []byte{1, 2, 3})
-	pcNoErr(t, DecodeArg(json.RawMessage(`null`), nil, &b))
+	pcNoErr(t, decodeArg(json.RawMessage(`null`), nil, &b))
 	pcEqual(t, b, []byte(nil))
 
 	var raw json.RawMessage
 	in := json.RawMessage(`{"_placeholder":true,"num":0}`)
-	pcNoErr(t, DecodeArg(in, atts, &raw))
+	pcNoErr(t, decodeArg(in, atts, &raw))
 	pcEqual(t, string(raw), `{"_placeholder":true,"num":0}`)
 	in[1] = 'X'
 	pcEqual(t, string(raw), `{"_placeholder":true,"num":0}`, "RawMessage target aliases its input")
 
 	var a any
-	pcNoErr(t, DecodeArg(json.RawMessage(`["x",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":1}},2]`), atts, &a))
+	pcNoErr(t, decodeArg(json.RawMessage(`["x",{"_placeholder":true,"num":0},{"k":{"_placeholder":true,"num":1}},2]`), atts, &a))
 	pcEqual(t, a, []any{"x", []byte{1, 2, 3}, map[string]any{"k": []byte{4}}, 2.0})
 
 	var m map[string]any
-	pcNoErr(t, DecodeArg(json.RawMessage(`{"a":{"_placeholder":true,"num":0},"b":[{"_placeholder":true,"num":1}],"c":"s"}`), atts, &m))
+	pcNoErr(t, decodeArg(json.RawMessage(`{"a":{"_placeholder":true,"num":0},"b":[{"_placeholder":true,"num":1}],"c":"s"}`), atts, &m))
 	pcEqual(t, m, map[string]any{"a": []byte{1, 2, 3}, "b": []any{[]byte{4}}, "c": "s"})
 
 	var list []any
-	pcNoErr(t, DecodeArg(json.RawMessage(`[{"_placeholder":true,"num":1},null]`), atts, &list))
+	pcNoErr(t, decodeArg(json.RawMessage(`[{"_placeholder":true,"num":1},null]`), atts, &list))
 	pcEqual(t, list, []any{[]byte{4}, nil})
 }
 
@@ -377,7 +377,7 @@ func TestDecodeArgStructWithBinary(t *testing.T) {
 		`"FOLDED":{"_placeholder":true,"num":0}}`)
 	atts := [][]byte{{0xa}, {0xb, 0xb}, {0xc, 0xc, 0xc}}
 	var got target
-	pcNoErr(t, DecodeArg(raw, atts, &got))
+	pcNoErr(t, decodeArg(raw, atts, &got))
 	want := target{
 		argsEmbedded: argsEmbedded{Promoted: atts[0]},
 		Name:         "n",
@@ -400,7 +400,7 @@ func TestDecodeArgStructWithBinary(t *testing.T) {
 func TestDecodeArgInterfaceHoldingPointer(t *testing.T) {
 	inner := &argsInner{}
 	holder := struct{ V any }{V: inner}
-	pcNoErr(t, DecodeArg(json.RawMessage(`{"V":{"label":"x","data":{"_placeholder":true,"num":0}}}`), [][]byte{{7}}, &holder))
+	pcNoErr(t, decodeArg(json.RawMessage(`{"V":{"label":"x","data":{"_placeholder":true,"num":0}}}`), [][]byte{{7}}, &holder))
 	pcTrue(t, holder.V == any(inner), "pointer in interface replaced")
 	pcEqual(t, *inner, argsInner{Label: "x", Data: []byte{7}})
 }
@@ -418,16 +418,16 @@ func TestDecodeArgErrors(t *testing.T) {
 		target any
 		check  func(error) bool
 	}{
-		{"placeholder out of range into any", `[{"_placeholder":true,"num":5}]`, &a, isErr(ErrBadPlaceholder)},
-		{"placeholder out of range into bytes", `{"_placeholder":true,"num":1}`, &b, isErr(ErrBadPlaceholder)},
-		{"placeholder out of range into struct", `{"data":{"_placeholder":true,"num":1}}`, &st, isErr(ErrBadPlaceholder)},
-		{"placeholder not integer into struct", `{"data":{"_placeholder":true,"num":0.5}}`, &st, isErr(ErrBadPlaceholder)},
-		{"placeholder not integer into any", `{"_placeholder":true,"num":0.5}`, &a, isErr(ErrBadPlaceholder)},
-		{"placeholder without num into any", `{"_placeholder":true}`, &a, isErr(ErrBadPlaceholder)},
-		{"syntax error into string", `"abc`, &s, isErr(ErrInvalidJSON)},
-		{"syntax error into any", `[1,`, &a, isErr(ErrInvalidJSON)},
-		{"syntax error into raw", `[1,`, &raw, isErr(ErrInvalidJSON)},
-		{"empty input", ``, &st, isErr(ErrInvalidJSON)},
+		{"placeholder out of range into any", `[{"_placeholder":true,"num":5}]`, &a, isErr(errBadPlaceholder)},
+		{"placeholder out of range into bytes", `{"_placeholder":true,"num":1}`, &b, isErr(errBadPlaceholder)},
+		{"placeholder out of range into struct", `{"data":{"_placeholder":true,"num":1}}`, &st, isErr(errBadPlaceholder)},
+		{"placeholder not integer into struct", `{"data":{"_placeholder":true,"num":0.5}}`, &st, isErr(errBadPlaceholder)},
+		{"placeholder not integer into any", `{"_placeholder":true,"num":0.5}`, &a, isErr(errBadPlaceholder)},
+		{"placeholder without num into any", `{"_placeholder":true}`, &a, isErr(errBadPlaceholder)},
+		{"syntax error into string", `"abc`, &s, isErr(errInvalidJSON)},
+		{"syntax error into any", `[1,`, &a, isErr(errInvalidJSON)},
+		{"syntax error into raw", `[1,`, &raw, isErr(errInvalidJSON)},
+		{"empty input", ``, &st, isErr(errInvalidJSON)},
 		{"type mismatch", `123`, &s, func(err error) bool { var e *json.UnmarshalTypeError; return errors.As(err, &e) }},
 		{"nil pointer target", `1`, (*int)(nil), isInvalidUnmarshal},
 		{"non-pointer target", `1`, 5, isInvalidUnmarshal},
@@ -437,7 +437,7 @@ func TestDecodeArgErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := DecodeArg(json.RawMessage(tc.raw), one, tc.target)
+			err := decodeArg(json.RawMessage(tc.raw), one, tc.target)
 			if err == nil {
 				t.Fatal("no error")
 			}
@@ -477,7 +477,7 @@ func TestDecodeAny(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := DecodeAny(json.RawMessage(tc.raw), atts)
+			got, err := decodeAny(json.RawMessage(tc.raw), atts)
 			pcNoErr(t, err)
 			pcEqual(t, got, tc.want)
 		})
@@ -485,7 +485,7 @@ func TestDecodeAny(t *testing.T) {
 }
 
 // TestArgsThroughWire encodes arguments holding binary at several depths,
-// sends the packet through EncodePacket and the parser, and decodes the
+// sends the packet through encodeTextPacket and the parser, and decodes the
 // arguments back into typed and generic targets.
 func TestArgsThroughWire(t *testing.T) {
 	type payload struct {
@@ -500,11 +500,11 @@ func TestArgsThroughWire(t *testing.T) {
 		Parts: [][]byte{{9}, nil, {8, 8}},
 		Meta:  map[string]any{"thumb": []byte{0xff, 0xd8}, "n": 2.0},
 	}
-	data, atts, err := EncodeEvent("upload", sent, []byte("tail"))
+	data, atts, err := encodeEvent("upload", sent, []byte("tail"))
 	pcNoErr(t, err)
 	pcEqual(t, len(atts), 6)
 
-	wire := EncodePacket(&SocketIOPacket{Type: PacketEvent, Namespace: "/files", ID: 7, Data: data, Attachments: atts})
+	wire := encodeTextPacket(&SocketIOPacket{Type: PacketEvent, Namespace: "/files", ID: 7, Data: data, Attachments: atts})
 	pcTrue(t, strings.HasPrefix(string(wire), `56-/files,7["upload",`), "wire %s", wire)
 
 	p := NewSocketIOParser(nil)
@@ -517,30 +517,30 @@ func TestArgsThroughWire(t *testing.T) {
 	if pkt == nil {
 		t.Fatal("packet not complete")
 	}
-	args, err := SplitArgs(pkt.Data)
+	args, err := splitArgs(pkt.Data)
 	pcNoErr(t, err)
 	pcEqual(t, len(args), 3)
 
 	var name string
-	pcNoErr(t, DecodeArg(args[0], pkt.Attachments, &name))
+	pcNoErr(t, decodeArg(args[0], pkt.Attachments, &name))
 	pcEqual(t, name, "upload")
 
 	var got payload
-	pcNoErr(t, DecodeArg(args[1], pkt.Attachments, &got))
+	pcNoErr(t, decodeArg(args[1], pkt.Attachments, &got))
 	pcEqual(t, got, sent)
 
-	tail, err := DecodeAny(args[2], pkt.Attachments)
+	tail, err := decodeAny(args[2], pkt.Attachments)
 	pcNoErr(t, err)
 	pcEqual(t, tail, []byte("tail"))
 
 	// Re-encoding the generic tree extracts the same bytes again.
-	tree, err := DecodeAny(args[1], pkt.Attachments)
+	tree, err := decodeAny(args[1], pkt.Attachments)
 	pcNoErr(t, err)
-	again, atts2, err := EncodeArgs(tree)
+	again, atts2, err := encodeArgs(tree)
 	pcNoErr(t, err)
 	pcEqual(t, len(atts2), 5)
 	var back []payload
-	pcNoErr(t, DecodeArg(again, atts2, &back))
+	pcNoErr(t, decodeArg(again, atts2, &back))
 	pcEqual(t, back, []payload{sent})
 }
 
@@ -574,18 +574,18 @@ func TestDeeplyNestedArguments(t *testing.T) {
 	wire := `2["deep",` + strings.Repeat("[", depth) + `{"_placeholder":true,"num":0}` + strings.Repeat("]", depth) + `]`
 	pkt, err := NewSocketIOParser(nil).Add([]byte(wire), false)
 	pcNoErr(t, err)
-	args, err := SplitArgs(pkt.Data)
+	args, err := splitArgs(pkt.Data)
 	pcNoErr(t, err)
 	pcEqual(t, len(args), 2)
-	v, err := DecodeAny(args[1], [][]byte{{1}})
+	v, err := decodeAny(args[1], [][]byte{{1}})
 	pcNoErr(t, err)
-	data, atts, err := EncodeArgs("deep", v)
+	data, atts, err := encodeArgs("deep", v)
 	pcNoErr(t, err)
 	pcEqual(t, len(atts), 1)
 	pcEqual(t, len(data), len(wire)-1)
 
 	_, err = NewSocketIOParser(nil).Add([]byte(`2["deep",`+strings.Repeat("[", depth+2)+strings.Repeat("]", depth+2)+`]`), false)
-	pcErrIs(t, err, ErrInvalidJSON)
+	pcErrIs(t, err, errInvalidJSON)
 }
 
 func TestDecodeArgFoldedMemberNames(t *testing.T) {
@@ -596,7 +596,7 @@ func TestDecodeArgFoldedMemberNames(t *testing.T) {
 	}
 	atts := [][]byte{{1}, {2}}
 	var got target
-	pcNoErr(t, DecodeArg(json.RawMessage(`{"VALUE":{"_placeholder":true,"num":0},"OTHER":[{"_placeholder":true,"num":1}]}`), atts, &got))
+	pcNoErr(t, decodeArg(json.RawMessage(`{"VALUE":{"_placeholder":true,"num":0},"OTHER":[{"_placeholder":true,"num":1}]}`), atts, &got))
 	pcEqual(t, got.Value, any([]byte{1}))
 	pcEqual(t, got.Other, any([]any{[]byte{2}}))
 	pcTrue(t, got.value == nil, "unexported field set")
@@ -604,6 +604,6 @@ func TestDecodeArgFoldedMemberNames(t *testing.T) {
 	// Two members landing in one field: json.Unmarshal keeps the last one;
 	// the restore pass cannot know which, so it leaves the field alone.
 	var twice target
-	pcNoErr(t, DecodeArg(json.RawMessage(`{"Value":{"_placeholder":true,"num":0},"value":{"_placeholder":true,"num":1}}`), atts, &twice))
+	pcNoErr(t, decodeArg(json.RawMessage(`{"Value":{"_placeholder":true,"num":0},"value":{"_placeholder":true,"num":1}}`), atts, &twice))
 	pcEqual(t, twice.Value, any("Ag=="))
 }

@@ -52,7 +52,7 @@ type placeholderSpan struct {
 
 // findPlaceholders returns the outermost placeholder objects of the JSON
 // value b, in document order. b should be valid JSON (validJSON); a
-// malformed input yields ErrInvalidJSON rather than a panic.
+// malformed input yields errInvalidJSON rather than a panic.
 func findPlaceholders(b []byte) ([]placeholderSpan, error) {
 	if !mayHoldPlaceholder(b) {
 		return nil, nil
@@ -63,7 +63,7 @@ func findPlaceholders(b []byte) ([]placeholderSpan, error) {
 		s.bad = true
 	}
 	if s.bad {
-		return nil, fmt.Errorf("%w: malformed value while looking for placeholders", ErrInvalidJSON)
+		return nil, fmt.Errorf("%w: malformed value while looking for placeholders", errInvalidJSON)
 	}
 	return s.spans, nil
 }
@@ -72,15 +72,15 @@ func findPlaceholders(b []byte) ([]placeholderSpan, error) {
 // returns it.
 func placeholderIndex(b []byte, sp placeholderSpan, n int) (int, error) {
 	if sp.numStart < 0 {
-		return 0, fmt.Errorf("%w: placeholder without num", ErrBadPlaceholder)
+		return 0, fmt.Errorf("%w: placeholder without num", errBadPlaceholder)
 	}
 	raw := b[sp.numStart:sp.numEnd]
 	if len(raw) == 0 || (raw[0] != '-' && (raw[0] < '0' || raw[0] > '9')) {
-		return 0, fmt.Errorf("%w: num %.32q is not a number", ErrBadPlaceholder, raw)
+		return 0, fmt.Errorf("%w: num %.32q is not a number", errBadPlaceholder, raw)
 	}
 	f, err := strconv.ParseFloat(string(raw), 64)
 	if err != nil {
-		return 0, fmt.Errorf("%w: num %.32q is out of range", ErrBadPlaceholder, raw)
+		return 0, fmt.Errorf("%w: num %.32q is out of range", errBadPlaceholder, raw)
 	}
 	return placeholderFloatIndex(f, n)
 }
@@ -88,10 +88,10 @@ func placeholderIndex(b []byte, sp placeholderSpan, n int) (int, error) {
 // placeholderFloatIndex checks that f is an integer in [0, n).
 func placeholderFloatIndex(f float64, n int) (int, error) {
 	if f != math.Trunc(f) {
-		return 0, fmt.Errorf("%w: num %v is not an integer", ErrBadPlaceholder, f)
+		return 0, fmt.Errorf("%w: num %v is not an integer", errBadPlaceholder, f)
 	}
 	if f < 0 || f >= float64(n) {
-		return 0, fmt.Errorf("%w: num %v out of range for %d attachment(s)", ErrBadPlaceholder, f, n)
+		return 0, fmt.Errorf("%w: num %v out of range for %d attachment(s)", errBadPlaceholder, f, n)
 	}
 	return int(f), nil
 }
@@ -324,7 +324,7 @@ func resolvePlaceholders(v any, attachments [][]byte) (any, error) {
 		if flag, ok := t[placeholderKey].(bool); ok && flag {
 			f, ok := t[placeholderNumKey].(float64)
 			if !ok {
-				return nil, fmt.Errorf("%w: num missing or not a number", ErrBadPlaceholder)
+				return nil, fmt.Errorf("%w: num missing or not a number", errBadPlaceholder)
 			}
 			num, err := placeholderFloatIndex(f, len(attachments))
 			if err != nil {

@@ -54,7 +54,7 @@ func TestFindPlaceholdersMalformed(t *testing.T) {
 	for _, in := range []string{`{"_placeholder":true,"num":0`, `[{"_placeholder"`, `{"_placeholder":}`,
 		`["\u`, `[{"_placeholder":true} {}]`, `{"_placeholder":true,"num":0}}`, `{"_placeholder":true,"num":0]`} {
 		_, err := findPlaceholders([]byte(in))
-		pcErrIs(t, err, ErrInvalidJSON, "input %s", in)
+		pcErrIs(t, err, errInvalidJSON, "input %s", in)
 	}
 	// Without a possible placeholder the pre-check answers alone.
 	spans, err := findPlaceholders([]byte(`[1 2]`))
@@ -83,11 +83,11 @@ func TestPlaceholderNum(t *testing.T) {
 			pcNoErr(t, err, "num %s", tc.num)
 			pcEqual(t, got, tc.want, "num %s", tc.num)
 		} else {
-			pcErrIs(t, err, ErrBadPlaceholder, "num %s", tc.num)
+			pcErrIs(t, err, errBadPlaceholder, "num %s", tc.num)
 		}
 		// The tree path must agree with the scanner.
-		_, treeErr := DecodeAny(b, make([][]byte, 3))
-		pcEqual(t, treeErr == nil, tc.ok, "DecodeAny on num %s: %v", tc.num, treeErr)
+		_, treeErr := decodeAny(b, make([][]byte, 3))
+		pcEqual(t, treeErr == nil, tc.ok, "decodeAny on num %s: %v", tc.num, treeErr)
 	}
 }
 
@@ -105,7 +105,7 @@ func TestInlineAttachments(t *testing.T) {
 	pcTrue(t, !changed && &out[0] == &plain[0], "input without placeholder was copied")
 
 	_, _, err = inlineAttachments([]byte(`[{"_placeholder":true,"num":3}]`), atts)
-	pcErrIs(t, err, ErrBadPlaceholder)
+	pcErrIs(t, err, errBadPlaceholder)
 }
 
 func TestAppendPlaceholder(t *testing.T) {
@@ -114,7 +114,7 @@ func TestAppendPlaceholder(t *testing.T) {
 
 // TestScannerAgreesWithTree checks, on a set of payloads, that the byte
 // scanner (used for typed targets) and the encoding/json tree walk (used
-// for DecodeAny) see the same placeholders.
+// for decodeAny) see the same placeholders.
 func TestScannerAgreesWithTree(t *testing.T) {
 	atts := [][]byte{{1}, {2, 2}}
 	docs := []string{
@@ -126,8 +126,8 @@ func TestScannerAgreesWithTree(t *testing.T) {
 		`[{"_placeholder":true,"num":-0}, "{\"_placeholder\":true,\"num\":1}"]`,
 	}
 	for _, doc := range docs {
-		tree, err := DecodeAny(json.RawMessage(doc), atts)
-		pcNoErr(t, err, "DecodeAny %s", doc)
+		tree, err := decodeAny(json.RawMessage(doc), atts)
+		pcNoErr(t, err, "decodeAny %s", doc)
 		inlined, _, err := inlineAttachments([]byte(doc), atts)
 		pcNoErr(t, err, "inline %s", doc)
 		var viaScanner any

@@ -162,7 +162,9 @@ func (b BroadcastOperator) startWithAck(ctx context.Context, event string, args 
 		})
 	servers := 1
 	if !b.flags.Local {
-		if n, err := b.nsp.adapter.ServerCount(ctx); err == nil && n > 1 {
+		n, err := b.nsp.adapter.ServerCount(ctx)
+		b.nsp.observeRequest(AdapterServerCount, err)
+		if err == nil && n > 1 {
 			servers = n
 		}
 	}
@@ -216,7 +218,9 @@ func (w *broadcastAcks) wait(ctx context.Context) ([]Args, error) {
 
 // FetchSockets returns views of the selected sockets, across the cluster.
 func (b BroadcastOperator) FetchSockets(ctx context.Context) ([]*RemoteSocket, error) {
-	return b.nsp.adapter.FetchSockets(ctx, b.opts())
+	socks, err := b.nsp.adapter.FetchSockets(ctx, b.opts())
+	b.nsp.observeRequest(AdapterFetchSockets, err)
+	return socks, err
 }
 
 // SocketsJoin makes the selected sockets join rooms.
@@ -234,10 +238,10 @@ func (b BroadcastOperator) DisconnectSockets(close bool) {
 // RemoteSocket is a view of a socket returned by FetchSockets: possibly on
 // another server of a cluster. Its methods act through the adapter.
 type RemoteSocket struct {
-	ID        SocketID
-	Handshake *Handshake
-	Rooms     []Room
-	Data      map[string]any
+	ID        SocketID       // the socket's id
+	Handshake *Handshake     // the handshake of its connection
+	Rooms     []Room         // its rooms when fetched, its own id among them
+	Data      map[string]any // its Data when fetched (a copy)
 
 	nsp   *Namespace
 	local *NamespaceSocket

@@ -310,12 +310,10 @@ func TestBroadcastEmitWithAck(t *testing.T) {
 	}()
 	n := 0
 	for _, c := range cs {
-		select {
-		case f := <-c.frames:
+		if f, ok, _ := c.tryNext(100 * time.Millisecond); ok {
 			id := ackIDOf(t, f.text[1:], `["q",5]`)
 			c.send(fmt.Sprintf("3%d[]", id))
 			n++
-		case <-time.After(100 * time.Millisecond):
 		}
 	}
 	if r := waitChan(t, res, "acks"); n != 2 || r.err != nil || len(r.args) != 2 {

@@ -1,8 +1,9 @@
 package socketio
 
 import (
+	"context"
 	"encoding/json"
-	"log"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,7 @@ type client struct {
 	connectTimer *time.Timer
 	closed       bool
 	holding      bool // writes are held (see clientsHolding)
+	releasing    bool // releaseWrites is sending the held packets, with mu released
 	// v3, not under mu but set at creation and then read-only (here for
 	// the padding): the connection is an Engine.IO v3 session, whose
 	// client speaks Socket.IO protocol v4 (socket.io-client 2.x; eio3.go).
@@ -85,28 +87,37 @@ func (c *client) holdWrites() {
 
 // releaseWrites queues what was held, in order, and ends the hold. It does
 // nothing when no hold is on, so it may be called more than once.
+//
+// The held packets are sent with mu released: a send that finds the
+// client's queue full closes the session at once, and the engine's close
+// callback (onClose) takes mu. The hold stays on meanwhile, so that a
+// write that comes during the release is held too, behind the packets
+// being sent, and sent by the same loop: a write finds the hold off only
+// once every held packet is queued. One release runs at a time
+// (releasing); a call that finds one running leaves the rest to it.
 func (c *client) releaseWrites() {
 	if clientsHolding.Load() == 0 {
 		return
 	}
 	c.mu.Lock()
-	c.releaseLocked()
-	c.mu.Unlock()
-}
-
-// releaseLocked is releaseWrites with mu held. The engine's sends never
-// wait for the client, so they are made under mu: a write that comes after
-// the release finds the hold off only once the held packets are queued.
-func (c *client) releaseLocked() {
-	if !c.holding {
+	defer c.mu.Unlock()
+	if !c.holding || c.releasing {
 		return
 	}
-	if v, ok := heldPackets.LoadAndDelete(c); ok {
-		for _, enc := range *v.(*[]*encodedPacket) {
+	c.releasing = true
+	v, _ := heldPackets.Load(c)
+	held := v.(*[]*encodedPacket)
+	for len(*held) > 0 {
+		batch := *held
+		*held = nil
+		c.mu.Unlock()
+		for _, enc := range batch {
 			c.send(enc)
 		}
+		c.mu.Lock()
 	}
-	c.holding = false
+	heldPackets.Delete(c)
+	c.holding, c.releasing = false, false
 	clientsHolding.Add(-1)
 }
 
@@ -170,6 +181,7 @@ func (c *client) onDecoded(p *SocketIOPacket, err error) {
 	if err != nil {
 		// As the Node.js server does: a packet that does not decode closes
 		// the connection ("forced close").
+		c.debug("socketio: closing a connection: a packet does not decode", slog.Any("err", err))
 		c.conn.Close()
 		return
 	}
@@ -195,6 +207,8 @@ func (c *client) dispatch(p *SocketIOPacket) {
 		// A packet for a namespace the client has not joined, a second
 		// CONNECT, or a CONNECT_ERROR from a client: the Node.js server
 		// closes the connection for this invalid state.
+		c.debug("socketio: closing a connection: a packet in an invalid state",
+			slog.String("namespace", p.Namespace), slog.String("type", p.Type.String()))
 		c.conn.Close()
 	}
 }
@@ -252,7 +266,9 @@ func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
 	}
 	first, binaries, err := c.srv.opts.PacketParser.Encode(p)
 	if err != nil {
-		logf("cannot encode a %s packet: %v", p.Type, err)
+		c.srv.opts.Logger.Warn("socketio: a packet cannot be encoded",
+			slog.String("sid", c.conn.ID()), slog.String("namespace", p.Namespace),
+			slog.String("type", p.Type.String()), slog.Any("err", err))
 		return false
 	}
 	return c.conn.SendWithBinaries(first, binaries...) == nil
@@ -274,7 +290,9 @@ func (c *client) write(enc *encodedPacket, volatile bool) bool {
 func (c *client) send(enc *encodedPacket) bool {
 	first, binaries, err := enc.frames(c.srv.opts.PacketParser)
 	if err != nil {
-		logf("cannot encode a %s packet: %v", enc.p.Type, err)
+		c.srv.opts.Logger.Warn("socketio: a packet cannot be encoded",
+			slog.String("sid", c.conn.ID()), slog.String("namespace", enc.p.Namespace),
+			slog.String("type", enc.p.Type.String()), slog.Any("err", err))
 		return false
 	}
 	return c.conn.SendWithBinaries(first, binaries...) == nil
@@ -284,18 +302,21 @@ func (c *client) send(enc *encodedPacket) bool {
 // took it (a volatile packet is then dropped, as for a busy connection).
 func (c *client) holdWrite(enc *encodedPacket, volatile bool) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if !c.holding {
+		c.mu.Unlock()
 		return false
 	}
 	if volatile {
+		c.mu.Unlock()
 		return true
 	}
 	v, _ := heldPackets.Load(c)
 	held := v.(*[]*encodedPacket)
 	*held = append(*held, enc)
-	if len(*held) >= maxHeldPackets {
-		c.releaseLocked()
+	full := len(*held) >= maxHeldPackets && !c.releasing
+	c.mu.Unlock()
+	if full {
+		c.releaseWrites()
 	}
 	return true
 }
@@ -312,7 +333,15 @@ func (c *client) close() {
 	c.conn.Close()
 }
 
-func logf(format string, args ...any) { log.Printf("socketio: "+format, args...) }
+// debug logs at Debug something the client caused, with its session id;
+// it costs a level check when Debug is off.
+func (c *client) debug(msg string, attrs ...slog.Attr) {
+	l := c.srv.opts.Logger
+	if !l.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	l.LogAttrs(context.Background(), slog.LevelDebug, msg, append(attrs, slog.String("sid", c.conn.ID()))...)
+}
 
 func (c *client) isClosed() bool {
 	c.mu.Lock()

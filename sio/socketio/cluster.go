@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -120,7 +121,8 @@ func (n *Namespace) runServerSide() {
 func runServerSideHandler(n *Namespace, fn func(*ServerSideEvent), ev *ServerSideEvent) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("server-side handler of %q on %s panicked: %v\n%s", ev.Name, n.name, r, debug.Stack())
+			n.srv.opts.Logger.Error("socketio: panic in a server-side handler", slog.String("namespace", n.name),
+				slog.String("event", ev.Name), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 		}
 	}()
 	fn(ev)
@@ -134,7 +136,9 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 		return nil, err
 	}
 	if a, ok := n.adapter.(ServerSideAcker); ok {
-		return a.ServerSideEmitWithAck(ctx, event, args)
+		answers, err := a.ServerSideEmitWithAck(ctx, event, args)
+		n.observeRequest(AdapterServerSideEmitWithAck, err)
+		return answers, err
 	}
 	return []Args{}, nil
 }
@@ -156,21 +160,6 @@ func (srv *SocketIOServer) ServerSideEmitWithAck(ctx context.Context, event stri
 // server, as Node's adapter does, so that it cannot meet the id of an
 // emit of this server.
 func (n *Namespace) NextAckID() int64 { return n.nextAckID() }
-
-// ArgsOf encodes values as the arguments of an event or of an ack ([]byte
-// values become binary attachments), for adapters that receive values from
-// other servers.
-func ArgsOf(values ...any) (Args, error) {
-	data, atts, err := EncodeArgs(values...)
-	if err != nil {
-		return Args{}, err
-	}
-	raw, err := SplitArgs(data)
-	if err != nil {
-		return Args{}, err
-	}
-	return newArgs(raw, atts), nil
-}
 
 // broadcastFlagsJSON is the shape of Node's broadcast flags, timeout in
 // milliseconds.
@@ -302,22 +291,3 @@ func (e RemoteSocketEmitter) EmitWithAck(ctx context.Context, event string, args
 // ConnectionStateRecovery returns the server's recovery options, nil when
 // recovery is off. Adapters that keep sessions across servers read it.
 func (srv *SocketIOServer) ConnectionStateRecovery() *RecoveryOptions { return srv.recovery }
-
-// Deliver sends a packet to the local sockets opts selects, without the
-// in-memory store of connection state recovery: for cluster adapters whose
-// bus gives the packet its offset (already appended to its data).
-func (a *InMemoryAdapter) Deliver(p *SocketIOPacket, opts *BroadcastOptions) {
-	enc := encodePacket(p)
-	a.forEachSocket(opts, func(s *NamespaceSocket) {
-		s.notifyOutgoing(p)
-		s.client.write(enc, opts.Flags.Volatile)
-	})
-}
-
-// WithOffset returns a copy of an event packet with offset appended to its
-// arguments, as connection state recovery sends it.
-func WithOffset(p *SocketIOPacket, offset string) *SocketIOPacket {
-	cp := *p
-	cp.Data = appendArrayString(p.Data, offset)
-	return &cp
-}

@@ -46,7 +46,7 @@ var DefaultParser Parser = defaultParser{}
 type defaultParser struct{}
 
 func (defaultParser) Encode(p *SocketIOPacket) (engineio.Message, [][]byte, error) {
-	return engineio.Message{Data: EncodePacket(p)}, p.Attachments, nil
+	return engineio.Message{Data: encodeTextPacket(p)}, p.Attachments, nil
 }
 
 func (defaultParser) NewDecoder(opts *ParserOptions) PacketDecoder { return NewSocketIOParser(opts) }

@@ -43,8 +43,8 @@ func TestConnectReplyIsSIDOnly(t *testing.T) {
 	if !s.Connected() || s.Recovered() {
 		t.Fatalf("Connected()=%v Recovered()=%v", s.Connected(), s.Recovered())
 	}
-	if s.Transport() != "websocket" || s.Conn().ID() != c.sid {
-		t.Fatalf("Transport %q Conn().ID %q", s.Transport(), s.Conn().ID())
+	if s.Transport() != "websocket" || s.client.conn.ID() != c.sid {
+		t.Fatalf("Transport %q engine id %q", s.Transport(), s.client.conn.ID())
 	}
 	if got := s.Namespace().Name(); got != "/" {
 		t.Fatalf("namespace %q", got)

@@ -114,7 +114,7 @@ func TestDisconnectReasonPingTimeout(t *testing.T) {
 	c, s := e.connected(socks)
 	alive, salive := e.connected(socks)
 	reason, aliveReason := reasonOf(s), reasonOf(salive)
-	c.frozen.Store(true)
+	c.freeze()
 	expectReason(t, reason, ReasonPingTimeout)
 	c.waitClosed()
 	// A client that answers the pings stays.

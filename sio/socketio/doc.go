@@ -8,7 +8,8 @@
 // (Namespace, dynamic ones included), and gives each client's connection
 // to a namespace a NamespaceSocket: Emit, Send, acknowledgements, rooms
 // (Join, Leave), Disconnect. BroadcastOperator reaches many sockets at
-// once through the namespace's Adapter; InMemoryAdapter is the default.
+// once through the namespace's Adapter, by default the in-memory one
+// (NewInMemoryAdapter).
 // GetSocketIOServer is the process-wide server, NewServer makes others.
 //
 // Client files. With ServerOptions.ClientFiles (the socket.io-client npm
@@ -43,4 +44,21 @@
 //
 // A broadcast is encoded once, and the same bytes are queued for every
 // recipient.
+//
+// # Writing an adapter or a parser
+//
+// Applications need none of the following; the authors of adapters (see
+// adapter/redisadapter and adapter/clusteradapter) and of wire formats do.
+// An Adapter usually embeds the Adapter that NewInMemoryAdapter returns,
+// for this server's rooms and sockets, and adds the other servers: it
+// forwards packets (SocketIOPacket, PacketType, BroadcastOptions), reads
+// them with PacketArgs and builds them with EventPacket and ArgsOf, gives
+// the broadcasts of its bus their offset with WithOffset and delivers them
+// here with DeliverLocal, answers ServerSideEmitWithAck by implementing
+// ServerSideAcker, hands the other servers' events to
+// Namespace.ReceiveServerSideEmit, takes ack ids from Namespace.NextAckID,
+// binds fetched sockets with RemoteSocket.Bind, and keeps sessions through
+// PersistSession and RestoreSession (PersistedSession, StoredPacket). A
+// wire format is a Parser with its PacketDecoder, whose errors wrap
+// ErrInvalidPacket.
 package socketio

@@ -63,11 +63,11 @@ func TestInteropV2Transports(t *testing.T) {
 			s := waitChan(t, socks, "connection")
 			// Protocol v4: the socket's id in the main namespace is the
 			// Engine.IO session's.
-			if s.ID() != ev.String("sid") || string(s.ID()) != s.Conn().ID() {
-				t.Fatalf("client sid %q, server %q, engine %q", ev.String("sid"), s.ID(), s.Conn().ID())
+			if s.ID() != ev.String("sid") || string(s.ID()) != s.ConnID() {
+				t.Fatalf("client sid %q, server %q, engine %q", ev.String("sid"), s.ID(), s.ConnID())
 			}
-			if s.Conn().Protocol() != 3 {
-				t.Fatalf("Protocol() = %d", s.Conn().Protocol())
+			if s.Handshake().Query.Get("EIO") != "3" {
+				t.Fatalf("handshake query %v", s.Handshake().Query)
 			}
 			if tc.final != tc.initial {
 				up := n.take("upgrade", func(ev nodetest.Event) bool { return ev.Name() == "upgrade" })
@@ -159,7 +159,7 @@ func TestInteropV2NamespacesAndMiddleware(t *testing.T) {
 			n.event("connect", "main")
 			cev := n.event("connect", "custom")
 			sm, sc := waitChan(t, main, "main"), waitChan(t, custom, "custom")
-			if sm.Conn().ID() != sc.Conn().ID() {
+			if sm.ConnID() != sc.ConnID() {
 				t.Fatal("the namespaces were not multiplexed over one connection")
 			}
 			// The namespace's query is the socket's auth; its id is
@@ -167,7 +167,7 @@ func TestInteropV2NamespacesAndMiddleware(t *testing.T) {
 			if sc.Handshake().Auth["token"] != "abc" || sc.Handshake().Auth["n"] != "1" {
 				t.Fatalf("auth %v", sc.Handshake().Auth)
 			}
-			if want := "/custom#" + sc.Conn().ID(); string(sc.ID()) != want || cev.String("sid") != want {
+			if want := "/custom#" + sc.ConnID(); string(sc.ID()) != want || cev.String("sid") != want {
 				t.Fatalf("custom sid: server %q, client %q, want %q", sc.ID(), cev.String("sid"), want)
 			}
 			n.emit("custom", "shout", "c")

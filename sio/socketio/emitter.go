@@ -30,7 +30,7 @@ func newEventPacket(nsp string, event string, args []any, ackID int64) (*SocketI
 	if err := checkEventName(event); err != nil {
 		return nil, err
 	}
-	data, atts, err := EncodeEvent(event, args...)
+	data, atts, err := encodeEvent(event, args...)
 	if err != nil {
 		return nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
 	}

@@ -26,8 +26,8 @@ var (
 // nil). A middleware or connect handler returns it; any other error is sent
 // with its text as the message.
 type ConnectError struct {
-	Message string
-	Data    any
+	Message string // the "message" the client's connect_error handler reads
+	Data    any    // the "data" it reads; omitted when nil
 }
 
 // Error returns the message.

@@ -30,7 +30,7 @@ func (a Args) Decode(targets ...any) error {
 		if i >= len(a.raw) {
 			break
 		}
-		if err := DecodeArg(a.raw[i], a.attachments, t); err != nil {
+		if err := decodeArg(a.raw[i], a.attachments, t); err != nil {
 			return fmt.Errorf("socketio: argument %d: %w", i, err)
 		}
 	}
@@ -42,7 +42,7 @@ func (a Args) DecodeAt(i int, target any) error {
 	if i < 0 || i >= len(a.raw) {
 		return fmt.Errorf("socketio: no argument %d (have %d)", i, len(a.raw))
 	}
-	return DecodeArg(a.raw[i], a.attachments, target)
+	return decodeArg(a.raw[i], a.attachments, target)
 }
 
 // Any returns argument i as a generic value (nil when absent).
@@ -50,7 +50,7 @@ func (a Args) Any(i int) any {
 	if i < 0 || i >= len(a.raw) {
 		return nil
 	}
-	v, err := DecodeAny(a.raw[i], a.attachments)
+	v, err := decodeAny(a.raw[i], a.attachments)
 	if err != nil {
 		return nil
 	}
@@ -75,7 +75,7 @@ func (a Args) RawArgs() []any {
 			out[i] = r
 			continue
 		}
-		v, err := DecodeAny(r, a.attachments)
+		v, err := decodeAny(r, a.attachments)
 		if err != nil {
 			out[i] = r
 			continue

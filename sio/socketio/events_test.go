@@ -322,13 +322,13 @@ func TestVolatileIsDroppedWhenNotWritable(t *testing.T) {
 	type pollResult struct{ got []string }
 	done := make(chan pollResult, 1)
 	go func() { done <- pollResult{p.poll()} }()
-	eventually(t, "GET pending", s.Conn().Writable)
+	eventually(t, "GET pending", s.client.conn.Writable)
 	_ = s.Volatile().Emit("volatile", 4)
 	if r := waitChan(t, done, "poll"); strings.Join(r.got, "|") != `2["volatile",4]` {
 		t.Fatalf("poll %q", r.got)
 	}
 	go func() { done <- pollResult{p.poll()} }()
-	eventually(t, "GET pending", s.Conn().Writable)
+	eventually(t, "GET pending", s.client.conn.Writable)
 	_ = e.srv.Volatile().Emit("volatile-broadcast", 5)
 	if r := waitChan(t, done, "poll"); strings.Join(r.got, "|") != `2["volatile-broadcast",5]` {
 		t.Fatalf("poll %q", r.got)
@@ -503,7 +503,7 @@ func TestHandlerPanicDoesNotKillTheServer(t *testing.T) {
 	eventually(t, "the connection handler's panic logged", func() bool {
 		return strings.Contains(buf.String(), "connection handler exploded")
 	})
-	if !strings.Contains(buf.String(), "panic in a handler of socket "+s.String()+": handler exploded") {
+	if out := buf.String(); !strings.Contains(out, "panic in a handler socket="+s.String()+" panic=\"handler exploded\"") {
 		t.Fatalf("the panic was not logged with its socket: %q", buf.String())
 	}
 	if !s.Connected() {

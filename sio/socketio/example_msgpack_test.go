@@ -14,11 +14,8 @@ func ExampleMsgpackParser() {
 	opts := &socketio.ServerOptions{PacketParser: socketio.MsgpackParser}
 	_ = opts // socketio.NewServer(opts)
 
-	data, attachments, _ := socketio.EncodeEvent("file", "a.txt", []byte("hi"))
-	msg, _, _ := socketio.MsgpackParser.Encode(&socketio.SocketIOPacket{
-		Type: socketio.PacketEvent, Namespace: "/", ID: socketio.NoAckID,
-		Data: data, Attachments: attachments,
-	})
+	packet, _ := socketio.EventPacket("/", "file", "a.txt", []byte("hi"))
+	msg, _, _ := socketio.MsgpackParser.Encode(packet)
 	fmt.Printf("binary %v: % x\n", msg.Binary, msg.Data)
 
 	p, _ := socketio.MsgpackParser.NewDecoder(nil).Add(msg.Data, true)

@@ -49,7 +49,7 @@ func FuzzDecode(f *testing.F) {
 		}
 		checkPacketInvariants(t, pkt)
 
-		wire := EncodePacket(pkt)
+		wire := encodeTextPacket(pkt)
 		again, err := fuzzFeed(wire, pkt.Attachments)
 		if err != nil || again == nil {
 			t.Fatalf("re-decoding %q: packet %v, error %v", wire, again, err)
@@ -57,11 +57,11 @@ func FuzzDecode(f *testing.F) {
 		if !reflect.DeepEqual(pkt, again) {
 			t.Fatalf("round trip changed the packet:\n%#v\n%#v", pkt, again)
 		}
-		if w2 := EncodePacket(again); !bytes.Equal(w2, wire) {
+		if w2 := encodeTextPacket(again); !bytes.Equal(w2, wire) {
 			t.Fatalf("encoding is not stable: %q then %q", wire, w2)
 		}
 
-		if pkt.Type == PacketEvent || pkt.Type == PacketAck || pkt.Type.IsBinary() {
+		if pkt.Type == PacketEvent || pkt.Type == PacketAck || pkt.Type.isBinary() {
 			checkArgs(t, pkt)
 		}
 	})
@@ -81,7 +81,7 @@ func fuzzFeed(text []byte, atts [][]byte) (*SocketIOPacket, error) {
 
 func checkPacketInvariants(t *testing.T, pkt *SocketIOPacket) {
 	t.Helper()
-	if !pkt.Type.Valid() {
+	if !pkt.Type.valid() {
 		t.Fatalf("invalid type %d", pkt.Type)
 	}
 	if !strings.HasPrefix(pkt.Namespace, "/") || strings.Contains(pkt.Namespace, ",") {
@@ -93,10 +93,10 @@ func checkPacketInvariants(t *testing.T, pkt *SocketIOPacket) {
 	if pkt.Data != nil && !json.Valid(pkt.Data) {
 		t.Fatalf("invalid JSON payload %q", pkt.Data)
 	}
-	if !pkt.Type.IsBinary() && pkt.Attachments != nil {
+	if !pkt.Type.isBinary() && pkt.Attachments != nil {
 		t.Fatalf("attachments on %s", pkt.Type)
 	}
-	if pkt.Type.IsBinary() {
+	if pkt.Type.isBinary() {
 		if err := checkPlaceholders(pkt.Data, len(pkt.Attachments)); err != nil {
 			t.Fatalf("complete binary packet with bad placeholders: %v", err)
 		}
@@ -109,30 +109,30 @@ func checkPacketInvariants(t *testing.T, pkt *SocketIOPacket) {
 // checkArgs runs the argument helpers over an EVENT or ACK payload.
 func checkArgs(t *testing.T, pkt *SocketIOPacket) {
 	t.Helper()
-	args, err := SplitArgs(pkt.Data)
+	args, err := splitArgs(pkt.Data)
 	if err != nil {
-		t.Fatalf("SplitArgs on an accepted %s payload: %v", pkt.Type, err)
+		t.Fatalf("splitArgs on an accepted %s payload: %v", pkt.Type, err)
 	}
 	if (pkt.Type == PacketEvent || pkt.Type == PacketBinaryEvent) && len(args) == 0 {
 		t.Fatalf("event without name accepted")
 	}
 	values := make([]any, 0, len(args))
 	for _, arg := range args {
-		v, err := DecodeAny(arg, pkt.Attachments)
+		v, err := decodeAny(arg, pkt.Attachments)
 		if err != nil {
-			if pkt.Type.IsBinary() && errors.Is(err, ErrBadPlaceholder) {
-				t.Fatalf("placeholder accepted by the parser rejected by DecodeAny: %v", err)
+			if pkt.Type.isBinary() && errors.Is(err, errBadPlaceholder) {
+				t.Fatalf("placeholder accepted by the parser rejected by decodeAny: %v", err)
 			}
 			return // e.g. a number beyond float64, or a fake placeholder in a text packet
 		}
 		// The scanner used for typed targets must agree with the tree.
 		var viaScanner any
-		if err := DecodeArg(arg, pkt.Attachments, &viaScanner); err != nil {
-			t.Fatalf("DecodeArg(*any) failed where DecodeAny succeeded: %v", err)
+		if err := decodeArg(arg, pkt.Attachments, &viaScanner); err != nil {
+			t.Fatalf("decodeArg(*any) failed where decodeAny succeeded: %v", err)
 		}
 		inlined, _, err := inlineAttachments(arg, pkt.Attachments)
 		if err != nil {
-			t.Fatalf("inlineAttachments failed where DecodeAny succeeded: %v", err)
+			t.Fatalf("inlineAttachments failed where decodeAny succeeded: %v", err)
 		}
 		var typed any
 		if err := json.Unmarshal(inlined, &typed); err != nil {
@@ -146,15 +146,15 @@ func checkArgs(t *testing.T, pkt *SocketIOPacket) {
 	}
 
 	// Generic values re-encode to the same tree, binary included.
-	data, atts, err := EncodeArgs(values...)
+	data, atts, err := encodeArgs(values...)
 	if err != nil {
-		t.Fatalf("EncodeArgs of decoded values: %v", err)
+		t.Fatalf("encodeArgs of decoded values: %v", err)
 	}
-	if HasBinary(values...) != (len(atts) > 0) {
-		t.Fatalf("HasBinary disagrees with EncodeArgs")
+	if anyBinary(values...) != (len(atts) > 0) {
+		t.Fatalf("anyBinary disagrees with encodeArgs")
 	}
 	var back []any
-	if err := DecodeArg(data, atts, &back); err != nil {
+	if err := decodeArg(data, atts, &back); err != nil {
 		t.Fatalf("decoding re-encoded args %q: %v", data, err)
 	}
 	if len(values) == 0 {
@@ -166,7 +166,7 @@ func checkArgs(t *testing.T, pkt *SocketIOPacket) {
 }
 
 // FuzzValidJSON checks that the package's validator accepts exactly what
-// encoding/json accepts, and that SplitArgs agrees with both.
+// encoding/json accepts, and that splitArgs agrees with both.
 func FuzzValidJSON(f *testing.F) {
 	for _, s := range []string{`[1,"a",{"b":[true,null]}]`, `{"a":1e5}`, `"\u00e9"`, ` [ ] `, `-0.5E-3`, `[1,]`, `{"a"}`, "\"\x01\""} {
 		f.Add([]byte(s))
@@ -176,20 +176,20 @@ func FuzzValidJSON(f *testing.F) {
 		if got := validJSON(b); got != want {
 			t.Fatalf("validJSON(%q) = %v, json.Valid = %v", b, got, want)
 		}
-		args, err := SplitArgs(b)
+		args, err := splitArgs(b)
 		var arr []json.RawMessage
 		arrErr := json.Unmarshal(b, &arr)
 		isArray := arrErr == nil && arr != nil // JSON null leaves arr nil
 		if (err == nil) != isArray {
-			t.Fatalf("SplitArgs(%q) error %v, json.Unmarshal error %v", b, err, arrErr)
+			t.Fatalf("splitArgs(%q) error %v, json.Unmarshal error %v", b, err, arrErr)
 		}
 		if err == nil {
 			if len(args) != len(arr) {
-				t.Fatalf("SplitArgs(%q): %d elements, want %d", b, len(args), len(arr))
+				t.Fatalf("splitArgs(%q): %d elements, want %d", b, len(args), len(arr))
 			}
 			for i := range args {
 				if !bytes.Equal(args[i], arr[i]) {
-					t.Fatalf("SplitArgs(%q)[%d] = %q, want %q", b, i, args[i], arr[i])
+					t.Fatalf("splitArgs(%q)[%d] = %q, want %q", b, i, args[i], arr[i])
 				}
 			}
 		}
@@ -197,7 +197,7 @@ func FuzzValidJSON(f *testing.F) {
 }
 
 // fuzzTarget has []byte and interface places at several depths, so that
-// DecodeArg exercises both the base64 rewrite and the interface restore.
+// decodeArg exercises both the base64 rewrite and the interface restore.
 type fuzzTarget struct {
 	argsEmbedded
 	S    string            `json:"s"`
@@ -212,31 +212,31 @@ type fuzzTarget struct {
 }
 
 // checkTypedTargets decodes one argument into typed targets: no panic, and
-// where a generic target succeeds it must hold the DecodeAny tree.
+// where a generic target succeeds it must hold the decodeAny tree.
 func checkTypedTargets(t *testing.T, arg json.RawMessage, atts [][]byte, tree any) {
 	t.Helper()
 	var st fuzzTarget
-	_ = DecodeArg(arg, atts, &st)
+	_ = decodeArg(arg, atts, &st)
 	if obj, ok := tree.(map[string]any); ok {
 		var m map[string]any
-		if err := DecodeArg(arg, atts, &m); err != nil {
-			t.Fatalf("DecodeArg(*map[string]any) on an object: %v", err)
+		if err := decodeArg(arg, atts, &m); err != nil {
+			t.Fatalf("decodeArg(*map[string]any) on an object: %v", err)
 		}
 		if !reflect.DeepEqual(m, obj) {
-			t.Fatalf("map target differs from DecodeAny:\n%#v\n%#v", m, obj)
+			t.Fatalf("map target differs from decodeAny:\n%#v\n%#v", m, obj)
 		}
 	}
 	if b, ok := tree.([]byte); ok {
 		var got []byte
-		if err := DecodeArg(arg, atts, &got); err != nil || !bytes.Equal(got, b) {
-			t.Fatalf("DecodeArg(*[]byte) = %v, %v; want %v", got, err, b)
+		if err := decodeArg(arg, atts, &got); err != nil || !bytes.Equal(got, b) {
+			t.Fatalf("decodeArg(*[]byte) = %v, %v; want %v", got, err, b)
 		}
 	}
 }
 
 // FuzzEncodeDecode is the other direction of FuzzDecode: it builds a valid
 // packet from the fuzz values (any type, a namespace, an ack id, EVENT and
-// ACK arguments made by EncodeEvent and EncodeArgs, binary included),
+// ACK arguments made by encodeEvent and encodeArgs, binary included),
 // encodes it, decodes the frame and its attachments, and wants the very
 // packet back, with arguments that decode to the values encoded.
 func FuzzEncodeDecode(f *testing.F) {
@@ -255,7 +255,7 @@ func FuzzEncodeDecode(f *testing.F) {
 		switch pkt.Type {
 		case PacketConnect:
 			if flag {
-				data, _, err := EncodeArgs(map[string]any{name: str, "n": num})
+				data, _, err := encodeArgs(map[string]any{name: str, "n": num})
 				if err != nil {
 					return // NaN or an infinity: not JSON
 				}
@@ -263,7 +263,7 @@ func FuzzEncodeDecode(f *testing.F) {
 			}
 		case PacketDisconnect:
 		case PacketConnectError:
-			data, _, _ := EncodeArgs(map[string]any{"message": str})
+			data, _, _ := encodeArgs(map[string]any{"message": str})
 			pkt.Data = data[1 : len(data)-1]
 		case PacketEvent, PacketAck, PacketBinaryEvent, PacketBinaryAck:
 			if id >= 0 {
@@ -281,9 +281,9 @@ func FuzzEncodeDecode(f *testing.F) {
 			}
 			var err error
 			if pkt.Type == PacketEvent || pkt.Type == PacketBinaryEvent {
-				pkt.Data, pkt.Attachments, err = EncodeEvent(name, values...)
+				pkt.Data, pkt.Attachments, err = encodeEvent(name, values...)
 			} else {
-				pkt.Data, pkt.Attachments, err = EncodeArgs(values...)
+				pkt.Data, pkt.Attachments, err = encodeArgs(values...)
 			}
 			if err != nil {
 				return // NaN or an infinity
@@ -299,7 +299,7 @@ func FuzzEncodeDecode(f *testing.F) {
 				pkt.Type = PacketAck
 			}
 		}
-		wire := EncodePacket(pkt)
+		wire := encodeTextPacket(pkt)
 		p := NewSocketIOParser(&ParserOptions{MaxAttachments: 8})
 		got, err := p.Add(wire, false)
 		for _, a := range pkt.Attachments {
@@ -311,7 +311,7 @@ func FuzzEncodeDecode(f *testing.F) {
 		if errors.Is(err, ErrReservedEvent) && (pkt.Type == PacketEvent || pkt.Type == PacketBinaryEvent) {
 			return // "connect", "disconnect", ...: refused by design
 		}
-		if errors.Is(err, ErrBadNamespace) && checkNamespace([]byte(nsp)) != nil {
+		if errors.Is(err, errBadNamespace) && checkNamespace([]byte(nsp)) != nil {
 			return // invalid UTF-8 or a control character: refused by design
 		}
 		if err != nil || got == nil {
@@ -330,25 +330,25 @@ func FuzzEncodeDecode(f *testing.F) {
 		if values == nil {
 			return
 		}
-		args, err := SplitArgs(got.Data)
+		args, err := splitArgs(got.Data)
 		if err != nil {
-			t.Fatalf("SplitArgs(%q): %v", got.Data, err)
+			t.Fatalf("splitArgs(%q): %v", got.Data, err)
 		}
 		if pkt.Type == PacketEvent || pkt.Type == PacketBinaryEvent {
 			var gotName string
 			var wantName string
 			nameJSON, _ := json.Marshal(name) // invalid UTF-8 becomes U+FFFD
 			_ = json.Unmarshal(nameJSON, &wantName)
-			if err := DecodeArg(args[0], got.Attachments, &gotName); err != nil || gotName != wantName {
+			if err := decodeArg(args[0], got.Attachments, &gotName); err != nil || gotName != wantName {
 				t.Fatalf("event name %q decoded as %q (%v)", name, gotName, err)
 			}
 			args = args[1:]
 		}
 		var back []any
 		for _, a := range args {
-			v, err := DecodeAny(a, got.Attachments)
+			v, err := decodeAny(a, got.Attachments)
 			if err != nil {
-				t.Fatalf("DecodeAny(%q): %v", a, err)
+				t.Fatalf("decodeAny(%q): %v", a, err)
 			}
 			back = append(back, v)
 		}

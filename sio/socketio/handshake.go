@@ -43,12 +43,14 @@ type Handshake struct {
 // Host returns the Host header of the Engine.IO handshake request.
 func (h *Handshake) Host() string { return h.host }
 
-// DecodeAuth decodes the CONNECT payload into target.
+// DecodeAuth decodes the CONNECT payload (the client's auth option) into
+// target, a non-nil pointer, as Args.Decode decodes an argument; without a
+// payload it leaves target untouched and returns nil.
 func (h *Handshake) DecodeAuth(target any) error {
 	if len(h.RawAuth) == 0 {
 		return nil
 	}
-	return json.Unmarshal(h.RawAuth, target)
+	return decodeArg(h.RawAuth, nil, target)
 }
 
 func newHandshake(req *engineio.HandshakeRequest, rawAuth json.RawMessage) *Handshake {

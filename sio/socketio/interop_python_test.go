@@ -239,7 +239,7 @@ func TestPythonInteropNamespaces(t *testing.T) {
 	// "/" and a dynamic namespace over one connection.
 	pyConnect(n, "a", []string{"websocket"}, nil, "/", "/dyn-42")
 	sm, sd := waitChan(t, main, "main"), waitChan(t, dyn, "dyn")
-	if sm.Conn().ID() != sd.Conn().ID() {
+	if sm.client.conn.ID() != sd.client.conn.ID() {
 		t.Fatal("the namespaces were not multiplexed over one connection")
 	}
 	if sd.Namespace().Name() != "/dyn-42" {

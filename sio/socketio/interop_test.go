@@ -102,7 +102,7 @@ func TestInteropNamespaces(t *testing.T) {
 		n.event("connect", id)
 	}
 	sm, sc, sd := waitChan(t, main, "main"), waitChan(t, custom, "custom"), waitChan(t, dyn, "dyn")
-	if sm.Conn().ID() != sc.Conn().ID() || sm.Conn().ID() != sd.Conn().ID() {
+	if sm.client.conn.ID() != sc.client.conn.ID() || sm.client.conn.ID() != sd.client.conn.ID() {
 		t.Fatal("the namespaces were not multiplexed over one connection")
 	}
 	if sd.Namespace().Name() != "/dyn-42" {

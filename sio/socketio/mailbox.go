@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -87,6 +88,8 @@ type mailboxOwner interface {
 	String() string
 	// dispatchEvent runs the socket's handlers for an incoming event.
 	dispatchEvent(ev *Event)
+	// logger receives the record of a panicking task.
+	logger() *slog.Logger
 }
 
 // task is one unit of a mailbox's work: an incoming event to dispatch
@@ -246,7 +249,8 @@ func (m *mailbox) run(owner mailboxOwner) {
 func runTask(owner mailboxOwner, t task) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("panic in a handler of socket %v: %v\n%s", owner, r, debug.Stack())
+			owner.logger().Error("socketio: panic in a handler", slog.String("socket", owner.String()),
+				slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 		}
 	}()
 	if t.ev != nil {

@@ -108,9 +108,9 @@ func TestMailboxFullStillReadsPongs(t *testing.T) {
 	written := floodEvents(c, "", total)
 	eventually(t, "the mailbox to fill", func() bool { return queuedTasks(s) >= mailboxLimit })
 	time.Sleep(5 * time.Second) // several ping rounds
-	if c.isClosed() || s.Conn().CloseReason() != "" {
+	if c.isClosed() || s.client.conn.CloseReason() != "" {
 		close(release)
-		t.Fatalf("the connection closed (%q) while a handler held its mailbox full", s.Conn().CloseReason())
+		t.Fatalf("the connection closed (%q) while a handler held its mailbox full", s.client.conn.CloseReason())
 	}
 	close(release)
 	<-written
@@ -149,7 +149,7 @@ func TestMailboxClosesAFloodingClient(t *testing.T) {
 	written := floodEvents(c, "", mailboxFloodLimit+100)
 	c.waitClosed()
 	<-written
-	if r := s.Conn().CloseReason(); r != engineio.ReasonForcedClose {
+	if r := s.client.conn.CloseReason(); r != engineio.ReasonForcedClose {
 		t.Fatalf("a flooding client was closed with %q, want %q", r, engineio.ReasonForcedClose)
 	}
 	if q := queuedTasks(s); q > mailboxFloodLimit+1 {
@@ -242,7 +242,7 @@ func TestMailboxWaitEndsWithTheSession(t *testing.T) {
 	s := waitChan(t, socks, "connection")
 	written := floodEvents(c, "", mailboxLimit+2)
 	eventually(t, "the reader to wait for room", func() bool { return s.client.parked.Load() != nil })
-	s.Conn().Close()
+	s.client.conn.Close()
 	eventually(t, "the reader to stop waiting", func() bool { return s.client.parked.Load() == nil })
 	c.waitClosed()
 	<-written

@@ -9,10 +9,10 @@ import (
 	"time"
 )
 
-// InMemoryAdapter is the default Adapter: the rooms index of one process,
+// memoryAdapter is the default Adapter: the rooms index of one process,
 // and, with connection state recovery on, the store of departed sessions
 // and of the packets they may have missed.
-type InMemoryAdapter struct {
+type memoryAdapter struct {
 	nsp *Namespace
 
 	// The rooms index, under mu: sids has an entry for every socket added
@@ -38,11 +38,11 @@ type persisted struct {
 	leftAt time.Time
 }
 
-var _ Adapter = (*InMemoryAdapter)(nil)
+var _ Adapter = (*memoryAdapter)(nil)
 
 // NewInMemoryAdapter is the AdapterFactory of the in-memory adapter.
 func NewInMemoryAdapter(nsp *Namespace) Adapter {
-	return &InMemoryAdapter{
+	return &memoryAdapter{
 		nsp:      nsp,
 		rooms:    make(map[Room]stringSet),
 		sids:     make(map[SocketID]*socketRooms),
@@ -52,10 +52,10 @@ func NewInMemoryAdapter(nsp *Namespace) Adapter {
 }
 
 // Init does nothing for the in-memory adapter.
-func (a *InMemoryAdapter) Init() error { return nil }
+func (a *memoryAdapter) Init() error { return nil }
 
 // Close stops the expiry of the connection state recovery store.
-func (a *InMemoryAdapter) Close() error {
+func (a *memoryAdapter) Close() error {
 	a.recMu.Lock()
 	defer a.recMu.Unlock()
 	a.closed = true
@@ -68,7 +68,7 @@ func (a *InMemoryAdapter) Close() error {
 
 // roomHooks returns the room listeners of the adapter's namespace when
 // there are any, else nil: the index records its changes only then.
-func (a *InMemoryAdapter) roomHooks() *roomHooks {
+func (a *memoryAdapter) roomHooks() *roomHooks {
 	if a.nsp == nil || !a.nsp.rooms.watched() {
 		return nil
 	}
@@ -77,7 +77,7 @@ func (a *InMemoryAdapter) roomHooks() *roomHooks {
 
 // AddAll adds a socket to rooms, and tells the namespace's room listeners
 // (OnCreateRoom, OnJoinRoom) once the index is updated.
-func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
+func (a *memoryAdapter) AddAll(id SocketID, rooms []Room) {
 	hooks := a.roomHooks()
 	a.mu.Lock()
 	events := a.addAllLocked(id, rooms, hooks != nil)
@@ -87,7 +87,7 @@ func (a *InMemoryAdapter) AddAll(id SocketID, rooms []Room) {
 	}
 }
 
-func (a *InMemoryAdapter) addAllLocked(id SocketID, rooms []Room, record bool) []roomEvent {
+func (a *memoryAdapter) addAllLocked(id SocketID, rooms []Room, record bool) []roomEvent {
 	var events []roomEvent
 	joined := func(r Room, created bool) {
 		if !record {
@@ -132,7 +132,7 @@ func (a *InMemoryAdapter) addAllLocked(id SocketID, rooms []Room, record bool) [
 
 // Del removes a socket from a room, and tells the namespace's room
 // listeners (OnLeaveRoom, OnDeleteRoom) once the index is updated.
-func (a *InMemoryAdapter) Del(id SocketID, room Room) {
+func (a *memoryAdapter) Del(id SocketID, room Room) {
 	hooks := a.roomHooks()
 	a.mu.Lock()
 	events := a.delLocked(id, room, hooks != nil)
@@ -142,7 +142,7 @@ func (a *InMemoryAdapter) Del(id SocketID, room Room) {
 	}
 }
 
-func (a *InMemoryAdapter) delLocked(id SocketID, room Room, record bool) []roomEvent {
+func (a *memoryAdapter) delLocked(id SocketID, room Room, record bool) []roomEvent {
 	var events []roomEvent
 	mine := a.sids[id]
 	switch {
@@ -184,7 +184,7 @@ func left(events []roomEvent, room Room, id SocketID, deleted bool) []roomEvent 
 // delMemberLocked removes a socket from the members of a room that is not
 // its own, and the room once it is empty; it reports whether the socket
 // was a member and whether the room is gone.
-func (a *InMemoryAdapter) delMemberLocked(room Room, id SocketID) (removed, deleted bool) {
+func (a *memoryAdapter) delMemberLocked(room Room, id SocketID) (removed, deleted bool) {
 	members, ok := a.rooms[room]
 	if !ok {
 		return false, false
@@ -200,7 +200,7 @@ func (a *InMemoryAdapter) delMemberLocked(room Room, id SocketID) (removed, dele
 }
 
 // inRoomLocked reports whether a socket is in a room.
-func (a *InMemoryAdapter) inRoomLocked(room Room, id SocketID) bool {
+func (a *memoryAdapter) inRoomLocked(room Room, id SocketID) bool {
 	if room == id {
 		return a.sids[id].isOwn()
 	}
@@ -210,7 +210,7 @@ func (a *InMemoryAdapter) inRoomLocked(room Room, id SocketID) bool {
 
 // DelAll removes a socket from every room, its own first, and tells the
 // room listeners as Del does.
-func (a *InMemoryAdapter) DelAll(id SocketID) {
+func (a *memoryAdapter) DelAll(id SocketID) {
 	hooks := a.roomHooks()
 	var events []roomEvent
 	a.mu.Lock()
@@ -233,7 +233,7 @@ func (a *InMemoryAdapter) DelAll(id SocketID) {
 }
 
 // SocketRooms returns the rooms of a socket, sorted.
-func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
+func (a *memoryAdapter) SocketRooms(id SocketID) []Room {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	mine := a.sids[id]
@@ -252,14 +252,14 @@ func (a *InMemoryAdapter) SocketRooms(id SocketID) []Room {
 }
 
 // Sockets returns the ids of the sockets in any of rooms (all when empty).
-func (a *InMemoryAdapter) Sockets(rooms []Room) []SocketID {
+func (a *memoryAdapter) Sockets(rooms []Room) []SocketID {
 	var out []SocketID
 	a.forEach(&BroadcastOptions{Rooms: rooms}, func(id SocketID) { out = append(out, id) })
 	return out
 }
 
 // Rooms returns every room that has a socket in it.
-func (a *InMemoryAdapter) Rooms() []Room {
+func (a *memoryAdapter) Rooms() []Room {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	out := make([]Room, 0, len(a.rooms)+len(a.sids))
@@ -277,14 +277,14 @@ func (a *InMemoryAdapter) Rooms() []Room {
 
 // forEach calls fn for each socket id opts selects. The index is read under
 // the lock into a list first, so fn may call back into the adapter.
-func (a *InMemoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) {
+func (a *memoryAdapter) forEach(opts *BroadcastOptions, fn func(id SocketID)) {
 	for _, id := range a.selectIDs(opts) {
 		fn(id)
 	}
 }
 
 // selectIDs returns the ids of the sockets opts selects, each once.
-func (a *InMemoryAdapter) selectIDs(opts *BroadcastOptions) []SocketID {
+func (a *memoryAdapter) selectIDs(opts *BroadcastOptions) []SocketID {
 	a.mu.RLock()
 	defer a.mu.RUnlock()
 	excluded := func(id SocketID) bool {
@@ -346,7 +346,7 @@ func (a *InMemoryAdapter) selectIDs(opts *BroadcastOptions) []SocketID {
 
 // forEachSocket calls fn with each local socket opts selects, looking them
 // all up under one hold of the namespace's lock.
-func (a *InMemoryAdapter) forEachSocket(opts *BroadcastOptions, fn func(s *NamespaceSocket)) {
+func (a *memoryAdapter) forEachSocket(opts *BroadcastOptions, fn func(s *NamespaceSocket)) {
 	for _, s := range a.nsp.localSockets(a.selectIDs(opts)) {
 		fn(s)
 	}
@@ -356,21 +356,27 @@ func (a *InMemoryAdapter) forEachSocket(opts *BroadcastOptions, fn func(s *Names
 // selected socket, telling its OnAnyOutgoing listeners (as Node's adapter
 // does). With connection state recovery on, an event that is
 // neither volatile nor acknowledged gets an offset and is kept.
-func (a *InMemoryAdapter) Broadcast(p *SocketIOPacket, opts *BroadcastOptions) {
+func (a *memoryAdapter) Broadcast(p *SocketIOPacket, opts *BroadcastOptions) {
 	if a.nsp.srv.recovery != nil && p.ID == NoAckID && !opts.Flags.Volatile &&
 		(p.Type == PacketEvent || p.Type == PacketBinaryEvent) {
 		p = a.store(p, opts)
 	}
 	enc := encodePacket(p)
+	n := 0
 	a.forEachSocket(opts, func(s *NamespaceSocket) {
 		s.notifyOutgoing(p)
-		s.client.write(enc, opts.Flags.Volatile)
+		if s.client.write(enc, opts.Flags.Volatile) {
+			n++
+		}
 	})
+	if o := a.nsp.srv.observing(); o != nil {
+		o.Broadcast(a.nsp, n)
+	}
 }
 
 // BroadcastWithAck sends the packet and registers, on each recipient, the
 // route of its acknowledgement to ack.
-func (a *InMemoryAdapter) BroadcastWithAck(p *SocketIOPacket, opts *BroadcastOptions, clientCount func(n int), ack func(args Args)) {
+func (a *memoryAdapter) BroadcastWithAck(p *SocketIOPacket, opts *BroadcastOptions, clientCount func(n int), ack func(args Args)) {
 	enc := encodePacket(p)
 	n := 0
 	a.forEachSocket(opts, func(s *NamespaceSocket) {
@@ -389,10 +395,13 @@ func (a *InMemoryAdapter) BroadcastWithAck(p *SocketIOPacket, opts *BroadcastOpt
 		}
 	})
 	clientCount(n)
+	if o := a.nsp.srv.observing(); o != nil {
+		o.Broadcast(a.nsp, n)
+	}
 }
 
 // FetchSockets returns views of the selected sockets.
-func (a *InMemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) ([]*RemoteSocket, error) {
+func (a *memoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions) ([]*RemoteSocket, error) {
 	var out []*RemoteSocket
 	a.forEachSocket(opts, func(s *NamespaceSocket) {
 		out = append(out, s.remoteView())
@@ -401,14 +410,14 @@ func (a *InMemoryAdapter) FetchSockets(_ context.Context, opts *BroadcastOptions
 }
 
 // AddSockets makes the selected sockets join rooms.
-func (a *InMemoryAdapter) AddSockets(opts *BroadcastOptions, rooms []Room) {
+func (a *memoryAdapter) AddSockets(opts *BroadcastOptions, rooms []Room) {
 	a.forEachSocket(opts, func(s *NamespaceSocket) {
 		s.Join(rooms...)
 	})
 }
 
 // DelSockets makes the selected sockets leave rooms.
-func (a *InMemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []Room) {
+func (a *memoryAdapter) DelSockets(opts *BroadcastOptions, rooms []Room) {
 	a.forEachSocket(opts, func(s *NamespaceSocket) {
 		for _, r := range rooms {
 			s.Leave(r)
@@ -417,7 +426,7 @@ func (a *InMemoryAdapter) DelSockets(opts *BroadcastOptions, rooms []Room) {
 }
 
 // DisconnectSockets disconnects the selected sockets.
-func (a *InMemoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) {
+func (a *memoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) {
 	a.forEachSocket(opts, func(s *NamespaceSocket) {
 		s.Disconnect(close)
 	})
@@ -425,14 +434,14 @@ func (a *InMemoryAdapter) DisconnectSockets(opts *BroadcastOptions, close bool) 
 
 // ServerSideEmit has no other server to reach in one process: it does
 // nothing and returns nil.
-func (a *InMemoryAdapter) ServerSideEmit(context.Context, string, []any) error { return nil }
+func (a *memoryAdapter) ServerSideEmit(context.Context, string, []any) error { return nil }
 
 // ServerCount is 1.
-func (a *InMemoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
+func (a *memoryAdapter) ServerCount(context.Context) (int, error) { return 1, nil }
 
 // store gives an event its offset (appended as its last argument, as the
 // Node.js server does) and keeps it for sessions that may come back.
-func (a *InMemoryAdapter) store(p *SocketIOPacket, opts *BroadcastOptions) *SocketIOPacket {
+func (a *memoryAdapter) store(p *SocketIOPacket, opts *BroadcastOptions) *SocketIOPacket {
 	offset := a.epoch + "-" + strconv.FormatUint(a.offsets.Add(1), 36)
 	cp := *p
 	cp.Data = appendArrayString(p.Data, offset)
@@ -445,7 +454,7 @@ func (a *InMemoryAdapter) store(p *SocketIOPacket, opts *BroadcastOptions) *Sock
 	return &cp
 }
 
-func (a *InMemoryAdapter) maxDisconnection() time.Duration {
+func (a *memoryAdapter) maxDisconnection() time.Duration {
 	if rec := a.nsp.srv.recovery; rec != nil {
 		return rec.MaxDisconnectionDuration
 	}
@@ -455,7 +464,7 @@ func (a *InMemoryAdapter) maxDisconnection() time.Duration {
 // prunePacketsLocked drops the stored packets too old to be missed by a
 // session that may still come back: they are in emission order, so only
 // the head is looked at.
-func (a *InMemoryAdapter) prunePacketsLocked(now time.Time) {
+func (a *memoryAdapter) prunePacketsLocked(now time.Time) {
 	max := a.maxDisconnection()
 	i := 0
 	for i < len(a.packets) && now.Sub(a.packets[i].EmittedAt) > max {
@@ -468,7 +477,7 @@ func (a *InMemoryAdapter) prunePacketsLocked(now time.Time) {
 // armPrunerLocked schedules the expiry of the store, as the Node.js
 // adapter's periodic clean-up: a timer while something is kept, rather
 // than a walk of every session on each broadcast.
-func (a *InMemoryAdapter) armPrunerLocked() {
+func (a *memoryAdapter) armPrunerLocked() {
 	if a.pruner != nil || a.closed {
 		return
 	}
@@ -476,7 +485,7 @@ func (a *InMemoryAdapter) armPrunerLocked() {
 }
 
 // prune drops the expired sessions and packets.
-func (a *InMemoryAdapter) prune() {
+func (a *memoryAdapter) prune() {
 	a.recMu.Lock()
 	defer a.recMu.Unlock()
 	a.pruner = nil
@@ -494,7 +503,7 @@ func (a *InMemoryAdapter) prune() {
 }
 
 // PersistSession keeps a departed socket's state.
-func (a *InMemoryAdapter) PersistSession(s *PersistedSession) {
+func (a *memoryAdapter) PersistSession(s *PersistedSession) {
 	a.recMu.Lock()
 	defer a.recMu.Unlock()
 	a.sessions[s.PID] = &persisted{s: s, leftAt: time.Now()}
@@ -504,7 +513,7 @@ func (a *InMemoryAdapter) PersistSession(s *PersistedSession) {
 // RestoreSession returns the session kept under pid with the packets sent
 // to its rooms after offset; nil when the session is unknown or expired,
 // or the offset is no longer known.
-func (a *InMemoryAdapter) RestoreSession(pid, offset string) (*PersistedSession, error) {
+func (a *memoryAdapter) RestoreSession(pid, offset string) (*PersistedSession, error) {
 	a.recMu.Lock()
 	defer a.recMu.Unlock()
 	now := time.Now()

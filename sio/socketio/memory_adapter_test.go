@@ -31,10 +31,10 @@ func TestInMemoryAdapterIndex(t *testing.T) {
 	assert.Empty(t, sockets("nope"))
 
 	var got []SocketID
-	a.(*InMemoryAdapter).forEach(&BroadcastOptions{Except: []Room{"B"}}, func(id SocketID) { got = append(got, id) })
+	a.(*memoryAdapter).forEach(&BroadcastOptions{Except: []Room{"B"}}, func(id SocketID) { got = append(got, id) })
 	assert.Equal(t, []SocketID{"A", "C"}, sorted(got), "except an own room")
 	got = nil
-	a.(*InMemoryAdapter).forEach(&BroadcastOptions{Rooms: []Room{"r"}, Except: []Room{"A"}}, func(id SocketID) { got = append(got, id) })
+	a.(*memoryAdapter).forEach(&BroadcastOptions{Rooms: []Room{"r"}, Except: []Room{"A"}}, func(id SocketID) { got = append(got, id) })
 	assert.Empty(t, got, "except the room named by A's id: A and B")
 
 	a.Del("A", "A") // A leaves its own room; B is still in it

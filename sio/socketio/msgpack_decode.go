@@ -43,7 +43,7 @@ func (d *msgpackDecoder) Add(data []byte, binary bool) (*SocketIOPacket, error) 
 		return nil, fmt.Errorf("%w: text message, the msgpack parser sends binary ones", ErrInvalidMsgpack)
 	}
 	if d.maxPayload > 0 && int64(len(data)) > d.maxPayload {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrPayloadTooLarge, len(data), d.maxPayload)
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", errPayloadTooLarge, len(data), d.maxPayload)
 	}
 	return decodeMsgpackPacket(data)
 }
@@ -185,15 +185,15 @@ func decodeMsgpackPacket(data []byte) (*SocketIOPacket, error) {
 			}
 		case key == "type":
 			if f.typ, f.hasType = m.number(); !f.hasType {
-				return nil, fmt.Errorf("%w: type is not a number", ErrUnknownType)
+				return nil, fmt.Errorf("%w: type is not a number", errUnknownType)
 			}
 		case key == "id":
 			if f.id, f.hasID = m.number(); !f.hasID {
-				return nil, fmt.Errorf("%w: id is not a number", ErrBadAckID)
+				return nil, fmt.Errorf("%w: id is not a number", errBadAckID)
 			}
 		case key == "nsp":
 			if c, _ := m.d.PeekCode(); !msgpcode.IsString(c) {
-				return nil, fmt.Errorf("%w: nsp is not a string", ErrBadNamespace)
+				return nil, fmt.Errorf("%w: nsp is not a string", errBadNamespace)
 			}
 			b, err := m.strOrBin()
 			if err != nil {
@@ -223,10 +223,10 @@ func decodeMsgpackPacket(data []byte) (*SocketIOPacket, error) {
 // does.
 func (f *msgpackPacketFields) packet() (*SocketIOPacket, error) {
 	if !f.hasType || f.typ != math.Trunc(f.typ) || f.typ < 0 || f.typ > float64(PacketConnectError) {
-		return nil, fmt.Errorf("%w: msgpack packet type must be 0..4", ErrUnknownType)
+		return nil, fmt.Errorf("%w: msgpack packet type must be 0..4", errUnknownType)
 	}
 	if !f.hasNsp {
-		return nil, fmt.Errorf("%w: missing", ErrBadNamespace)
+		return nil, fmt.Errorf("%w: missing", errBadNamespace)
 	}
 	if err := checkNamespace([]byte(f.nsp)); err != nil {
 		return nil, err
@@ -234,12 +234,12 @@ func (f *msgpackPacketFields) packet() (*SocketIOPacket, error) {
 	// DefaultParser cannot carry a ',' in a namespace: refused here too,
 	// so that every namespace the server knows fits both formats.
 	if strings.IndexByte(f.nsp, ',') >= 0 {
-		return nil, fmt.Errorf("%w: ',' in %q", ErrBadNamespace, f.nsp)
+		return nil, fmt.Errorf("%w: ',' in %q", errBadNamespace, f.nsp)
 	}
 	p := &SocketIOPacket{Type: PacketType(f.typ), Namespace: f.nsp, ID: NoAckID}
 	if f.hasID {
 		if f.id != math.Trunc(f.id) || f.id < 0 || f.id >= math.MaxInt64 {
-			return nil, fmt.Errorf("%w: %v", ErrBadAckID, f.id)
+			return nil, fmt.Errorf("%w: %v", errBadAckID, f.id)
 		}
 		p.ID = int64(f.id)
 	}

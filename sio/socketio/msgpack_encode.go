@@ -19,7 +19,7 @@ import (
 // {type, data, nsp, id} that notepack.io makes of the JS packet object,
 // with binary values as msgpack bin and no attachment.
 //
-// The packet's payload is built as JSON first (EncodeArgs: encoding/json's
+// The packet's payload is built as JSON first (encodeArgs: encoding/json's
 // field rules, json struct tags), then transcoded here, so that a handler
 // emits the same values whichever parser the server uses.
 

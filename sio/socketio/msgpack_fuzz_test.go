@@ -43,7 +43,7 @@ func FuzzMsgpackDecode(f *testing.F) {
 			pkt.Namespace = "/" + pkt.Namespace // the invariants are those of a namespace the server knows
 		}
 		checkPacketInvariants(t, pkt)
-		if pkt.Type == PacketEvent || pkt.Type == PacketAck || pkt.Type.IsBinary() {
+		if pkt.Type == PacketEvent || pkt.Type == PacketAck || pkt.Type.isBinary() {
 			checkArgs(t, pkt)
 		}
 		once := msgpackRoundTrip(t, pkt)

@@ -27,7 +27,7 @@ func mustHex(t testing.TB, s string) []byte {
 func TestMsgpackEncodeMatchesNotepack(t *testing.T) {
 	// {type:2, data:["ev",1,-2,1.5,Buffer.from([1,2]),{a:null,b:true,s:"é"}], nsp:"/", id:7}
 	want := "84a47479706502a46461746196a2657601fecb3ff8000000000000c402010283a161c0a162c3a173a2c3a9a36e7370a12fa2696407"
-	data, att, err := EncodeEvent("ev", 1, -2, 1.5, []byte{1, 2}, json.RawMessage(`{"a":null,"b":true,"s":"é"}`))
+	data, att, err := encodeEvent("ev", 1, -2, 1.5, []byte{1, 2}, json.RawMessage(`{"a":null,"b":true,"s":"é"}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,17 +109,17 @@ func TestMsgpackDecodeErrors(t *testing.T) {
 		{name: "text message", hex: "81", text: true, want: ErrInvalidMsgpack},
 		{name: "empty", hex: "", want: ErrInvalidMsgpack},
 		{name: "not a map", hex: "92a1610f", want: ErrInvalidMsgpack},
-		{name: "binary event type", hex: "83a47479706505a36e7370a12fa46461746191a16b", want: ErrUnknownType}, // type:5
-		{name: "type as a string", hex: "82a474797065a132a36e7370a12f", want: ErrUnknownType},
-		{name: "no type", hex: "81a36e7370a12f", want: ErrUnknownType},
-		{name: "no nsp", hex: "82a47479706502a46461746191a16b", want: ErrBadNamespace},
-		{name: "nsp not a string", hex: "83a47479706502a36e737001a46461746191a16b", want: ErrBadNamespace},
-		{name: "event data not an array", hex: "83a47479706502a36e7370a12fa46461746181a16b01", want: ErrInvalidPayload},
-		{name: "event name not a string", hex: "83a47479706502a36e7370a12fa46461746191c0", want: ErrInvalidPayload},
+		{name: "binary event type", hex: "83a47479706505a36e7370a12fa46461746191a16b", want: errUnknownType}, // type:5
+		{name: "type as a string", hex: "82a474797065a132a36e7370a12f", want: errUnknownType},
+		{name: "no type", hex: "81a36e7370a12f", want: errUnknownType},
+		{name: "no nsp", hex: "82a47479706502a46461746191a16b", want: errBadNamespace},
+		{name: "nsp not a string", hex: "83a47479706502a36e737001a46461746191a16b", want: errBadNamespace},
+		{name: "event data not an array", hex: "83a47479706502a36e7370a12fa46461746181a16b01", want: errInvalidPayload},
+		{name: "event name not a string", hex: "83a47479706502a36e7370a12fa46461746191c0", want: errInvalidPayload},
 		{name: "reserved event name", hex: "83a47479706502a36e7370a12fa46461746191a7636f6e6e656374", want: ErrReservedEvent},
-		{name: "disconnect with data", hex: "83a47479706501a36e7370a12fa46461746190", want: ErrInvalidPayload},
-		{name: "negative id", hex: "84a47479706503a36e7370a12fa26964ffa46461746190", want: ErrBadAckID},
-		{name: "fractional id", hex: "84a47479706503a36e7370a12fa26964cb3ff8000000000000a46461746190", want: ErrBadAckID},
+		{name: "disconnect with data", hex: "83a47479706501a36e7370a12fa46461746190", want: errInvalidPayload},
+		{name: "negative id", hex: "84a47479706503a36e7370a12fa26964ffa46461746190", want: errBadAckID},
+		{name: "fractional id", hex: "84a47479706503a36e7370a12fa26964cb3ff8000000000000a46461746190", want: errBadAckID},
 		{name: "trailing bytes", hex: "82a47479706501a36e7370a12f00", want: ErrInvalidMsgpack},
 		{name: "truncated", hex: "83a47479706502a36e7370a12fa46461746191a56b", want: ErrInvalidMsgpack},
 		{name: "str32 longer than the message", hex: "83a47479706502a36e7370a12fa46461746191dbffffffff", want: ErrInvalidMsgpack},
@@ -128,8 +128,8 @@ func TestMsgpackDecodeErrors(t *testing.T) {
 		{name: "ext32 longer than the message", hex: "83a47479706502a36e7370a12fa46461746192a16bc9ffffffff05", want: ErrInvalidMsgpack},
 		{name: "map key not a string", hex: "83a47479706502a36e7370a12fa46461746192a16b81c0c0", want: ErrInvalidMsgpack},
 		{name: "unused code", hex: "83a47479706502a36e7370a12fa46461746192a16bc1", want: ErrInvalidMsgpack},
-		{name: "comma in nsp", hex: "82a47479706500a36e7370a42f612c62", want: ErrBadNamespace},
-		{name: "control character in nsp", hex: "83a47479706500a36e7370a22f01a46461746180", want: ErrBadNamespace},
+		{name: "comma in nsp", hex: "82a47479706500a36e7370a42f612c62", want: errBadNamespace},
+		{name: "control character in nsp", hex: "83a47479706500a36e7370a22f01a46461746180", want: errBadNamespace},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := MsgpackParser.NewDecoder(nil).Add(mustHex(t, tc.hex), !tc.text)
@@ -148,7 +148,7 @@ func TestMsgpackDecodeLimits(t *testing.T) {
 		t.Fatalf("deep nesting: %v", err)
 	}
 	big := mustHex(t, "84a47479706502a46461746196a2657601fecb3ff8000000000000c402010283a161c0a162c3a173a2c3a9a36e7370a12fa2696407")
-	if _, err := MsgpackParser.NewDecoder(&ParserOptions{MaxPayload: int64(len(big) - 1)}).Add(big, true); !errors.Is(err, ErrPayloadTooLarge) {
+	if _, err := MsgpackParser.NewDecoder(&ParserOptions{MaxPayload: int64(len(big) - 1)}).Add(big, true); !errors.Is(err, errPayloadTooLarge) {
 		t.Fatalf("over MaxPayload: %v", err)
 	}
 	if _, err := MsgpackParser.NewDecoder(&ParserOptions{MaxPayload: int64(len(big))}).Add(big, true); err != nil {
@@ -165,7 +165,7 @@ func TestMsgpackRoundTrip(t *testing.T) {
 		Hidden string  `json:"-"`
 		Ratio  float64 `json:"ratio"`
 	}
-	data, att, err := EncodeEvent("upload", part{Data: []byte("xyz"), Hidden: "h", Ratio: 0.25},
+	data, att, err := encodeEvent("upload", part{Data: []byte("xyz"), Hidden: "h", Ratio: 0.25},
 		map[string]any{"list": []any{1, "two", nil, true, []byte{}}, "big": uint64(1) << 60}, "text", 3e100)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func TestMsgpackRoundTrip(t *testing.T) {
 
 func mustSplit(t *testing.T, data json.RawMessage) []json.RawMessage {
 	t.Helper()
-	raw, err := SplitArgs(data)
+	raw, err := splitArgs(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestMsgpackEncodeInvalidJSON(t *testing.T) {
 // BenchmarkParserEncode compares the encoding of one event with binary
 // (done once per broadcast) by each parser.
 func BenchmarkParserEncode(b *testing.B) {
-	data, att, err := EncodeEvent("news", map[string]any{"title": "flash", "n": 42, "tags": []string{"a", "b"}}, []byte("0123456789"))
+	data, att, err := encodeEvent("news", map[string]any{"title": "flash", "n": 42, "tags": []string{"a", "b"}}, []byte("0123456789"))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -239,10 +239,10 @@ func BenchmarkParserEncode(b *testing.B) {
 
 // BenchmarkParserDecode compares the decoding of that event.
 func BenchmarkParserDecode(b *testing.B) {
-	data, att, _ := EncodeEvent("news", map[string]any{"title": "flash", "n": 42, "tags": []string{"a", "b"}}, []byte("0123456789"))
+	data, att, _ := encodeEvent("news", map[string]any{"title": "flash", "n": 42, "tags": []string{"a", "b"}}, []byte("0123456789"))
 	p := &SocketIOPacket{Type: PacketBinaryEvent, Namespace: "/", ID: NoAckID, Data: data, Attachments: att}
 	msg, _, _ := MsgpackParser.Encode(p)
-	text := EncodePacket(p)
+	text := encodeTextPacket(p)
 	b.Run("default", func(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {

@@ -3,6 +3,7 @@ package socketio
 import (
 	"context"
 	"encoding/json"
+	"log/slog"
 	"regexp"
 	"slices"
 	"sync"
@@ -44,7 +45,7 @@ func newNamespace(srv *SocketIOServer, name string) *Namespace {
 	n := &Namespace{srv: srv, name: name, sockets: make(map[SocketID]*NamespaceSocket), ready: make(chan struct{})}
 	n.adapter = srv.opts.Adapter(n)
 	if err := n.adapter.Init(); err != nil {
-		logf("adapter of namespace %s: %v", name, err)
+		srv.opts.Logger.Warn("socketio: the adapter did not start", slog.String("namespace", name), slog.Any("err", err))
 	}
 	return n
 }
@@ -173,7 +174,7 @@ func (n *Namespace) releaseIfEmpty() {
 	srv.mu.Unlock()
 	if release {
 		if err := n.adapter.Close(); err != nil {
-			logf("adapter of namespace %s: %v", n.name, err)
+			srv.opts.Logger.Warn("socketio: the adapter did not close", slog.String("namespace", n.name), slog.Any("err", err))
 		}
 	}
 }
@@ -238,7 +239,9 @@ func (n *Namespace) ServerSideEmit(ctx context.Context, event string, args ...an
 	if err := checkEventName(event); err != nil {
 		return err
 	}
-	return n.adapter.ServerSideEmit(ctx, event, args)
+	err := n.adapter.ServerSideEmit(ctx, event, args)
+	n.observeRequest(AdapterServerSideEmit, err)
+	return err
 }
 
 // ParentNamespace creates child namespaces on demand for the names it

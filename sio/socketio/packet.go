@@ -59,12 +59,12 @@ func (t PacketType) String() string {
 	return "PacketType(" + strconv.Itoa(int(t)) + ")"
 }
 
-// Valid reports whether t is one of the seven packet types of the protocol.
-func (t PacketType) Valid() bool { return t < packetTypeCount }
+// valid reports whether t is one of the seven packet types of the protocol.
+func (t PacketType) valid() bool { return t < packetTypeCount }
 
-// IsBinary reports whether t is BINARY_EVENT or BINARY_ACK, the types whose
+// isBinary reports whether t is BINARY_EVENT or BINARY_ACK, the types whose
 // header announces a number of attachments.
-func (t PacketType) IsBinary() bool { return t == PacketBinaryEvent || t == PacketBinaryAck }
+func (t PacketType) isBinary() bool { return t == PacketBinaryEvent || t == PacketBinaryAck }
 
 // NoAckID is the SocketIOPacket.ID of a packet that carries no
 // acknowledgement id.
@@ -92,48 +92,49 @@ type SocketIOPacket struct {
 	Attachments [][]byte
 }
 
-// Errors returned by the parser and the argument helpers. Every decoding
-// error wraps ErrInvalidPacket and one of the more specific sentinels below,
-// so both errors.Is(err, ErrInvalidPacket) and, for instance,
-// errors.Is(err, ErrBadAckID) hold.
+// Errors returned by the parser and the argument decoders. Every decoding
+// error wraps ErrInvalidPacket, the one exported, and one of the more
+// specific sentinels below (kept unexported: their text says what was
+// wrong), so both errors.Is(err, ErrInvalidPacket) and, inside the
+// package, errors.Is(err, errBadAckID) hold.
 var (
 	// ErrInvalidPacket is the root of all decoding errors: the peer sent
 	// something that is not a valid Socket.IO packet, and the connection
 	// should be closed (spec: "the receiver MUST close the connection").
 	ErrInvalidPacket = errors.New("socketio: invalid packet")
-	// ErrEmptyPacket reports a text message with no byte at all.
-	ErrEmptyPacket = newPacketError("empty packet")
-	// ErrUnknownType reports a first byte that is not '0'..'6'.
-	ErrUnknownType = newPacketError("unknown type")
-	// ErrBadAttachments reports a binary packet header whose attachment
+	// errEmptyPacket reports a text message with no byte at all.
+	errEmptyPacket = newPacketError("empty packet")
+	// errUnknownType reports a first byte that is not '0'..'6'.
+	errUnknownType = newPacketError("unknown type")
+	// errBadAttachments reports a binary packet header whose attachment
 	// count is missing, not a decimal number or not followed by '-'.
-	ErrBadAttachments = newPacketError("bad attachment count")
-	// ErrTooManyAttachments reports a binary packet announcing more
+	errBadAttachments = newPacketError("bad attachment count")
+	// errTooManyAttachments reports a binary packet announcing more
 	// attachments than ParserOptions.MaxAttachments.
-	ErrTooManyAttachments = newPacketError("too many attachments")
-	// ErrBadNamespace reports a namespace that is not valid UTF-8 or holds
+	errTooManyAttachments = newPacketError("too many attachments")
+	// errBadNamespace reports a namespace that is not valid UTF-8 or holds
 	// control characters.
-	ErrBadNamespace = newPacketError("bad namespace")
-	// ErrBadAckID reports an ack id that does not fit in an int64.
-	ErrBadAckID = newPacketError("bad ack id")
-	// ErrInvalidJSON reports a payload that is not well-formed JSON.
-	ErrInvalidJSON = newPacketError("invalid JSON")
-	// ErrInvalidPayload reports a payload whose shape is wrong for the
+	errBadNamespace = newPacketError("bad namespace")
+	// errBadAckID reports an ack id that does not fit in an int64.
+	errBadAckID = newPacketError("bad ack id")
+	// errInvalidJSON reports a payload that is not well-formed JSON.
+	errInvalidJSON = newPacketError("invalid JSON")
+	// errInvalidPayload reports a payload whose shape is wrong for the
 	// packet type, or a missing mandatory payload.
-	ErrInvalidPayload = newPacketError("invalid payload")
-	// ErrUnexpectedBinary reports a binary message while no attachment is
+	errInvalidPayload = newPacketError("invalid payload")
+	// errUnexpectedBinary reports a binary message while no attachment is
 	// awaited.
-	ErrUnexpectedBinary = newPacketError("unexpected binary message")
-	// ErrBadPlaceholder reports a placeholder whose num is missing, not an
+	errUnexpectedBinary = newPacketError("unexpected binary message")
+	// errBadPlaceholder reports a placeholder whose num is missing, not an
 	// integer, or does not index an attachment.
-	ErrBadPlaceholder = newPacketError("bad placeholder")
-	// ErrAttachmentMismatch reports that the attachments received do not
+	errBadPlaceholder = newPacketError("bad placeholder")
+	// errAttachmentMismatch reports that the attachments received do not
 	// match the header: a text message arrived while attachments were still
 	// awaited.
-	ErrAttachmentMismatch = newPacketError("attachment count mismatch")
-	// ErrPayloadTooLarge reports a packet whose text and attachments exceed
+	errAttachmentMismatch = newPacketError("attachment count mismatch")
+	// errPayloadTooLarge reports a packet whose text and attachments exceed
 	// ParserOptions.MaxPayload.
-	ErrPayloadTooLarge = newPacketError("payload too large")
+	errPayloadTooLarge = newPacketError("payload too large")
 )
 
 // newPacketError builds a sentinel wrapping ErrInvalidPacket, whose message reads
@@ -150,17 +151,17 @@ type packetError struct {
 func (e *packetError) Error() string { return e.msg }
 func (e *packetError) Unwrap() error { return e.root }
 
-// EncodePacket returns the text frame of p, without any Engine.IO prefix.
+// encodeTextPacket returns the text frame of p, without any Engine.IO prefix.
 // The attachments are to be sent after it, in order, as binary messages.
 // An EVENT or ACK with attachments is written as BINARY_EVENT or BINARY_ACK
 // with the "<n>-" count.
-func EncodePacket(p *SocketIOPacket) []byte {
-	return AppendPacket(make([]byte, 0, encodedLen(p)), p)
+func encodeTextPacket(p *SocketIOPacket) []byte {
+	return appendTextPacket(make([]byte, 0, encodedLen(p)), p)
 }
 
-// AppendPacket is EncodePacket appending to dst, so that a caller can put the
+// appendTextPacket is encodeTextPacket appending to dst, so that a caller can put the
 // Engine.IO message prefix in front without a copy.
-func AppendPacket(dst []byte, p *SocketIOPacket) []byte {
+func appendTextPacket(dst []byte, p *SocketIOPacket) []byte {
 	t := p.Type
 	if len(p.Attachments) > 0 {
 		switch t {
@@ -171,7 +172,7 @@ func AppendPacket(dst []byte, p *SocketIOPacket) []byte {
 		}
 	}
 	dst = append(dst, '0'+byte(t))
-	if t.IsBinary() {
+	if t.isBinary() {
 		dst = strconv.AppendInt(dst, int64(len(p.Attachments)), 10)
 		dst = append(dst, '-')
 	}

@@ -83,16 +83,16 @@ func (p *SocketIOParser) Add(data []byte, binary bool) (*SocketIOPacket, error) 
 	if p.pending != nil {
 		n := p.want - len(p.pending.Attachments)
 		p.Reset()
-		return nil, fmt.Errorf("%w: text message while %d attachment(s) are awaited", ErrAttachmentMismatch, n)
+		return nil, fmt.Errorf("%w: text message while %d attachment(s) are awaited", errAttachmentMismatch, n)
 	}
 	if p.maxPayload > 0 && int64(len(data)) > p.maxPayload {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", ErrPayloadTooLarge, len(data), p.maxPayload)
+		return nil, fmt.Errorf("%w: %d bytes, limit %d", errPayloadTooLarge, len(data), p.maxPayload)
 	}
 	pkt, n, err := decodeText(data, p.maxAttachments, !p.ownsInput)
 	if err != nil {
 		return nil, err
 	}
-	if !pkt.Type.IsBinary() {
+	if !pkt.Type.isBinary() {
 		return pkt, nil
 	}
 	// Placeholders are checked against the announced count right away, so
@@ -116,12 +116,12 @@ func (p *SocketIOParser) Reset() {
 // addAttachment stores one binary message for the pending packet.
 func (p *SocketIOParser) addAttachment(data []byte) (*SocketIOPacket, error) {
 	if p.pending == nil {
-		return nil, fmt.Errorf("%w: %d bytes while no attachment is awaited", ErrUnexpectedBinary, len(data))
+		return nil, fmt.Errorf("%w: %d bytes while no attachment is awaited", errUnexpectedBinary, len(data))
 	}
 	p.size += int64(len(data))
 	if p.maxPayload > 0 && p.size > p.maxPayload {
 		p.Reset()
-		return nil, fmt.Errorf("%w: attachments exceed %d bytes", ErrPayloadTooLarge, p.maxPayload)
+		return nil, fmt.Errorf("%w: attachments exceed %d bytes", errPayloadTooLarge, p.maxPayload)
 	}
 	att := data
 	if !p.ownsInput {
@@ -147,28 +147,28 @@ func (p *SocketIOParser) addAttachment(data []byte) (*SocketIOPacket, error) {
 // follows; everything after it is the JSON payload.
 func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPacket, int, error) {
 	if len(data) == 0 {
-		return nil, 0, ErrEmptyPacket
+		return nil, 0, errEmptyPacket
 	}
 	c := data[0]
 	if c < '0' || c >= '0'+packetTypeCount {
-		return nil, 0, fmt.Errorf("%w: %q", ErrUnknownType, c)
+		return nil, 0, fmt.Errorf("%w: %q", errUnknownType, c)
 	}
 	pkt := &SocketIOPacket{Type: PacketType(c - '0'), Namespace: mainNamespace, ID: NoAckID}
 	i := 1
 
 	// "<n>-": attachment count of BINARY_EVENT and BINARY_ACK.
 	n := 0
-	if pkt.Type.IsBinary() {
+	if pkt.Type.isBinary() {
 		start := i
 		for ; i < len(data) && isDigit(data[i]); i++ {
 			d := int(data[i] - '0')
 			if maxAttachments < d || n > (maxAttachments-d)/10 {
-				return nil, 0, fmt.Errorf("%w: more than %d", ErrTooManyAttachments, maxAttachments)
+				return nil, 0, fmt.Errorf("%w: more than %d", errTooManyAttachments, maxAttachments)
 			}
 			n = n*10 + d
 		}
 		if i == start || i == len(data) || data[i] != '-' {
-			return nil, 0, fmt.Errorf("%w: expected <digits>- after type %d", ErrBadAttachments, pkt.Type)
+			return nil, 0, fmt.Errorf("%w: expected <digits>- after type %d", errBadAttachments, pkt.Type)
 		}
 		i++
 	}
@@ -198,7 +198,7 @@ func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPac
 		for ; i < len(data) && isDigit(data[i]); i++ {
 			d := int64(data[i] - '0')
 			if i-start >= maxAckIDDigits || id > (math.MaxInt64-d)/10 {
-				return nil, 0, fmt.Errorf("%w: %.24q... does not fit in 63 bits", ErrBadAckID, data[start:])
+				return nil, 0, fmt.Errorf("%w: %.24q... does not fit in 63 bits", errBadAckID, data[start:])
 			}
 			id = id*10 + d
 		}
@@ -209,7 +209,7 @@ func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPac
 	if i < len(data) {
 		payload := data[i:]
 		if !validJSON(payload) {
-			return nil, 0, fmt.Errorf("%w: payload of %s packet", ErrInvalidJSON, pkt.Type)
+			return nil, 0, fmt.Errorf("%w: payload of %s packet", errInvalidJSON, pkt.Type)
 		}
 		pkt.Data = payload
 		if copyPayload {
@@ -250,7 +250,7 @@ func checkPayloadShape(t PacketType, data json.RawMessage) error {
 			ok = j < len(data) && data[j] == '"'
 			if ok {
 				if name, reserved := reservedEventAt(data, j); reserved {
-					return fmt.Errorf("%w: %w %q", ErrInvalidPayload, ErrReservedEvent, name)
+					return fmt.Errorf("%w: %w %q", errInvalidPayload, ErrReservedEvent, name)
 				}
 			}
 		}
@@ -260,7 +260,7 @@ func checkPayloadShape(t PacketType, data json.RawMessage) error {
 		ok = first == '{' || first == '"'
 	}
 	if !ok {
-		return fmt.Errorf("%w: %s payload must be %s", ErrInvalidPayload, t, payloadShapes[t])
+		return fmt.Errorf("%w: %s payload must be %s", errInvalidPayload, t, payloadShapes[t])
 	}
 	return nil
 }
@@ -316,11 +316,11 @@ var payloadShapes = [packetTypeCount]string{
 // control characters; nothing legitimate produces them.
 func checkNamespace(nsp []byte) error {
 	if !utf8.Valid(nsp) {
-		return fmt.Errorf("%w: not valid UTF-8", ErrBadNamespace)
+		return fmt.Errorf("%w: not valid UTF-8", errBadNamespace)
 	}
 	for _, r := range string(nsp) {
 		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
-			return fmt.Errorf("%w: control character %U", ErrBadNamespace, r)
+			return fmt.Errorf("%w: control character %U", errBadNamespace, r)
 		}
 	}
 	return nil

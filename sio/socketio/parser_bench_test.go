@@ -24,7 +24,7 @@ func BenchmarkEncodeEvent(b *testing.B) {
 		b.Run(tc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, _, err := EncodeEvent("message-back", tc.args...); err != nil {
+				if _, _, err := encodeEvent("message-back", tc.args...); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -34,11 +34,11 @@ func BenchmarkEncodeEvent(b *testing.B) {
 		b.ReportAllocs()
 		buf := make([]byte, 0, 128)
 		for b.Loop() {
-			data, atts, err := EncodeEvent("message-back", "hello world")
+			data, atts, err := encodeEvent("message-back", "hello world")
 			if err != nil {
 				b.Fatal(err)
 			}
-			buf = AppendPacket(append(buf[:0], '4'), &SocketIOPacket{Type: PacketEvent, Namespace: "/", ID: NoAckID, Data: data, Attachments: atts})
+			buf = appendTextPacket(append(buf[:0], '4'), &SocketIOPacket{Type: PacketEvent, Namespace: "/", ID: NoAckID, Data: data, Attachments: atts})
 		}
 	})
 }
@@ -64,12 +64,12 @@ func BenchmarkDecodeEvent(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			args, err := SplitArgs(pkt.Data)
+			args, err := splitArgs(pkt.Data)
 			if err != nil {
 				b.Fatal(err)
 			}
 			var name string
-			if err := DecodeArg(args[0], pkt.Attachments, &name); err != nil {
+			if err := decodeArg(args[0], pkt.Attachments, &name); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -87,12 +87,12 @@ func BenchmarkDecodeEvent(b *testing.B) {
 			if err != nil || pkt == nil {
 				b.Fatal(err)
 			}
-			args, err := SplitArgs(pkt.Data)
+			args, err := splitArgs(pkt.Data)
 			if err != nil {
 				b.Fatal(err)
 			}
 			var data []byte
-			if err := DecodeArg(args[1], pkt.Attachments, &data); err != nil {
+			if err := decodeArg(args[1], pkt.Attachments, &data); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -56,7 +56,7 @@ func pcContext(context []any) string {
 }
 
 // parserCase is one wire form and the packet it decodes to. canonical is
-// what EncodePacket writes back for the packet ("" means wire itself).
+// what encodeTextPacket writes back for the packet ("" means wire itself).
 type parserCase struct {
 	name        string
 	wire        string
@@ -194,7 +194,7 @@ func TestEncodePacketSpecExamples(t *testing.T) {
 				want = tc.wire
 			}
 			pkt := tc.want
-			pcEqual(t, string(EncodePacket(&pkt)), want)
+			pcEqual(t, string(encodeTextPacket(&pkt)), want)
 		})
 	}
 }
@@ -203,7 +203,7 @@ func TestPacketRoundTrip(t *testing.T) {
 	for _, tc := range parserCases {
 		t.Run(tc.name, func(t *testing.T) {
 			pkt := tc.want
-			got, err := feed(t, NewSocketIOParser(nil), string(EncodePacket(&pkt)), pkt.Attachments)
+			got, err := feed(t, NewSocketIOParser(nil), string(encodeTextPacket(&pkt)), pkt.Attachments)
 			pcNoErr(t, err)
 			if got == nil {
 				t.Fatal("no packet")
@@ -235,7 +235,7 @@ func TestEncodePacket(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			pcEqual(t, string(EncodePacket(&tc.pkt)), tc.want)
+			pcEqual(t, string(encodeTextPacket(&tc.pkt)), tc.want)
 		})
 	}
 }
@@ -244,9 +244,9 @@ func TestAppendPacketKeepsPrefix(t *testing.T) {
 	pkt := &SocketIOPacket{Type: PacketEvent, Namespace: "/", ID: NoAckID, Data: json.RawMessage(`["hello"]`)}
 	buf := make([]byte, 1, 64)
 	buf[0] = '4'
-	out := AppendPacket(buf, pkt)
+	out := appendTextPacket(buf, pkt)
 	pcEqual(t, string(out), `42["hello"]`)
-	pcTrue(t, &buf[0] == &out[0], "AppendPacket reallocated although dst had room")
+	pcTrue(t, &buf[0] == &out[0], "appendTextPacket reallocated although dst had room")
 }
 
 func TestPacketTypeString(t *testing.T) {
@@ -257,8 +257,8 @@ func TestPacketTypeString(t *testing.T) {
 	}
 	for typ, s := range want {
 		pcEqual(t, typ.String(), s)
-		pcEqual(t, typ.Valid(), typ < 7, "Valid(%d)", typ)
-		pcEqual(t, typ.IsBinary(), typ == 5 || typ == 6, "IsBinary(%d)", typ)
+		pcEqual(t, typ.valid(), typ < 7, "Valid(%d)", typ)
+		pcEqual(t, typ.isBinary(), typ == 5 || typ == 6, "IsBinary(%d)", typ)
 	}
 }
 
@@ -279,61 +279,61 @@ func text(s string) message { return message{data: s} }
 func bin(s string) message  { return message{data: s, binary: true} }
 
 var parserErrorCases = []errorCase{
-	{name: "empty packet", messages: []message{text(``)}, want: ErrEmptyPacket},
-	{name: "unknown type 7", messages: []message{text(`7`)}, want: ErrUnknownType},
-	{name: "unknown type letter", messages: []message{text(`abc`)}, want: ErrUnknownType},
-	{name: "unknown type 9 with payload", messages: []message{text(`9["a"]`)}, want: ErrUnknownType},
-	{name: "event object payload", messages: []message{text(`2{}`)}, want: ErrInvalidPayload},
-	{name: "event non-string name", messages: []message{text(`2[1,2]`)}, want: ErrInvalidPayload},
-	{name: "event empty array", messages: []message{text(`2[]`)}, want: ErrInvalidPayload},
-	{name: "event null name", messages: []message{text(`2[null]`)}, want: ErrInvalidPayload},
-	{name: "event missing payload", messages: []message{text(`2`)}, want: ErrInvalidPayload},
-	{name: "event string payload", messages: []message{text(`2"a"`)}, want: ErrInvalidPayload},
-	{name: "event namespace without comma swallows payload", messages: []message{text(`2/nsp`)}, want: ErrInvalidPayload},
-	{name: "event namespace without comma before array", messages: []message{text(`2/nsp["a"]`)}, want: ErrInvalidPayload},
-	{name: "event ack id with letters", messages: []message{text(`2abc["message-with-ack",1,"2",{"3":[false]}]`)}, want: ErrInvalidJSON},
-	{name: "event truncated JSON", messages: []message{text(`2["a"`)}, want: ErrInvalidJSON},
-	{name: "event trailing garbage", messages: []message{text(`2["a"]x`)}, want: ErrInvalidJSON},
-	{name: "event two values", messages: []message{text(`2["a"]["b"]`)}, want: ErrInvalidJSON},
-	{name: "event whitespace only payload", messages: []message{text(`2 `)}, want: ErrInvalidJSON},
-	{name: "ack id overflow", messages: []message{text(`299999999999999999999999["a"]`)}, want: ErrBadAckID},
-	{name: "ack id just over int64", messages: []message{text(`29223372036854775808["a"]`)}, want: ErrBadAckID},
-	{name: "ack id too many digits", messages: []message{text(`200000000000000000001["a"]`)}, want: ErrBadAckID},
-	{name: "ack object payload", messages: []message{text(`31{"a":1}`)}, want: ErrInvalidPayload},
-	{name: "ack missing payload", messages: []message{text(`31`)}, want: ErrInvalidPayload},
-	{name: "connect array payload", messages: []message{text(`0[]`)}, want: ErrInvalidPayload},
-	{name: "connect string payload", messages: []message{text(`0"tok"`)}, want: ErrInvalidPayload},
-	{name: "connect null payload", messages: []message{text(`0null`)}, want: ErrInvalidPayload},
-	{name: "connect unknown type via test suite", messages: []message{text(`abc`)}, want: ErrUnknownType},
-	{name: "disconnect with payload", messages: []message{text(`1{}`)}, want: ErrInvalidPayload},
-	{name: "connect_error missing payload", messages: []message{text(`4`)}, want: ErrInvalidPayload},
-	{name: "connect_error array payload", messages: []message{text(`4[1]`)}, want: ErrInvalidPayload},
-	{name: "connect_error number payload", messages: []message{text(`4 1`)}, want: ErrInvalidPayload},
-	{name: "namespace with control character", messages: []message{text("2/a\x01b,[\"x\"]")}, want: ErrBadNamespace},
-	{name: "namespace with invalid UTF-8", messages: []message{text("2/\xff,[\"x\"]")}, want: ErrBadNamespace},
-	{name: "binary empty count", messages: []message{text(`5-[]`)}, want: ErrBadAttachments},
-	{name: "binary count without dash", messages: []message{text(`51["a",{"_placeholder":true,"num":0}]`)}, want: ErrBadAttachments},
-	{name: "binary no count", messages: []message{text(`5["a"]`)}, want: ErrBadAttachments},
-	{name: "binary count then end", messages: []message{text(`61`)}, want: ErrBadAttachments},
-	{name: "binary letter count", messages: []message{text(`5a-["a"]`)}, want: ErrBadAttachments},
-	{name: "binary over default limit", messages: []message{text(`511-["a"]`)}, want: ErrTooManyAttachments},
-	{name: "binary huge count", messages: []message{text(`599999999999999999999999999-["a"]`)}, want: ErrTooManyAttachments},
-	{name: "binary over custom limit", opts: &ParserOptions{MaxAttachments: 2}, messages: []message{text(`53-["a"]`)}, want: ErrTooManyAttachments},
-	{name: "binary with attachments disabled", opts: &ParserOptions{MaxAttachments: -1}, messages: []message{text(`51-["a",{"_placeholder":true,"num":0}]`)}, want: ErrTooManyAttachments},
-	{name: "binary event non-string name", messages: []message{text(`51-[{"_placeholder":true,"num":0}]`)}, want: ErrInvalidPayload},
-	{name: "placeholder num out of range", messages: []message{text(`51-["a",{"_placeholder":true,"num":5}]`)}, want: ErrBadPlaceholder},
-	{name: "placeholder num negative", messages: []message{text(`51-["a",{"_placeholder":true,"num":-1}]`)}, want: ErrBadPlaceholder},
-	{name: "placeholder num not integer", messages: []message{text(`51-["a",{"_placeholder":true,"num":0.5}]`)}, want: ErrBadPlaceholder},
-	{name: "placeholder num string", messages: []message{text(`51-["a",{"_placeholder":true,"num":"0"}]`)}, want: ErrBadPlaceholder},
-	{name: "placeholder num huge", messages: []message{text(`51-["a",{"_placeholder":true,"num":1e400}]`)}, want: ErrBadPlaceholder},
-	{name: "placeholder without num", messages: []message{text(`51-["a",{"_placeholder":true}]`)}, want: ErrBadPlaceholder},
-	{name: "placeholder in packet announcing none", messages: []message{text(`50-["a",{"_placeholder":true,"num":0}]`)}, want: ErrBadPlaceholder},
-	{name: "binary message with no pending packet", messages: []message{bin("\x01\x02")}, want: ErrUnexpectedBinary},
-	{name: "binary message after complete packet", messages: []message{text(`51-["a",{"_placeholder":true,"num":0}]`), bin("x"), bin("y")}, want: ErrUnexpectedBinary},
-	{name: "text while attachments pending", messages: []message{text(`52-["a",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), bin("x"), text(`2["b"]`)}, want: ErrAttachmentMismatch},
-	{name: "text frame over max payload", opts: &ParserOptions{MaxPayload: 8}, messages: []message{text(`2["hello"]`)}, want: ErrPayloadTooLarge},
+	{name: "empty packet", messages: []message{text(``)}, want: errEmptyPacket},
+	{name: "unknown type 7", messages: []message{text(`7`)}, want: errUnknownType},
+	{name: "unknown type letter", messages: []message{text(`abc`)}, want: errUnknownType},
+	{name: "unknown type 9 with payload", messages: []message{text(`9["a"]`)}, want: errUnknownType},
+	{name: "event object payload", messages: []message{text(`2{}`)}, want: errInvalidPayload},
+	{name: "event non-string name", messages: []message{text(`2[1,2]`)}, want: errInvalidPayload},
+	{name: "event empty array", messages: []message{text(`2[]`)}, want: errInvalidPayload},
+	{name: "event null name", messages: []message{text(`2[null]`)}, want: errInvalidPayload},
+	{name: "event missing payload", messages: []message{text(`2`)}, want: errInvalidPayload},
+	{name: "event string payload", messages: []message{text(`2"a"`)}, want: errInvalidPayload},
+	{name: "event namespace without comma swallows payload", messages: []message{text(`2/nsp`)}, want: errInvalidPayload},
+	{name: "event namespace without comma before array", messages: []message{text(`2/nsp["a"]`)}, want: errInvalidPayload},
+	{name: "event ack id with letters", messages: []message{text(`2abc["message-with-ack",1,"2",{"3":[false]}]`)}, want: errInvalidJSON},
+	{name: "event truncated JSON", messages: []message{text(`2["a"`)}, want: errInvalidJSON},
+	{name: "event trailing garbage", messages: []message{text(`2["a"]x`)}, want: errInvalidJSON},
+	{name: "event two values", messages: []message{text(`2["a"]["b"]`)}, want: errInvalidJSON},
+	{name: "event whitespace only payload", messages: []message{text(`2 `)}, want: errInvalidJSON},
+	{name: "ack id overflow", messages: []message{text(`299999999999999999999999["a"]`)}, want: errBadAckID},
+	{name: "ack id just over int64", messages: []message{text(`29223372036854775808["a"]`)}, want: errBadAckID},
+	{name: "ack id too many digits", messages: []message{text(`200000000000000000001["a"]`)}, want: errBadAckID},
+	{name: "ack object payload", messages: []message{text(`31{"a":1}`)}, want: errInvalidPayload},
+	{name: "ack missing payload", messages: []message{text(`31`)}, want: errInvalidPayload},
+	{name: "connect array payload", messages: []message{text(`0[]`)}, want: errInvalidPayload},
+	{name: "connect string payload", messages: []message{text(`0"tok"`)}, want: errInvalidPayload},
+	{name: "connect null payload", messages: []message{text(`0null`)}, want: errInvalidPayload},
+	{name: "connect unknown type via test suite", messages: []message{text(`abc`)}, want: errUnknownType},
+	{name: "disconnect with payload", messages: []message{text(`1{}`)}, want: errInvalidPayload},
+	{name: "connect_error missing payload", messages: []message{text(`4`)}, want: errInvalidPayload},
+	{name: "connect_error array payload", messages: []message{text(`4[1]`)}, want: errInvalidPayload},
+	{name: "connect_error number payload", messages: []message{text(`4 1`)}, want: errInvalidPayload},
+	{name: "namespace with control character", messages: []message{text("2/a\x01b,[\"x\"]")}, want: errBadNamespace},
+	{name: "namespace with invalid UTF-8", messages: []message{text("2/\xff,[\"x\"]")}, want: errBadNamespace},
+	{name: "binary empty count", messages: []message{text(`5-[]`)}, want: errBadAttachments},
+	{name: "binary count without dash", messages: []message{text(`51["a",{"_placeholder":true,"num":0}]`)}, want: errBadAttachments},
+	{name: "binary no count", messages: []message{text(`5["a"]`)}, want: errBadAttachments},
+	{name: "binary count then end", messages: []message{text(`61`)}, want: errBadAttachments},
+	{name: "binary letter count", messages: []message{text(`5a-["a"]`)}, want: errBadAttachments},
+	{name: "binary over default limit", messages: []message{text(`511-["a"]`)}, want: errTooManyAttachments},
+	{name: "binary huge count", messages: []message{text(`599999999999999999999999999-["a"]`)}, want: errTooManyAttachments},
+	{name: "binary over custom limit", opts: &ParserOptions{MaxAttachments: 2}, messages: []message{text(`53-["a"]`)}, want: errTooManyAttachments},
+	{name: "binary with attachments disabled", opts: &ParserOptions{MaxAttachments: -1}, messages: []message{text(`51-["a",{"_placeholder":true,"num":0}]`)}, want: errTooManyAttachments},
+	{name: "binary event non-string name", messages: []message{text(`51-[{"_placeholder":true,"num":0}]`)}, want: errInvalidPayload},
+	{name: "placeholder num out of range", messages: []message{text(`51-["a",{"_placeholder":true,"num":5}]`)}, want: errBadPlaceholder},
+	{name: "placeholder num negative", messages: []message{text(`51-["a",{"_placeholder":true,"num":-1}]`)}, want: errBadPlaceholder},
+	{name: "placeholder num not integer", messages: []message{text(`51-["a",{"_placeholder":true,"num":0.5}]`)}, want: errBadPlaceholder},
+	{name: "placeholder num string", messages: []message{text(`51-["a",{"_placeholder":true,"num":"0"}]`)}, want: errBadPlaceholder},
+	{name: "placeholder num huge", messages: []message{text(`51-["a",{"_placeholder":true,"num":1e400}]`)}, want: errBadPlaceholder},
+	{name: "placeholder without num", messages: []message{text(`51-["a",{"_placeholder":true}]`)}, want: errBadPlaceholder},
+	{name: "placeholder in packet announcing none", messages: []message{text(`50-["a",{"_placeholder":true,"num":0}]`)}, want: errBadPlaceholder},
+	{name: "binary message with no pending packet", messages: []message{bin("\x01\x02")}, want: errUnexpectedBinary},
+	{name: "binary message after complete packet", messages: []message{text(`51-["a",{"_placeholder":true,"num":0}]`), bin("x"), bin("y")}, want: errUnexpectedBinary},
+	{name: "text while attachments pending", messages: []message{text(`52-["a",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}]`), bin("x"), text(`2["b"]`)}, want: errAttachmentMismatch},
+	{name: "text frame over max payload", opts: &ParserOptions{MaxPayload: 8}, messages: []message{text(`2["hello"]`)}, want: errPayloadTooLarge},
 	{name: "attachments over max payload", opts: &ParserOptions{MaxPayload: 50},
-		messages: []message{text(`51-["a",{"_placeholder":true,"num":0}]`), bin(strings.Repeat("x", 20))}, want: ErrPayloadTooLarge},
+		messages: []message{text(`51-["a",{"_placeholder":true,"num":0}]`), bin(strings.Repeat("x", 20))}, want: errPayloadTooLarge},
 }
 
 func TestParserRejects(t *testing.T) {
@@ -371,9 +371,9 @@ func TestParserRejects(t *testing.T) {
 }
 
 func TestErrorSentinelsAreDistinct(t *testing.T) {
-	all := []error{ErrEmptyPacket, ErrUnknownType, ErrBadAttachments, ErrTooManyAttachments, ErrBadNamespace,
-		ErrBadAckID, ErrInvalidJSON, ErrInvalidPayload, ErrUnexpectedBinary, ErrBadPlaceholder,
-		ErrAttachmentMismatch, ErrPayloadTooLarge}
+	all := []error{errEmptyPacket, errUnknownType, errBadAttachments, errTooManyAttachments, errBadNamespace,
+		errBadAckID, errInvalidJSON, errInvalidPayload, errUnexpectedBinary, errBadPlaceholder,
+		errAttachmentMismatch, errPayloadTooLarge}
 	for i, a := range all {
 		pcErrIs(t, a, ErrInvalidPacket)
 		for j, b := range all {
@@ -382,7 +382,7 @@ func TestErrorSentinelsAreDistinct(t *testing.T) {
 			}
 		}
 	}
-	pcEqual(t, ErrUnknownType.Error(), "socketio: invalid packet: unknown type")
+	pcEqual(t, errUnknownType.Error(), "socketio: invalid packet: unknown type")
 }
 
 func TestParserDoesNotRetainInput(t *testing.T) {
@@ -417,7 +417,7 @@ func TestParserReset(t *testing.T) {
 	}
 	p.Reset()
 	_, err = p.Add([]byte{1}, true)
-	pcErrIs(t, err, ErrUnexpectedBinary)
+	pcErrIs(t, err, errUnexpectedBinary)
 	pkt, err = p.Add([]byte(`2["b"]`), false)
 	pcNoErr(t, err)
 	pcEqual(t, pkt.Type, PacketEvent)
@@ -435,7 +435,7 @@ func TestParserMaxPayloadCountsWholePacket(t *testing.T) {
 
 	over := NewSocketIOParser(&ParserOptions{MaxPayload: limit - 1})
 	_, err = feed(t, over, wire, [][]byte{[]byte("abc"), []byte("def")})
-	pcErrIs(t, err, ErrPayloadTooLarge)
+	pcErrIs(t, err, errPayloadTooLarge)
 }
 
 func TestParserCustomMaxAttachments(t *testing.T) {
@@ -446,5 +446,5 @@ func TestParserCustomMaxAttachments(t *testing.T) {
 		t.Errorf("unexpected packet %+v", pkt)
 	}
 	_, err = NewSocketIOParser(&ParserOptions{MaxAttachments: 12}).Add([]byte(`513-["a"]`), false)
-	pcErrIs(t, err, ErrTooManyAttachments)
+	pcErrIs(t, err, errTooManyAttachments)
 }

@@ -243,7 +243,7 @@ func TestRecoveryRunMiddlewares(t *testing.T) {
 
 // persistedPIDs returns the pids the in-memory adapter of "/" keeps.
 func persistedPIDs(srv *SocketIOServer) []string {
-	a := srv.Of("/").Adapter().(*InMemoryAdapter)
+	a := srv.Of("/").Adapter().(*memoryAdapter)
 	a.recMu.Lock()
 	defer a.recMu.Unlock()
 	var out []string
@@ -316,7 +316,7 @@ func TestRecoveryStoreIsPruned(t *testing.T) {
 		waitChan(t, reason, "disconnect")
 	}
 	_ = e.srv.Emit("x")
-	a := e.srv.Of("/").Adapter().(*InMemoryAdapter)
+	a := e.srv.Of("/").Adapter().(*memoryAdapter)
 	time.Sleep(60 * time.Millisecond)
 	// The departed sessions and the stored packets expire, whether or not
 	// anything else is broadcast or restored afterwards.

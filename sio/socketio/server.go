@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/gosio/internal/listeners"
@@ -59,6 +61,14 @@ type ServerOptions struct {
 	// Default nil: no client files (Node serves them by default, from its
 	// own dependency; a Go server has none to serve).
 	ClientFiles fs.FS
+	// Logger receives the server's log records, with attributes such as
+	// sid, namespace, reason and err: a handler's recovered panic at Error,
+	// an adapter's failure at Warn, and what a client causes (a packet that
+	// does not decode, a flood of events) at Debug only. It is also the
+	// engine's Logger when Engine.Logger is unset, and the default of the
+	// adapters that log (see Logger). Default slog.Default() (as it is when
+	// NewServer runs).
+	Logger *slog.Logger
 }
 
 // RecoveryOptions configures connection state recovery.
@@ -110,6 +120,12 @@ func (o *ServerOptions) withDefaults() *ServerOptions {
 	if eng.Path == "" {
 		eng.Path = "/socket.io/"
 	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	if eng.Logger == nil {
+		eng.Logger = c.Logger
+	}
 	c.Engine = &eng
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 45 * time.Second
@@ -158,7 +174,8 @@ type SocketIOServer struct {
 	nsps    map[string]*Namespace
 	parents []*ParentNamespace
 
-	newNsp listeners.List[func(*Namespace)] // OnNewNamespace (server_hooks.go)
+	observer atomic.Pointer[observerRef]      // SetObserver's, nil while none
+	newNsp   listeners.List[func(*Namespace)] // OnNewNamespace (server_hooks.go)
 
 	wg taskGroup // handler goroutines of the sockets' mailboxes, and the waits of callback emits
 
@@ -211,6 +228,10 @@ func GetSocketIOServer() *SocketIOServer {
 
 // Engine returns the Engine.IO server underneath.
 func (srv *SocketIOServer) Engine() *engineio.Server { return srv.engine }
+
+// Logger returns the server's logger (ServerOptions.Logger), for the
+// adapters and helpers that log on its behalf.
+func (srv *SocketIOServer) Logger() *slog.Logger { return srv.opts.Logger }
 
 // Path returns the path the server expects to be mounted at.
 func (srv *SocketIOServer) Path() string { return srv.engine.Path() }

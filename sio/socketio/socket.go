@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/gosio/gosio/internal/sid"
-	"github.com/gosio/gosio/sio/engineio"
 )
 
 type socketState uint8
@@ -52,7 +52,6 @@ type NamespaceSocket struct {
 	mu       sync.Mutex
 	handlers handlerTable
 	hooks    hookList // OnAny, OnAnyOutgoing, Use, OnError, OnDisconnect(ing)
-	nextID   uint64   // the id of the last handler or hook added
 	acks     map[int64]func(Args, error)
 
 	// The flags share one word: state and everConnected are under mu, left
@@ -62,6 +61,10 @@ type NamespaceSocket struct {
 	everConnected bool // set once; events are dropped only for a socket that never connected
 	left          bool
 	recovered     bool
+	// nextID, under mu, is the id of the last handler or hook added, which
+	// its remover names (in the flags' word: the struct stays in its size
+	// class). It would wrap after 2^32 registrations on one socket.
+	nextID uint32
 }
 
 func newNamespaceSocket(nsp *Namespace, c *client, auth json.RawMessage) *NamespaceSocket {
@@ -112,9 +115,9 @@ func (s *NamespaceSocket) disconnecting() bool {
 // Transport returns the name of the underlying Engine.IO transport.
 func (s *NamespaceSocket) Transport() string { return s.client.conn.Transport() }
 
-// Conn returns the underlying Engine.IO socket, shared by every namespace
-// the client joined.
-func (s *NamespaceSocket) Conn() *engineio.EngineIOSocket { return s.client.conn }
+// ConnID returns the id of the Engine.IO connection the socket runs on,
+// shared by the client's sockets in every namespace (Node's socket.conn.id).
+func (s *NamespaceSocket) ConnID() string { return s.client.conn.ID() }
 
 // Rooms returns the rooms the socket is in, its own id among them.
 func (s *NamespaceSocket) Rooms() []Room { return s.nsp.adapter.SocketRooms(s.id) }
@@ -248,7 +251,8 @@ func (s *NamespaceSocket) postEvent(ev *Event) {
 	c := s.client
 	h := holdback{done: c.conn.Done(), hold: s.nsp.srv.readerHold, owed: &c.acksOwed, parked: &c.parked}
 	if s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev}, h) == flooded {
-		logf("socket %v: more than %d events waiting for its handlers: closing the connection", s, mailboxFloodLimit)
+		c.debug("socketio: closing a connection: too many events wait for the handlers",
+			slog.String("namespace", s.nsp.name), slog.String("socket", s.id), slog.Int("limit", mailboxFloodLimit))
 		c.conn.Close()
 	}
 }
@@ -356,7 +360,8 @@ func tooManyMissed(missed []*StoredPacket, limit int) bool {
 func (s *NamespaceSocket) runMiddleware(mw func(*NamespaceSocket) error) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			logf("panic in a middleware of %s: %v\n%s", s.nsp.name, r, debug.Stack())
+			s.nsp.srv.opts.Logger.Error("socketio: panic in a middleware", slog.String("namespace", s.nsp.name),
+				slog.String("socket", s.id), slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
 			err = &ConnectError{Message: "server error"}
 		}
 	}()
@@ -388,7 +393,7 @@ func (s *NamespaceSocket) rejectConnect(err error) {
 func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 	switch p.Type {
 	case PacketEvent, PacketBinaryEvent:
-		raw, err := SplitArgs(p.Data)
+		raw, err := splitArgs(p.Data)
 		if err != nil || len(raw) == 0 {
 			s.client.conn.Close()
 			return
@@ -405,7 +410,7 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
 		s.postEvent(ev)
 	case PacketAck, PacketBinaryAck:
-		raw, err := SplitArgs(p.Data)
+		raw, err := splitArgs(p.Data)
 		if err != nil {
 			s.client.conn.Close()
 			return
@@ -450,7 +455,7 @@ func (s *NamespaceSocket) registerAck(id int64, fn func(Args, error)) bool {
 	if s.acks == nil {
 		s.acks = make(map[int64]func(Args, error))
 	}
-	s.acks[id] = fn
+	s.acks[id] = s.nsp.observedAck(fn)
 	s.client.owe(1)
 	return true
 }
@@ -468,7 +473,7 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 
 // ackPacket encodes the answer to a client's ack id.
 func (s *NamespaceSocket) ackPacket(id int64, args []any) (*SocketIOPacket, error) {
-	data, atts, err := EncodeArgs(args...)
+	data, atts, err := encodeArgs(args...)
 	if err != nil {
 		return nil, err
 	}
@@ -493,7 +498,7 @@ func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) {
 	if !hooks.has(hookAnyOutgoing) {
 		return
 	}
-	raw, err := SplitArgs(p.Data)
+	raw, err := splitArgs(p.Data)
 	if err != nil || len(raw) == 0 {
 		return
 	}
@@ -565,5 +570,8 @@ func (s *NamespaceSocket) remoteView() *RemoteSocket {
 	}
 }
 
-// String returns the socket's namespace and id.
+// logger is the server's logger (mailboxOwner).
+func (s *NamespaceSocket) logger() *slog.Logger { return s.nsp.srv.opts.Logger }
+
+// String names the socket as namespace#id.
 func (s *NamespaceSocket) String() string { return fmt.Sprintf("%s#%s", s.nsp.name, s.id) }

@@ -12,7 +12,7 @@ import (
 
 // handlerFn is one handler of an event, with the id its remover names.
 type handlerFn struct {
-	id uint64
+	id uint32
 	fn func(*Event)
 }
 
@@ -55,7 +55,7 @@ func (t *handlerTable) add(event string, h handlerFn) {
 }
 
 // remove removes the handler with id from event.
-func (t *handlerTable) remove(event string, id uint64) {
+func (t *handlerTable) remove(event string, id uint32) {
 	i, ok := t.search(event)
 	if !ok {
 		return
@@ -94,7 +94,7 @@ const (
 // is the one its kind names; id names it for its remover.
 type hook struct {
 	kind hookKind
-	id   uint64
+	id   uint32
 	fn   any
 }
 

@@ -19,7 +19,7 @@ func TestHandlerTable(t *testing.T) {
 		return called
 	}
 	names := []string{"m", "b", "z", "a", "b2", "ev10", "ev2"}
-	id := uint64(0)
+	id := uint32(0)
 	for _, n := range names {
 		id++
 		tab.add(n, handlerFn{id, handler(n)})

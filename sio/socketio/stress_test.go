@@ -215,16 +215,10 @@ func TestEventBacklogIsBounded(t *testing.T) {
 // awaitConnect waits for c's CONNECT reply, for at most a second; the
 // connection may be closed by the server meanwhile, which is no failure.
 func awaitConnect(c *wsClient) {
-	timeout := time.After(time.Second)
-	for {
-		select {
-		case f := <-c.frames:
-			if strings.HasPrefix(f.text, "0") {
-				return
-			}
-		case <-c.done:
-			return
-		case <-timeout:
+	deadline := time.Now().Add(time.Second)
+	for time.Now().Before(deadline) {
+		f, ok, closed := c.tryNext(time.Until(deadline))
+		if !ok || closed || strings.HasPrefix(f.text, "0") {
 			return
 		}
 	}

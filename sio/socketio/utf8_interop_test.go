@@ -72,7 +72,7 @@ func TestInteropInvalidUTF8NeverReachesOtherClients(t *testing.T) {
 // replaced by U+FFFD, as encoding/json does for a Go string.
 func TestEncodeArgsNeverWritesInvalidUTF8(t *testing.T) {
 	for _, arg := range []any{json.RawMessage("\"a\xffb\""), "a\xffb", map[string]any{"k\xff": "v\xfe"}} {
-		data, _, err := EncodeArgs(arg)
+		data, _, err := encodeArgs(arg)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,26 +1,22 @@
 package socketio
 
-// Raw-wire helpers: a SocketIOServer on an httptest.Server, and clients
-// that speak Engine.IO v4 / Socket.IO v5 frames by hand over a websocket
-// (coder/websocket) or over HTTP long-polling.
+// Raw-wire helpers: a SocketIOServer on an httptest.Server, and the
+// clients of internal/wiretest, which speak Engine.IO v4 / Socket.IO v5
+// frames by hand over a websocket or over HTTP long-polling.
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
-	"github.com/gosio/gosio/sio/engineio"
+	"github.com/gosio/gosio/internal/wiretest"
 )
 
 // waitFor bounds every wait for something that must happen; nothing here
@@ -88,17 +84,14 @@ type frame struct {
 	binary bool
 }
 
-// wsClient is a raw Engine.IO websocket client. A reader goroutine answers
-// pings (unless frozen) and queues every message.
+// wsClient is a raw Engine.IO websocket client (internal/wiretest's Conn)
+// that keeps only the messages: Socket.IO packets and attachments.
 type wsClient struct {
-	t      *testing.T
-	conn   *websocket.Conn
-	sid    string
-	open   map[string]any
-	frames chan frame
-	done   chan struct{} // closed when the reader ends (connection closed)
-	frozen atomic.Bool   // stop answering pings
-	closed sync.Once
+	t    *testing.T
+	c    *wiretest.Conn
+	conn *websocket.Conn // for raw writes from goroutines; Conn reads
+	sid  string
+	open map[string]any
 }
 
 type dialConfig struct {
@@ -113,121 +106,64 @@ func (e *testEnv) dialWS(cfg ...dialConfig) *wsClient {
 		c = cfg[0]
 	}
 	q := append([]string{"transport", "websocket"}, c.query...)
-	u := "ws" + strings.TrimPrefix(e.url(q...), "http")
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	opts := &websocket.DialOptions{HTTPHeader: c.header}
-	if strings.HasPrefix(e.ts.URL, "https") {
-		opts.HTTPClient = &http.Client{Transport: &http.Transport{
-			TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // test server
-		}}
-	}
-	conn, resp, err := websocket.Dial(ctx, u, opts)
-	if err != nil {
-		e.t.Fatalf("dial %s: %v", u, err)
-	}
-	if resp != nil && resp.Body != nil {
-		resp.Body.Close()
-	}
-	if opts.HTTPClient != nil {
-		opts.HTTPClient.CloseIdleConnections()
-	}
-	conn.SetReadLimit(64 << 20)
-	w := &wsClient{t: e.t, conn: conn, frames: make(chan frame, 8192), done: make(chan struct{})}
-	e.t.Cleanup(w.close)
-	// The open packet is the first frame.
-	typ, data, err := conn.Read(ctx)
-	if err != nil || typ != websocket.MessageText || len(data) == 0 || data[0] != '0' {
-		e.t.Fatalf("open packet: %v %q", err, data)
-	}
-	if err := json.Unmarshal(data[1:], &w.open); err != nil {
-		e.t.Fatalf("open packet %q: %v", data, err)
-	}
-	w.sid, _ = w.open["sid"].(string)
-	go w.read()
-	return w
-}
-
-func (w *wsClient) read() {
-	defer close(w.done)
-	for {
-		typ, data, err := w.conn.Read(context.Background())
-		if err != nil {
-			return
-		}
-		if typ == websocket.MessageBinary {
-			w.frames <- frame{bin: data, binary: true}
-			continue
-		}
-		if len(data) == 0 {
-			continue
-		}
-		switch data[0] {
-		case '2': // ping
-			if !w.frozen.Load() {
-				_ = w.conn.Write(context.Background(), websocket.MessageText, []byte("3"))
-			}
-		case '4':
-			w.frames <- frame{text: string(data[1:])}
-		}
-	}
+	conn := wiretest.Dial(e.t, e.url(q...), &wiretest.DialOptions{Header: c.header})
+	return &wsClient{t: e.t, c: conn, conn: conn.WS(), sid: conn.SID(), open: conn.Open()}
 }
 
 // close closes the websocket at once and waits for the reader.
-func (w *wsClient) close() {
-	w.closed.Do(func() {
-		_ = w.conn.CloseNow()
-		<-w.done
-	})
-}
+func (w *wsClient) close() { w.c.Close() }
+
+// freeze stops answering pings.
+func (w *wsClient) freeze() { w.c.Freeze(true) }
 
 // send sends a Socket.IO text packet.
 func (w *wsClient) send(pkt string) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	if err := w.conn.Write(ctx, websocket.MessageText, []byte("4"+pkt)); err != nil {
-		w.t.Fatalf("send %q: %v", pkt, err)
-	}
+	w.c.WriteText("4" + pkt)
 }
 
 // sendEIO sends a raw Engine.IO text packet.
 func (w *wsClient) sendEIO(pkt string) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	if err := w.conn.Write(ctx, websocket.MessageText, []byte(pkt)); err != nil {
-		w.t.Fatalf("send %q: %v", pkt, err)
-	}
+	w.c.WriteText(pkt)
 }
 
 // sendBin sends a binary attachment.
 func (w *wsClient) sendBin(b []byte) {
 	w.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	if err := w.conn.Write(ctx, websocket.MessageBinary, b); err != nil {
-		w.t.Fatalf("send binary: %v", err)
+	w.c.WriteBinary(b)
+}
+
+// tryNext returns the next message within d; closed reports that the
+// connection ended with none left. It never fails the test, so that
+// goroutines may call it.
+func (w *wsClient) tryNext(d time.Duration) (f frame, ok, closed bool) {
+	deadline := time.Now().Add(d)
+	for {
+		raw, ok, closed := w.c.NextWithin(time.Until(deadline))
+		switch {
+		case !ok:
+			return frame{}, false, closed
+		case raw.Binary:
+			return frame{bin: raw.Data, binary: true}, true, false
+		}
+		if text, isMsg := raw.Message(); isMsg {
+			return frame{text: text}, true, false
+		}
 	}
 }
 
 // next returns the next frame, failing the test when none comes in time.
 func (w *wsClient) next() frame {
 	w.t.Helper()
-	select {
-	case f := <-w.frames:
-		return f
-	case <-w.done:
-		select {
-		case f := <-w.frames:
-			return f
-		default:
-		}
+	f, ok, closed := w.tryNext(waitFor)
+	switch {
+	case closed:
 		w.t.Fatal("connection closed while a frame was expected")
-	case <-time.After(waitFor):
+	case !ok:
 		w.t.Fatal("no frame received")
 	}
-	return frame{}
+	return f
 }
 
 // nextText returns the next frame, which must be text.
@@ -261,32 +197,19 @@ func (w *wsClient) expectPrefix(prefix string) string {
 // quiet checks that no frame arrives within d.
 func (w *wsClient) quiet(d time.Duration) {
 	w.t.Helper()
-	select {
-	case f := <-w.frames:
+	if f, ok, _ := w.tryNext(d); ok {
 		w.t.Fatalf("unexpected frame %+v", f)
-	case <-time.After(d):
 	}
 }
 
 // waitClosed waits for the server to close the connection.
 func (w *wsClient) waitClosed() {
 	w.t.Helper()
-	select {
-	case <-w.done:
-	case <-time.After(waitFor):
-		w.t.Fatal("connection not closed by the server")
-	}
+	w.c.WaitClosed()
 }
 
 // isClosed reports whether the connection ended.
-func (w *wsClient) isClosed() bool {
-	select {
-	case <-w.done:
-		return true
-	default:
-		return false
-	}
-}
+func (w *wsClient) isClosed() bool { return w.c.IsClosed() }
 
 // connectReply is the payload of a CONNECT answer.
 type connectReply struct {
@@ -317,12 +240,7 @@ func (w *wsClient) connectErr(nsp, auth string) string {
 }
 
 // nspPrefix is the namespace part of a packet ("" for "/").
-func nspPrefix(nsp string) string {
-	if nsp == "/" || nsp == "" {
-		return ""
-	}
-	return nsp + ","
-}
+func nspPrefix(nsp string) string { return wiretest.NSPPrefix(nsp) }
 
 // ---- long-polling client -----------------------------------------------------
 
@@ -335,53 +253,18 @@ type pollClient struct {
 
 func (e *testEnv) dialPolling(query ...string) *pollClient {
 	e.t.Helper()
-	body := e.httpDo(http.MethodGet, e.url(append([]string{"transport", "polling"}, query...)...), "", nil)
-	if !strings.HasPrefix(body, "0") {
-		e.t.Fatalf("handshake answered %q", body)
-	}
-	var open struct {
-		SID string `json:"sid"`
-	}
-	if err := json.Unmarshal([]byte(body[1:]), &open); err != nil {
-		e.t.Fatalf("handshake %q: %v", body, err)
-	}
-	return &pollClient{t: e.t, e: e, sid: open.SID}
+	sid := wiretest.Handshake(e.t, e.ts.Client(), e.url(append([]string{"transport", "polling"}, query...)...), nil)
+	return &pollClient{t: e.t, e: e, sid: sid}
 }
 
 func (e *testEnv) httpDo(method, u, body string, header http.Header) string {
 	e.t.Helper()
-	status, b := e.httpTry(method, u, body, header)
-	if status != http.StatusOK {
-		e.t.Fatalf("%s %s: status %d body %q", method, u, status, b)
-	}
-	return b
+	return wiretest.DoOK(e.t, e.ts.Client(), method, u, body, header)
 }
 
 func (e *testEnv) httpTry(method, u, body string, header http.Header) (int, string) {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*waitFor)
-	defer cancel()
-	var r io.Reader
-	if body != "" {
-		r = strings.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, r)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for k, v := range header {
-		req.Header[k] = v
-	}
-	resp, err := e.ts.Client().Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, u, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		e.t.Fatalf("%s %s: reading: %v", method, u, err)
-	}
-	return resp.StatusCode, string(b)
+	return wiretest.Do(e.t, e.ts.Client(), method, u, body, header)
 }
 
 func (p *pollClient) url() string {
@@ -391,31 +274,31 @@ func (p *pollClient) url() string {
 // push POSTs Socket.IO text packets, each as one Engine.IO message.
 func (p *pollClient) push(pkts ...string) {
 	p.t.Helper()
-	msgs := make([]engineio.Packet, len(pkts))
+	msgs := make([]string, len(pkts))
 	for i, s := range pkts {
-		msgs[i] = engineio.Packet{Type: engineio.PacketMessage, Data: []byte(s)}
+		msgs[i] = "4" + s
 	}
-	if b := p.e.httpDo(http.MethodPost, p.url(), string(engineio.EncodePayload(msgs)), nil); b != "ok" {
-		p.t.Fatalf("push answered %q", b)
-	}
+	wiretest.Push(p.t, p.e.ts.Client(), p.url(), msgs...)
 }
+
+// eioTypes names the Engine.IO packet types by their digit.
+var eioTypes = map[byte]string{'0': "open", '1': "close", '2': "ping", '3': "pong", '5': "upgrade", '6': "noop"}
 
 // poll GETs once and returns the Socket.IO packets (messages) received;
 // other Engine.IO packets are returned with a "#<type>" marker.
 func (p *pollClient) poll() []string {
 	p.t.Helper()
-	body := p.e.httpDo(http.MethodGet, p.url(), "", nil)
-	pkts, err := engineio.DecodePayload([]byte(body))
-	if err != nil {
-		p.t.Fatalf("poll payload %q: %v", body, err)
-	}
 	var out []string
-	for _, k := range pkts {
-		switch k.Type {
-		case engineio.PacketMessage:
-			out = append(out, string(k.Data))
+	for _, k := range wiretest.Poll(p.t, p.e.ts.Client(), p.url()) {
+		switch {
+		case k == "":
+			p.t.Fatalf("poll: an empty packet")
+		case k[0] == '4':
+			out = append(out, k[1:])
+		case eioTypes[k[0]] != "":
+			out = append(out, "#"+eioTypes[k[0]])
 		default:
-			out = append(out, "#"+k.Type.String())
+			p.t.Fatalf("poll: packet %q", k)
 		}
 	}
 	return out
