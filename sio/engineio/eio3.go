@@ -42,20 +42,24 @@ const maxLengthDigits = 15
 func utf16Len(b []byte) int {
 	n := 0
 	for i := 0; i < len(b); {
-		if b[i] < utf8.RuneSelf {
-			n++
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
+		units, size := utf16Units(b[i:])
+		n += units
 		i += size
-		if r >= 0x10000 {
-			n += 2
-		} else {
-			n++
-		}
 	}
 	return n
+}
+
+// utf16Units returns how many UTF-16 code units the first character of b
+// (non-empty) takes, and how many bytes it has.
+func utf16Units(b []byte) (units, size int) {
+	if b[0] < utf8.RuneSelf {
+		return 1, 1
+	}
+	r, size := utf8.DecodeRune(b)
+	if r >= 0x10000 {
+		return 2, size
+	}
+	return 1, size
 }
 
 // appendPacketV3 appends the text encoding of p: the type digit and the
@@ -183,18 +187,9 @@ func decodePayloadV3(body []byte, fn func(Packet) bool) error {
 		// n counts UTF-16 code units: find the bytes that hold them.
 		end, units := 0, 0
 		for units < n && end < len(body) {
-			if body[end] < utf8.RuneSelf {
-				units++
-				end++
-				continue
-			}
-			r, size := utf8.DecodeRune(body[end:])
+			u, size := utf16Units(body[end:])
+			units += u
 			end += size
-			if r >= 0x10000 {
-				units += 2
-			} else {
-				units++
-			}
 		}
 		if units != n {
 			return fmt.Errorf("%w: record shorter than its length", ErrInvalidPacket)
