@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"slices"
 	"testing"
 	"time"
 
@@ -49,53 +48,27 @@ func newEnv(t *testing.T, opts *Options, sopts *socketio.ServerOptions, setup fu
 // client is the socket.io-client script of internal/interop/socketio,
 // driving several sockets: the UI's and the application's.
 type client struct {
-	t       *testing.T
-	p       *nodetest.Process
-	pending []nodetest.Event
+	t *testing.T
+	p *nodetest.Process
 }
 
 func newClient(t *testing.T, url string) *client {
 	t.Helper()
 	rt := nodetest.Find(t, "socket.io-client")
-	return &client{t: t, p: rt.Start(t, "internal/interop/socketio/client.mjs", nodetest.Options{Args: []string{url}})}
+	return &client{t: t, p: rt.Start(t, "internal/interop/socketio/client.mjs", nodetest.Options{Args: []string{url}, Fatal: "fatal"})}
 }
 
-// take returns the first event, in arrival order, that match accepts.
+// take returns the first event, in arrival order, that match accepts
+// (nodetest.Process.Take).
 func (c *client) take(what string, match func(nodetest.Event) bool) nodetest.Event {
 	c.t.Helper()
-	ev, ok := c.tryTake(nodetest.DefaultTimeout, match)
-	if !ok {
-		c.t.Fatalf("no %s; unconsumed events: %v", what, c.pending)
-	}
-	return ev
+	return c.p.Take(what, match)
 }
 
+// tryTake is take that reports a timeout instead of failing.
 func (c *client) tryTake(timeout time.Duration, match func(nodetest.Event) bool) (nodetest.Event, bool) {
 	c.t.Helper()
-	for i, ev := range c.pending {
-		if match(ev) {
-			c.pending = slices.Delete(c.pending, i, i+1)
-			return ev, true
-		}
-	}
-	deadline := time.Now().Add(timeout)
-	for {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return nil, false
-		}
-		ev, err := c.p.Next(left)
-		if err != nil {
-			return nil, false
-		}
-		if ev.Name() == "fatal" {
-			c.t.Fatalf("client script failed: %s", ev.String("message"))
-		}
-		if match(ev) {
-			return ev, true
-		}
-		c.pending = append(c.pending, ev)
-	}
+	return c.p.TryTake(timeout, match)
 }
 
 // connect opens socket id on nsp; it returns its connect or connect_error

@@ -149,17 +149,16 @@ func startGoNodeWith(t *testing.T, g *goNode, adapter socketio.AdapterFactory) *
 // nodeProc is a running cluster_node.js whose events are taken by
 // predicate, so that events of different sockets may interleave.
 type nodeProc struct {
-	t       *testing.T
-	p       *nodetest.Process
-	pending []nodetest.Event
-	seq     int
-	url     string
+	t   *testing.T
+	p   *nodetest.Process
+	seq int
+	url string
 }
 
 func startNode(t *testing.T, mode string, env ...string) *nodeProc {
 	t.Helper()
 	rt := nodetest.Find(t, "socket.io", "@socket.io/redis-adapter", "@socket.io/redis-emitter", "redis", "socket.io-client")
-	n := &nodeProc{t: t, p: rt.Start(t, "adapter/redisadapter/testdata/cluster_node.js", nodetest.Options{Args: []string{mode}, Env: env})}
+	n := &nodeProc{t: t, p: rt.Start(t, "adapter/redisadapter/testdata/cluster_node.js", nodetest.Options{Args: []string{mode}, Env: env, Fatal: "error"})}
 	if mode == "server" {
 		ev := n.take("listening", func(e nodetest.Event) bool { return e.Name() == "listening" })
 		n.url = fmt.Sprintf("http://127.0.0.1:%d", ev.Int("port"))
@@ -174,42 +173,17 @@ func startNodeServer(t *testing.T, name, addr, key string, env ...string) *nodeP
 	return startNode(t, "server", append([]string{"REDIS_URL=redis://" + addr, "KEY=" + key, "NAME=" + name}, env...)...)
 }
 
-// take returns the first event, in arrival order, that match accepts.
+// take returns the first event, in arrival order, that match accepts
+// (nodetest.Process.Take).
 func (n *nodeProc) take(what string, match func(nodetest.Event) bool) nodetest.Event {
 	n.t.Helper()
-	ev, ok := n.tryTake(nodetest.DefaultTimeout, match)
-	if !ok {
-		n.t.Fatalf("node: no %s; unconsumed events: %v", what, n.pending)
-	}
-	return ev
+	return n.p.Take(what, match)
 }
 
+// tryTake is take that reports a timeout instead of failing.
 func (n *nodeProc) tryTake(timeout time.Duration, match func(nodetest.Event) bool) (nodetest.Event, bool) {
 	n.t.Helper()
-	for i, ev := range n.pending {
-		if match(ev) {
-			n.pending = slices.Delete(n.pending, i, i+1)
-			return ev, true
-		}
-	}
-	deadline := time.Now().Add(timeout)
-	for {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return nil, false
-		}
-		ev, err := n.p.Next(left)
-		if err != nil {
-			return nil, false
-		}
-		if ev.Name() == "error" {
-			n.t.Fatalf("node script error: %v", ev)
-		}
-		if match(ev) {
-			return ev, true
-		}
-		n.pending = append(n.pending, ev)
-	}
+	return n.p.TryTake(timeout, match)
 }
 
 // call sends a command to a Node.js server and returns its "done" event.

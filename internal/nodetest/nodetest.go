@@ -20,6 +20,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -143,6 +144,11 @@ type Process struct {
 	readers sync.WaitGroup
 	waitErr error
 	exited  chan struct{}
+
+	// fatal is Options.Fatal. pending holds the events TryTake read and
+	// set aside, in arrival order; only the test's goroutine touches it.
+	fatal   string
+	pending []Event
 }
 
 // Options of a script run.
@@ -150,6 +156,9 @@ type Options struct {
 	Args []string // after the script path
 	Env  []string // added to the test's environment, "KEY=value"
 	Dir  string   // working directory; default the repository root
+	// Fatal names the event by which the script reports its own failure:
+	// Take and TryTake fail the test when it comes. Empty: none.
+	Fatal string
 }
 
 // Start runs the script (a path relative to the repository root) with
@@ -173,7 +182,7 @@ func (r *Runtime) Start(t testing.TB, script string, opts Options) *Process {
 	}
 	cmd.Env = append(os.Environ(), opts.Env...)
 	cmd.WaitDelay = 2 * time.Second
-	p := &Process{t: t, cmd: cmd, cancel: cancel, events: make(chan Event, 4096), quit: make(chan struct{}), exited: make(chan struct{})}
+	p := &Process{t: t, cmd: cmd, cancel: cancel, events: make(chan Event, 4096), quit: make(chan struct{}), exited: make(chan struct{}), fatal: opts.Fatal}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		cancel()
@@ -340,6 +349,51 @@ func (p *Process) Until(name string) Event {
 		if ev.Name() == "error" {
 			p.t.Fatalf("script error while waiting for %q: %v", name, ev)
 		}
+	}
+}
+
+// Take returns the first event, in arrival order, that match accepts,
+// looking first at the events earlier calls set aside; the test fails
+// when none comes within DefaultTimeout. what names the awaited event in
+// the failure message.
+func (p *Process) Take(what string, match func(Event) bool) Event {
+	p.t.Helper()
+	ev, ok := p.TryTake(DefaultTimeout, match)
+	if !ok {
+		p.t.Fatalf("%s: no %s; unconsumed events: %v", filepath.Base(p.cmd.Args[1]), what, p.pending)
+	}
+	return ev
+}
+
+// TryTake is Take that reports, instead of failing, when no accepted event
+// comes within timeout (or the script has exited). Events it reads that
+// match refuses are set aside for later calls; the Options.Fatal event
+// fails the test.
+func (p *Process) TryTake(timeout time.Duration, match func(Event) bool) (Event, bool) {
+	p.t.Helper()
+	for i, ev := range p.pending {
+		if match(ev) {
+			p.pending = slices.Delete(p.pending, i, i+1)
+			return ev, true
+		}
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return nil, false
+		}
+		ev, err := p.Next(left)
+		if err != nil {
+			return nil, false
+		}
+		if p.fatal != "" && ev.Name() == p.fatal {
+			p.t.Fatalf("%s failed: %v", filepath.Base(p.cmd.Args[1]), ev)
+		}
+		if match(ev) {
+			return ev, true
+		}
+		p.pending = append(p.pending, ev)
 	}
 }
 

@@ -175,3 +175,32 @@ func TestStartMissingScript(t *testing.T) {
 		t.Fatal("a missing script did not fail")
 	}
 }
+
+// TestTakeSetsAsideWhatItSkips: TryTake returns the first accepted event
+// and keeps the others, in order, for later calls; it reports a timeout.
+func TestTakeSetsAsideWhatItSkips(t *testing.T) {
+	rt := Find(t)
+	script := filepath.Join(t.TempDir(), "events.mjs")
+	body := `for (const n of ["a", "b", "c"]) console.log(JSON.stringify({event: n}));
+setTimeout(() => {}, 60000);`
+	if err := os.WriteFile(script, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := rt.Start(t, script, Options{Fatal: "fatal"})
+	named := func(n string) func(Event) bool { return func(ev Event) bool { return ev.Name() == n } }
+	if ev := p.Take("c", named("c")); ev.Name() != "c" {
+		t.Fatalf("took %v, want c", ev)
+	}
+	if got := len(p.pending); got != 2 {
+		t.Fatalf("%d events set aside, want a and b", got)
+	}
+	if ev := p.Take("b", named("b")); ev.Name() != "b" {
+		t.Fatalf("took %v, want b", ev)
+	}
+	if ev, ok := p.TryTake(time.Second, func(Event) bool { return true }); !ok || ev.Name() != "a" {
+		t.Fatalf("took %v %v, want the set-aside a", ev, ok)
+	}
+	if ev, ok := p.TryTake(100*time.Millisecond, named("d")); ok {
+		t.Fatalf("took %v from a script that sent no d", ev)
+	}
+}

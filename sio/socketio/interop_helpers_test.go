@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,16 +19,15 @@ import (
 // so that events of different sockets may interleave freely while each
 // socket's own events keep their order.
 type nodeClient struct {
-	t       *testing.T
-	p       *nodetest.Process
-	pending []nodetest.Event
+	t *testing.T
+	p *nodetest.Process
 }
 
 // startNodeScript runs a script of internal/interop/socketio against e.
 func startNodeScript(t *testing.T, e *testEnv, script string, args ...string) *nodetest.Process {
 	t.Helper()
 	rt := nodetest.Find(t, "socket.io-client")
-	opts := nodetest.Options{Args: append([]string{e.ts.URL}, args...)}
+	opts := nodetest.Options{Args: append([]string{e.ts.URL}, args...), Fatal: "fatal"}
 	if usesMsgpack(e.srv.opts.PacketParser) {
 		opts.Env = []string{"SIO_PARSER=msgpack"} // client.mjs then uses socket.io-msgpack-parser
 	}
@@ -46,42 +44,17 @@ func (n *nodeClient) send(cmd map[string]any) {
 	n.p.Send(cmd)
 }
 
-// take returns the first event, in arrival order, that match accepts.
+// take returns the first event, in arrival order, that match accepts
+// (nodetest.Process.Take).
 func (n *nodeClient) take(what string, match func(nodetest.Event) bool) nodetest.Event {
 	n.t.Helper()
-	ev, ok := n.tryTake(nodetest.DefaultTimeout, match)
-	if !ok {
-		n.t.Fatalf("node client: no %s; unconsumed events: %v", what, n.pending)
-	}
-	return ev
+	return n.p.Take(what, match)
 }
 
+// tryTake is take that reports a timeout instead of failing.
 func (n *nodeClient) tryTake(timeout time.Duration, match func(nodetest.Event) bool) (nodetest.Event, bool) {
 	n.t.Helper()
-	for i, ev := range n.pending {
-		if match(ev) {
-			n.pending = slices.Delete(n.pending, i, i+1)
-			return ev, true
-		}
-	}
-	deadline := time.Now().Add(timeout)
-	for {
-		left := time.Until(deadline)
-		if left <= 0 {
-			return nil, false
-		}
-		ev, err := n.p.Next(left)
-		if err != nil {
-			return nil, false
-		}
-		if ev.Name() == "fatal" {
-			n.t.Fatalf("node client script failed: %s", ev.String("message"))
-		}
-		if match(ev) {
-			return ev, true
-		}
-		n.pending = append(n.pending, ev)
-	}
+	return n.p.TryTake(timeout, match)
 }
 
 // event takes the next event named name of socket id.
