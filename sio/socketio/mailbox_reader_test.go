@@ -164,8 +164,15 @@ func TestMailboxWaitEndsWhenTheSocketLeaves(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
 	socksA := socketCh(e.srv.Of("/a"))
+	running := make(chan struct{}, 1)
 	e.srv.Of("/a").OnConnection(func(s *NamespaceSocket) {
-		s.On("ev", func(*Event) { <-release })
+		s.On("ev", func(*Event) {
+			select {
+			case running <- struct{}{}:
+			default:
+			}
+			<-release
+		})
 	})
 	gotB := make(chan struct{}, 1)
 	e.srv.Of("/b").OnConnection(func(s *NamespaceSocket) {
@@ -175,10 +182,16 @@ func TestMailboxWaitEndsWhenTheSocketLeaves(t *testing.T) {
 	c.connect("/a", "")
 	c.connect("/b", "")
 	a := waitChan(t, socksA, "connection to /a")
-	// One event runs, mailboxLimit wait, one is held by the reader.
+	// One event runs, mailboxLimit wait, one is held by the reader. The
+	// test waits for all three, so that no event for /a is left unread
+	// when /a is left: the Node.js server closes a connection that sends
+	// a packet for a namespace it has left, and so does this one.
 	<-floodEvents(c, "/a,", mailboxLimit+2)
 	c.send(`2/b,["b"]`)
-	eventually(t, "the mailbox to fill", func() bool { return queuedTasks(a) >= mailboxLimit })
+	waitChan(t, running, "the first event's handler to run")
+	eventually(t, "the mailbox to fill and the reader to wait on it", func() bool {
+		return queuedTasks(a) >= mailboxLimit && a.client.parked.Load() == &a.box
+	})
 	a.Disconnect(false)
 	waitChan(t, gotB, "the event on /b, read after /a left")
 }
