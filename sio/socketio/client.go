@@ -66,8 +66,16 @@ type client struct {
 // checks one shared counter and takes no lock while none is.
 var (
 	clientsHolding atomic.Int32
-	heldPackets    sync.Map // *client -> *[]*encodedPacket
+	heldPackets    sync.Map // *client -> *heldWrites
 )
+
+// heldWrites is what a client's hold keeps back, under the client's mu.
+type heldWrites struct {
+	packets []*encodedPacket
+	// closeAfter: close was called during a release, which closes the
+	// connection once the held packets are queued.
+	closeAfter bool
+}
 
 // maxHeldPackets bounds what holdWrites keeps back: a connection handler
 // that sends more (or that other senders reach with as much) has it all
@@ -79,7 +87,7 @@ func (c *client) holdWrites() {
 	c.mu.Lock()
 	if !c.holding {
 		c.holding = true
-		heldPackets.Store(c, new([]*encodedPacket))
+		heldPackets.Store(c, new(heldWrites))
 		clientsHolding.Add(1)
 	}
 	c.mu.Unlock()
@@ -100,16 +108,16 @@ func (c *client) releaseWrites() {
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if !c.holding || c.releasing {
+		c.mu.Unlock()
 		return
 	}
 	c.releasing = true
 	v, _ := heldPackets.Load(c)
-	held := v.(*[]*encodedPacket)
-	for len(*held) > 0 {
-		batch := *held
-		*held = nil
+	held := v.(*heldWrites)
+	for len(held.packets) > 0 {
+		batch := held.packets
+		held.packets = nil
 		c.mu.Unlock()
 		for _, enc := range batch {
 			c.send(enc)
@@ -119,6 +127,11 @@ func (c *client) releaseWrites() {
 	heldPackets.Delete(c)
 	c.holding, c.releasing = false, false
 	clientsHolding.Add(-1)
+	closeNow := held.closeAfter
+	c.mu.Unlock()
+	if closeNow {
+		c.conn.Close() // asked for by close during the release
+	}
 }
 
 // owe records n more (or, negative, fewer) acknowledgements awaited from
@@ -311,9 +324,9 @@ func (c *client) holdWrite(enc *encodedPacket, volatile bool) bool {
 		return true
 	}
 	v, _ := heldPackets.Load(c)
-	held := v.(*[]*encodedPacket)
-	*held = append(*held, enc)
-	full := len(*held) >= maxHeldPackets && !c.releasing
+	held := v.(*heldWrites)
+	held.packets = append(held.packets, enc)
+	full := len(held.packets) >= maxHeldPackets && !c.releasing
 	c.mu.Unlock()
 	if full {
 		c.releaseWrites()
@@ -329,6 +342,21 @@ func (c *client) close() {
 	c.mu.Unlock()
 	for _, s := range socks {
 		s.Disconnect(false)
+	}
+	// What the hold kept back (a CONNECT reply, the DISCONNECT packets
+	// just written) goes out before the close, as the Node.js server
+	// sends all it has written: a release running on another goroutine
+	// closes the connection when it is done.
+	if clientsHolding.Load() != 0 {
+		c.mu.Lock()
+		if c.holding && c.releasing {
+			v, _ := heldPackets.Load(c)
+			v.(*heldWrites).closeAfter = true
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+		c.releaseWrites()
 	}
 	c.conn.Close()
 }

@@ -90,9 +90,13 @@ func TestEmitErrors(t *testing.T) {
 	c.expect(`2["ok-after"]`)
 	// Nothing reserved went out.
 	c.quiet(50 * time.Millisecond)
-	// A disconnected socket.
+	// A disconnected socket: once its leaving is over (its disconnect
+	// handlers run last), it sends nothing.
+	left := make(chan DisconnectReason, 1)
+	s.OnDisconnect(func(r DisconnectReason) { left <- r })
 	s.Disconnect(false)
 	c.expect("1")
+	waitChan(t, left, "the disconnect handler")
 	if err := s.Emit("late"); !errors.Is(err, ErrSocketDisconnected) {
 		t.Fatalf("Emit after disconnect = %v", err)
 	}

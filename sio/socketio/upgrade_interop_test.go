@@ -19,14 +19,15 @@ import (
 // shared machine): its acks are not held to 50 ms, but every packet is.
 func TestInteropUpgradeUnderLoad(t *testing.T) {
 	// The 50 ms are real time on a machine the tests share: a run whose
-	// only faults are late acks (or the resends they cause) is run once
-	// more, and those faults fail the test only if the second run has them
-	// too. The code this guards against failed every run, a third of the
+	// only faults are late acks (or the resends they cause) is run again,
+	// twice at most, and those faults fail the test only if the third run
+	// has them too (on a busy machine two runs in a row were seen to).
+	// The code this guards against failed every run, a third of the
 	// sockets with all their acks late. Faults of order or count fail at
 	// once.
 	late := upgradeStress(t)
-	if len(late) > 0 {
-		t.Logf("first run: %d sockets with late acks (the machine is loaded?), running again: %v", len(late), late[0])
+	for run := 2; run <= 3 && len(late) > 0; run++ {
+		t.Logf("run %d: %d sockets with late acks (the machine is loaded?), running again: %v", run-1, len(late), late[0])
 		late = upgradeStress(t)
 	}
 	for _, l := range late {
