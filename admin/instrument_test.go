@@ -178,7 +178,10 @@ func TestCommands(t *testing.T) {
 				})
 			})
 			c := newClient(t, e.ts.URL)
-			c.mustConnect("a", "/app", wsOnly, nil)
+			evA := c.connect("a", "/app", wsOnly, nil)
+			if evA.Name() != "connect" {
+				t.Fatalf("a: %v", evA)
+			}
 			c.mustConnect("b", "/app", wsOnly, nil)
 			c.mustConnect("ui", "/admin", wsOnly, nil)
 			cfg := decode[struct {
@@ -187,7 +190,9 @@ func TestCommands(t *testing.T) {
 			if readonly != !slices.Contains(cfg.SupportedFeatures, "EMIT") {
 				t.Fatalf("readonly %v, features %v", readonly, cfg.SupportedFeatures)
 			}
-			idA := app.Sockets()[0].ID()
+			// Client a's socket, by the id its client reports (Sockets has
+			// no order).
+			idA := socketio.SocketID(evA.String("sid"))
 			sockA := app.Socket(idA)
 			if sockA == nil {
 				t.Fatal("no socket")
