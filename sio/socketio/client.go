@@ -72,8 +72,8 @@ var (
 // heldWrites is what a client's hold keeps back, under the client's mu.
 type heldWrites struct {
 	packets []*encodedPacket
-	// closeAfter: close was called during a release, which closes the
-	// connection once the held packets are queued.
+	// closeAfter: close asked for the connection to be closed once the
+	// held packets are queued (releaseWrites with andClose).
 	closeAfter bool
 }
 
@@ -94,7 +94,9 @@ func (c *client) holdWrites() {
 }
 
 // releaseWrites queues what was held, in order, and ends the hold. It does
-// nothing when no hold is on, so it may be called more than once.
+// nothing when no hold is on, so it may be called more than once. With
+// andClose, the connection is closed once every held packet is queued:
+// at once when nothing is held, else by the release that queues the last.
 //
 // The held packets are sent with mu released: a send that finds the
 // client's queue full closes the session at once, and the engine's close
@@ -103,18 +105,31 @@ func (c *client) holdWrites() {
 // being sent, and sent by the same loop: a write finds the hold off only
 // once every held packet is queued. One release runs at a time
 // (releasing); a call that finds one running leaves the rest to it.
-func (c *client) releaseWrites() {
+func (c *client) releaseWrites(andClose bool) {
 	if clientsHolding.Load() == 0 {
+		if andClose {
+			c.conn.Close()
+		}
 		return
 	}
 	c.mu.Lock()
-	if !c.holding || c.releasing {
+	if !c.holding {
+		c.mu.Unlock()
+		if andClose {
+			c.conn.Close()
+		}
+		return
+	}
+	v, _ := heldPackets.Load(c)
+	held := v.(*heldWrites)
+	if andClose {
+		held.closeAfter = true
+	}
+	if c.releasing {
 		c.mu.Unlock()
 		return
 	}
 	c.releasing = true
-	v, _ := heldPackets.Load(c)
-	held := v.(*heldWrites)
 	for len(held.packets) > 0 {
 		batch := held.packets
 		held.packets = nil
@@ -130,7 +145,7 @@ func (c *client) releaseWrites() {
 	closeNow := held.closeAfter
 	c.mu.Unlock()
 	if closeNow {
-		c.conn.Close() // asked for by close during the release
+		c.conn.Close()
 	}
 }
 
@@ -144,7 +159,7 @@ func (c *client) owe(n int) {
 	if n > 0 {
 		// A handler that awaits an acknowledgement must have sent what
 		// asks for it.
-		c.releaseWrites()
+		c.releaseWrites(false)
 		if m := c.parked.Load(); m != nil {
 			m.stopHolding()
 		}
@@ -329,7 +344,7 @@ func (c *client) holdWrite(enc *encodedPacket, volatile bool) bool {
 	full := len(held.packets) >= maxHeldPackets && !c.releasing
 	c.mu.Unlock()
 	if full {
-		c.releaseWrites()
+		c.releaseWrites(false)
 	}
 	return true
 }
@@ -345,20 +360,8 @@ func (c *client) close() {
 	}
 	// What the hold kept back (a CONNECT reply, the DISCONNECT packets
 	// just written) goes out before the close, as the Node.js server
-	// sends all it has written: a release running on another goroutine
-	// closes the connection when it is done.
-	if clientsHolding.Load() != 0 {
-		c.mu.Lock()
-		if c.holding && c.releasing {
-			v, _ := heldPackets.Load(c)
-			v.(*heldWrites).closeAfter = true
-			c.mu.Unlock()
-			return
-		}
-		c.mu.Unlock()
-		c.releaseWrites()
-	}
-	c.conn.Close()
+	// sends all it has written.
+	c.releaseWrites(true)
 }
 
 // debug logs at Debug something the client caused, with its session id;

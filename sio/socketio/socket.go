@@ -320,7 +320,7 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 	// together once they return (client.holdWrites), so that a client that
 	// has its CONNECT finds their work done, as with the Node.js server.
 	s.client.holdWrites()
-	defer s.client.releaseWrites()
+	defer s.client.releaseWrites(false)
 	if s.client.v3 {
 		reply = nil // Socket.IO protocol v4: a CONNECT without payload
 	}
