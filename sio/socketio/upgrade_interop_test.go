@@ -15,8 +15,9 @@ import (
 // socket's emits start at its "connect", while the probe is under way, so
 // that the GET in flight crosses the probe: a reply held until the
 // upgrade made the 50 ms acks time out and the retries resend. The first
-// batch warms up (Node.js compiling, the race detector's cold start on a
-// shared machine): its acks are not held to 50 ms, but every packet is.
+// three batches (30 sockets) warm up, Node.js compiling and the race
+// detector starting cold: their acks are not held to 50 ms, but every
+// packet is, and the 200 sockets after them are held to both.
 func TestInteropUpgradeUnderLoad(t *testing.T) {
 	// The 50 ms are real time on a machine the tests share: a run whose
 	// only faults are late acks (or the resends they cause) is run again,
@@ -39,7 +40,7 @@ func TestInteropUpgradeUnderLoad(t *testing.T) {
 // order or count, and returns the faults of timing.
 func upgradeStress(t *testing.T) (late []string) {
 	t.Helper()
-	const warm, concurrent, k = 10, 10, 20
+	const warm, concurrent, k = 30, 10, 20
 	const total = 200 + warm
 	e := newTestEnv(t, nil)
 	type seen struct {
