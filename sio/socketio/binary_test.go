@@ -1,6 +1,7 @@
 package socketio
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"strings"
@@ -177,4 +178,36 @@ func TestValidJSONMatchesEncodingJSON(t *testing.T) {
 	pcTrue(t, !validJSON(deep(maxJSONDepth+1)) && !json.Valid(deep(maxJSONDepth+1)), "depth limit + 1")
 	obj := []byte(strings.Repeat(`{"a":`, maxJSONDepth+1) + "1" + strings.Repeat("}", maxJSONDepth+1))
 	pcEqual(t, validJSON(obj), json.Valid(obj), "deep objects")
+}
+
+// TestPlainRunMatchesByteScan checks the eight-bytes-at-a-time scan of
+// JSON strings against a byte-by-byte one, with each byte that ends a
+// plain stretch, and bytes next to them that do not, at every position of
+// strings up to three words long.
+func TestPlainRunMatchesByteScan(t *testing.T) {
+	naive := func(b []byte, i int) int {
+		for ; i < len(b); i++ {
+			if b[i] == '"' || b[i] == '\\' || b[i] < 0x20 {
+				return i
+			}
+		}
+		return i
+	}
+	for _, fill := range []byte{'a', 0x20, 0x21, 0x23, 0x5b, 0x5d, 0x7f, 0x80, 0xa2, 0xdc, 0xff} {
+		for n := 0; n <= 24; n++ {
+			for p := 0; p <= n; p++ {
+				for _, c := range []byte{'"', '\\', 0x00, 0x1f, 0x01, 0x20, 0xa2, 0xdc} {
+					b := bytes.Repeat([]byte{fill}, n)
+					if p < n {
+						b[p] = c
+					}
+					for start := 0; start <= n; start++ {
+						if got, want := plainRun(b, start), naive(b, start); got != want {
+							t.Fatalf("plainRun(%q, %d) = %d, want %d", b, start, got, want)
+						}
+					}
+				}
+			}
+		}
+	}
 }

@@ -201,11 +201,18 @@ func (c *client) onConnectTimeout() {
 }
 
 func (c *client) onMessage(data []byte, binary bool) {
-	c.onDecoded(c.parser.Add(data, binary))
+	p, args, err := c.parser.add(data, binary, true)
+	c.onDecodedArgs(p, args, err)
 }
 
 // onDecoded handles what the connection's decoder made of a message.
 func (c *client) onDecoded(p *SocketIOPacket, err error) {
+	c.onDecodedArgs(p, nil, err)
+}
+
+// onDecodedArgs is onDecoded with the payload's elements when the
+// decoder split them already (SocketIOParser.add), else nil.
+func (c *client) onDecodedArgs(p *SocketIOPacket, args []json.RawMessage, err error) {
 	if err != nil {
 		// As the Node.js server does: a packet that does not decode closes
 		// the connection ("forced close").
@@ -216,10 +223,12 @@ func (c *client) onDecoded(p *SocketIOPacket, err error) {
 	if p == nil {
 		return // attachments still awaited
 	}
-	c.dispatch(p)
+	c.dispatch(p, args)
 }
 
-func (c *client) dispatch(p *SocketIOPacket) {
+// dispatch routes a packet to its namespace's socket; args are its
+// payload's elements when already split, else nil.
+func (c *client) dispatch(p *SocketIOPacket, args []json.RawMessage) {
 	if c.v3 && strings.IndexByte(p.Namespace, '?') >= 0 {
 		p = withoutNamespaceQuery(p)
 	}
@@ -230,7 +239,7 @@ func (c *client) dispatch(p *SocketIOPacket) {
 	case s == nil && p.Type == PacketConnect:
 		c.connect(p.Namespace, p.Data)
 	case s != nil && p.Type != PacketConnect && p.Type != PacketConnectError:
-		s.onPacket(p)
+		s.onPacket(p, args)
 	default:
 		// A packet for a namespace the client has not joined, a second
 		// CONNECT, or a CONNECT_ERROR from a client: the Node.js server

@@ -77,35 +77,45 @@ func makeParser(opts *ParserOptions) SocketIOParser {
 // are still awaited. Add does not retain data: the packet holds copies.
 // Every error wraps ErrInvalidPacket; the connection should then be closed.
 func (p *SocketIOParser) Add(data []byte, binary bool) (*SocketIOPacket, error) {
+	pkt, _, err := p.add(data, binary, false)
+	return pkt, err
+}
+
+// add is Add, which also returns, when wantArgs is set, the top-level
+// elements of a text EVENT's or ACK's payload: splitArgs checks the
+// payload's JSON as it splits it, so the receiver need not do both again.
+// args is nil for other packets.
+func (p *SocketIOParser) add(data []byte, binary, wantArgs bool) (pkt *SocketIOPacket, args []json.RawMessage, err error) {
 	if binary {
-		return p.addAttachment(data)
+		pkt, err = p.addAttachment(data)
+		return pkt, nil, err
 	}
 	if p.pending != nil {
 		n := p.want - len(p.pending.Attachments)
 		p.Reset()
-		return nil, fmt.Errorf("%w: text message while %d attachment(s) are awaited", errAttachmentMismatch, n)
+		return nil, nil, fmt.Errorf("%w: text message while %d attachment(s) are awaited", errAttachmentMismatch, n)
 	}
 	if p.maxPayload > 0 && int64(len(data)) > p.maxPayload {
-		return nil, fmt.Errorf("%w: %d bytes, limit %d", errPayloadTooLarge, len(data), p.maxPayload)
+		return nil, nil, fmt.Errorf("%w: %d bytes, limit %d", errPayloadTooLarge, len(data), p.maxPayload)
 	}
-	pkt, n, err := decodeText(data, p.maxAttachments, !p.ownsInput)
+	pkt, n, args, err := decodeText(data, p.maxAttachments, !p.ownsInput, wantArgs)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if !pkt.Type.isBinary() {
-		return pkt, nil
+		return pkt, args, nil
 	}
 	// Placeholders are checked against the announced count right away, so
 	// that a bad packet fails before its attachments are buffered.
 	if err := checkPlaceholders(pkt.Data, n); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if n == 0 {
-		return pkt, nil
+		return pkt, nil, nil
 	}
 	pkt.Attachments = make([][]byte, 0, min(n, 64)) // n <= maxAttachments
 	p.pending, p.want, p.size = pkt, n, int64(len(data))
-	return nil, nil
+	return nil, nil, nil
 }
 
 // Reset drops a partially received binary packet.
@@ -139,19 +149,21 @@ func (p *SocketIOParser) addAttachment(data []byte) (*SocketIOPacket, error) {
 // decodeText decodes the text frame of one packet and returns it with the
 // attachment count announced by its header (0 for non-binary types). The
 // packet's payload is a copy of data's when copyPayload is set, else a part
-// of data.
+// of data. With wantArgs, a text EVENT's or ACK's payload is checked by
+// splitting it (splitArgs), and its elements are returned too; nil for
+// any other packet.
 //
 // The header is read the way the reference parser reads it: the namespace
 // starts with '/' and runs up to the first ',' or the end of the frame (so
 // "0/admin" is a CONNECT to "/admin"); the ack id is the run of digits that
 // follows; everything after it is the JSON payload.
-func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPacket, int, error) {
+func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*SocketIOPacket, int, []json.RawMessage, error) {
 	if len(data) == 0 {
-		return nil, 0, errEmptyPacket
+		return nil, 0, nil, errEmptyPacket
 	}
 	c := data[0]
 	if c < '0' || c >= '0'+packetTypeCount {
-		return nil, 0, fmt.Errorf("%w: %q", errUnknownType, c)
+		return nil, 0, nil, fmt.Errorf("%w: %q", errUnknownType, c)
 	}
 	pkt := &SocketIOPacket{Type: PacketType(c - '0'), Namespace: mainNamespace, ID: NoAckID}
 	i := 1
@@ -163,12 +175,12 @@ func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPac
 		for ; i < len(data) && isDigit(data[i]); i++ {
 			d := int(data[i] - '0')
 			if maxAttachments < d || n > (maxAttachments-d)/10 {
-				return nil, 0, fmt.Errorf("%w: more than %d", errTooManyAttachments, maxAttachments)
+				return nil, 0, nil, fmt.Errorf("%w: more than %d", errTooManyAttachments, maxAttachments)
 			}
 			n = n*10 + d
 		}
 		if i == start || i == len(data) || data[i] != '-' {
-			return nil, 0, fmt.Errorf("%w: expected <digits>- after type %d", errBadAttachments, pkt.Type)
+			return nil, 0, nil, fmt.Errorf("%w: expected <digits>- after type %d", errBadAttachments, pkt.Type)
 		}
 		i++
 	}
@@ -181,7 +193,7 @@ func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPac
 		}
 		nsp := data[start:i]
 		if err := checkNamespace(nsp); err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		if string(nsp) != mainNamespace {
 			pkt.Namespace = string(nsp)
@@ -198,7 +210,7 @@ func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPac
 		for ; i < len(data) && isDigit(data[i]); i++ {
 			d := int64(data[i] - '0')
 			if i-start >= maxAckIDDigits || id > (math.MaxInt64-d)/10 {
-				return nil, 0, fmt.Errorf("%w: %.24q... does not fit in 63 bits", errBadAckID, data[start:])
+				return nil, 0, nil, fmt.Errorf("%w: %.24q... does not fit in 63 bits", errBadAckID, data[start:])
 			}
 			id = id*10 + d
 		}
@@ -206,20 +218,24 @@ func decodeText(data []byte, maxAttachments int, copyPayload bool) (*SocketIOPac
 	}
 
 	// The rest is the JSON payload.
+	var args []json.RawMessage
 	if i < len(data) {
 		payload := data[i:]
-		if !validJSON(payload) {
-			return nil, 0, fmt.Errorf("%w: payload of %s packet", errInvalidJSON, pkt.Type)
+		if copyPayload {
+			payload = append(json.RawMessage(nil), payload...)
+		}
+		if wantArgs && (pkt.Type == PacketEvent || pkt.Type == PacketAck) {
+			args, _ = splitArgs(payload) // nil on error: validJSON and checkPayloadShape name it
+		}
+		if args == nil && !validJSON(payload) {
+			return nil, 0, nil, fmt.Errorf("%w: payload of %s packet", errInvalidJSON, pkt.Type)
 		}
 		pkt.Data = payload
-		if copyPayload {
-			pkt.Data = append(json.RawMessage(nil), payload...)
-		}
 	}
 	if err := checkPayloadShape(pkt.Type, pkt.Data); err != nil {
-		return nil, 0, err
+		return nil, 0, nil, err
 	}
-	return pkt, n, nil
+	return pkt, n, args, nil
 }
 
 // checkPayloadShape enforces the payload rules of the spec ("Exchange

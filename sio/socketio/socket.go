@@ -389,11 +389,16 @@ func (s *NamespaceSocket) rejectConnect(err error) {
 	s.client.writePacket(&SocketIOPacket{Type: PacketConnectError, Namespace: s.nsp.name, ID: NoAckID, Data: data}, false)
 }
 
-// onPacket handles a packet for this socket's namespace.
-func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
+// onPacket handles a packet for this socket's namespace; args are its
+// payload's elements when the decoder split them already, else nil.
+func (s *NamespaceSocket) onPacket(p *SocketIOPacket, args []json.RawMessage) {
+	raw := args
+	var err error
+	if raw == nil && p.Type != PacketDisconnect {
+		raw, err = splitArgs(p.Data)
+	}
 	switch p.Type {
 	case PacketEvent, PacketBinaryEvent:
-		raw, err := splitArgs(p.Data)
 		if err != nil || len(raw) == 0 {
 			s.client.conn.Close()
 			return
@@ -410,7 +415,6 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket) {
 		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
 		s.postEvent(ev)
 	case PacketAck, PacketBinaryAck:
-		raw, err := splitArgs(p.Data)
 		if err != nil {
 			s.client.conn.Close()
 			return
