@@ -49,6 +49,14 @@ func encodeEvent(event string, args ...any) (json.RawMessage, [][]byte, error) {
 }
 
 func encodeArgArray(event *string, args []any) (json.RawMessage, [][]byte, error) {
+	return encodeArgArrayChecked(event, args, nil)
+}
+
+// encodeArgArrayChecked is encodeArgArray for arguments among which the
+// json.RawMessage values that are, bounds and all, elements of checked
+// (the arguments of an event being answered, which its decoder checked for
+// JSON and UTF-8 as it split them) are copied without checking them again.
+func encodeArgArrayChecked(event *string, args []any, checked []json.RawMessage) (json.RawMessage, [][]byte, error) {
 	size := 2 + len(args)
 	if event != nil {
 		size += len(*event) + 3
@@ -67,7 +75,7 @@ func encodeArgArray(event *string, args []any) (json.RawMessage, [][]byte, error
 			size += 16
 		}
 	}
-	e := argEncoder{buf: make([]byte, 0, size)}
+	e := argEncoder{buf: make([]byte, 0, size), checked: checked}
 	e.buf = append(e.buf, '[')
 	if event != nil {
 		e.buf = appendJSONString(e.buf, *event)
@@ -89,6 +97,7 @@ func encodeArgArray(event *string, args []any) (json.RawMessage, [][]byte, error
 type argEncoder struct {
 	buf         []byte
 	attachments [][]byte
+	checked     []json.RawMessage // see encodeArgArrayChecked
 }
 
 // encode appends v, taking the type-switch fast path for the common types.
@@ -159,6 +168,10 @@ func (e *argEncoder) raw(r json.RawMessage) error {
 		e.buf = append(e.buf, "null"...)
 		return nil
 	}
+	if e.isChecked(r) {
+		e.buf = append(e.buf, r...)
+		return nil
+	}
 	if !validJSON(r) {
 		return fmt.Errorf("%w: json.RawMessage argument", errInvalidJSON)
 	}
@@ -171,6 +184,20 @@ func (e *argEncoder) raw(r json.RawMessage) error {
 	}
 	e.buf = append(e.buf, r...)
 	return nil
+}
+
+// isChecked reports whether r is one of e.checked: the same bytes, not a
+// copy nor a part of them.
+func (e *argEncoder) isChecked(r json.RawMessage) bool {
+	if len(r) == 0 {
+		return false
+	}
+	for _, c := range e.checked {
+		if len(c) == len(r) && &c[0] == &r[0] {
+			return true
+		}
+	}
+	return false
 }
 
 // bytes extracts b as the next attachment; nil stays null as in JSON.

@@ -67,7 +67,8 @@ func (a Args) Raw(i int) json.RawMessage {
 
 // RawArgs returns the arguments in a form that Emit sends back unchanged:
 // json.RawMessage values, and []byte for arguments that are attachments.
-// Attachments nested deeper than the top level are returned decoded.
+// Attachments nested deeper than the top level are returned decoded. The
+// values share the event's memory and must not be modified.
 func (a Args) RawArgs() []any {
 	out := make([]any, len(a.raw))
 	for i, r := range a.raw {
@@ -92,9 +93,10 @@ type Event struct {
 	// Name is the event name.
 	Name string
 
-	socket *NamespaceSocket
-	ackID  int64
-	acked  atomic.Bool
+	socket  *NamespaceSocket
+	ackID   int64
+	acked   atomic.Bool
+	checked bool // the decoder checked raw's JSON and UTF-8 (see onPacket)
 }
 
 // Socket returns the socket the event came from.
@@ -111,7 +113,11 @@ func (e *Event) Ack(args ...any) error {
 	if e.ackID == NoAckID || e.acked.Load() {
 		return nil
 	}
-	p, err := e.socket.ackPacket(e.ackID, args)
+	var checked []json.RawMessage
+	if e.checked {
+		checked = e.raw
+	}
+	p, err := e.socket.ackPacket(e.ackID, args, checked)
 	if err != nil {
 		return err
 	}

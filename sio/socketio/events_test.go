@@ -3,6 +3,7 @@ package socketio
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log"
@@ -639,5 +640,30 @@ func TestDisconnectingSeesRooms(t *testing.T) {
 	}
 	if e.srv.Of("/").Socket(s.ID()) != nil || len(e.srv.Sockets()) != 0 {
 		t.Fatal("the socket is still in its namespace")
+	}
+}
+
+// TestAckWithTheEventsOwnArgs sends an event's arguments back in its ack:
+// they go out byte for byte (the decoder checked them), while a part of one
+// of them, which is not a JSON value, is still refused.
+func TestAckWithTheEventsOwnArgs(t *testing.T) {
+	e := newTestEnv(t, nil)
+	c, s := e.connected(socketCh(e.srv))
+	partErr := make(chan error, 2)
+	s.On("echo", func(ev *Event) {
+		// Parts of `{"a":[1, 2]}` that are not one JSON value: `"a":`,
+		// and `{"a"`, which starts where the argument starts.
+		partErr <- ev.Ack(json.RawMessage(ev.Raw(0)[1:5]))
+		partErr <- ev.Ack(json.RawMessage(ev.Raw(0)[:4]))
+		if err := ev.Ack(ev.RawArgs()...); err != nil {
+			t.Error(err)
+		}
+	})
+	c.send(`23["echo",{"a":[1, 2]} , "\u00e9\n",7]`)
+	c.expect(`33[{"a":[1, 2]},"\u00e9\n",7]`)
+	for range 2 {
+		if err := waitChan(t, partErr, "the ack of a part"); !errors.Is(err, errInvalidJSON) {
+			t.Fatalf("ack of a part of an argument: %v, want errInvalidJSON", err)
+		}
 	}
 }

@@ -412,7 +412,10 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket, args []json.RawMessage) {
 				return
 			}
 		}
-		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID}
+		// Arguments split by the default parser are JSON and UTF-8 already
+		// checked (the engine delivers only UTF-8 text): an ack that sends
+		// them back unchanged copies them as they are (Event.Ack).
+		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID, checked: args != nil}
 		s.postEvent(ev)
 	case PacketAck, PacketBinaryAck:
 		if err != nil {
@@ -475,9 +478,10 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 	return fn
 }
 
-// ackPacket encodes the answer to a client's ack id.
-func (s *NamespaceSocket) ackPacket(id int64, args []any) (*SocketIOPacket, error) {
-	data, atts, err := encodeArgs(args...)
+// ackPacket encodes the answer to a client's ack id; checked are
+// arguments known to be valid (encodeArgArrayChecked), or nil.
+func (s *NamespaceSocket) ackPacket(id int64, args []any, checked []json.RawMessage) (*SocketIOPacket, error) {
+	data, atts, err := encodeArgArrayChecked(nil, args, checked)
 	if err != nil {
 		return nil, err
 	}
