@@ -57,7 +57,13 @@ func encodeArgArray(event *string, args []any) (json.RawMessage, [][]byte, error
 // (the arguments of an event being answered, which its decoder checked for
 // JSON and UTF-8 as it split them) are copied without checking them again.
 func encodeArgArrayChecked(event *string, args []any, checked []json.RawMessage) (json.RawMessage, [][]byte, error) {
-	size := 2 + len(args)
+	return appendArgArray(nil, event, args, checked)
+}
+
+// appendArgArray is encodeArgArrayChecked writing after prefix, in a new
+// buffer sized for both: it returns prefix followed by the array.
+func appendArgArray(prefix []byte, event *string, args []any, checked []json.RawMessage) ([]byte, [][]byte, error) {
+	size := len(prefix) + 2 + len(args)
 	if event != nil {
 		size += len(*event) + 3
 	}
@@ -76,6 +82,7 @@ func encodeArgArrayChecked(event *string, args []any, checked []json.RawMessage)
 		}
 	}
 	e := argEncoder{buf: make([]byte, 0, size), checked: checked}
+	e.buf = append(e.buf, prefix...)
 	e.buf = append(e.buf, '[')
 	if event != nil {
 		e.buf = appendJSONString(e.buf, *event)

@@ -117,12 +117,5 @@ func (e *Event) Ack(args ...any) error {
 	if e.checked {
 		checked = e.raw
 	}
-	p, err := e.socket.ackPacket(e.ackID, args, checked)
-	if err != nil {
-		return err
-	}
-	if !e.acked.CompareAndSwap(false, true) {
-		return nil
-	}
-	return e.socket.sendAck(p)
+	return e.socket.answer(e.ackID, &e.acked, args, checked)
 }

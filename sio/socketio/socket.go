@@ -7,9 +7,11 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gosio/gosio/internal/sid"
+	"github.com/gosio/gosio/sio/engineio"
 )
 
 type socketState uint8
@@ -403,14 +405,10 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket, args []json.RawMessage) {
 			s.client.conn.Close()
 			return
 		}
-		var name string
-		if body, ok := plainJSONBody(raw[0]); ok {
-			name = internEventName(body)
-		} else {
-			if err := json.Unmarshal(raw[0], &name); err != nil {
-				s.client.conn.Close()
-				return
-			}
+		name, ok := eventName(raw[0])
+		if !ok {
+			s.client.conn.Close()
+			return
 		}
 		// Arguments split by the default parser are JSON and UTF-8 already
 		// checked (the engine delivers only UTF-8 text): an ack that sends
@@ -428,6 +426,25 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket, args []json.RawMessage) {
 	case PacketDisconnect:
 		s.onClose(ReasonClientNamespaceDisconnect)
 	}
+}
+
+// eventName decodes an event's name, its first element; false if that is
+// not a JSON string.
+func eventName(raw json.RawMessage) (string, bool) {
+	if body, ok := plainJSONBody(raw); ok {
+		return internEventName(body), true
+	}
+	return unmarshalEventName(raw)
+}
+
+// unmarshalEventName decodes a name with escapes. Apart from eventName,
+// so that the variable Unmarshal needs on the heap is made only here.
+func unmarshalEventName(raw json.RawMessage) (string, bool) {
+	var name string
+	if err := json.Unmarshal(raw, &name); err != nil {
+		return "", false
+	}
+	return name, true
 }
 
 // dispatchEvent runs an event through the catch-all listeners, the
@@ -478,22 +495,37 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 	return fn
 }
 
-// ackPacket encodes the answer to a client's ack id; checked are
-// arguments known to be valid (encodeArgArrayChecked), or nil.
-func (s *NamespaceSocket) ackPacket(id int64, args []any, checked []json.RawMessage) (*SocketIOPacket, error) {
-	data, atts, err := encodeArgArrayChecked(nil, args, checked)
+// answer encodes and sends the answer to a client's ack id, unless acked
+// is set first (by a concurrent answer); checked are arguments known to be
+// valid (encodeArgArrayChecked), or nil. With the default wire format and
+// no attachment, the header and the arguments are written into one
+// buffer, which is the message sent: one allocation, not three.
+func (s *NamespaceSocket) answer(id int64, acked *atomic.Bool, args []any, checked []json.RawMessage) error {
+	var room [32]byte
+	var hdr []byte
+	_, text := s.nsp.srv.opts.PacketParser.(defaultParser)
+	if text {
+		hdr = appendTextPacket(room[:0], &SocketIOPacket{Type: PacketAck, Namespace: s.nsp.name, ID: id})
+	}
+	buf, atts, err := appendArgArray(hdr, nil, args, checked)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if !acked.CompareAndSwap(false, true) {
+		return nil
+	}
+	if text && len(atts) == 0 && clientsHolding.Load() == 0 {
+		// What writePacket does for one recipient, already encoded.
+		if s.client.conn.SendWithBinaries(engineio.Message{Data: buf}) != nil {
+			return ErrSocketDisconnected
+		}
+		return nil
 	}
 	t := PacketAck
 	if len(atts) > 0 {
 		t = PacketBinaryAck
 	}
-	return &SocketIOPacket{Type: t, Namespace: s.nsp.name, ID: id, Data: data, Attachments: atts}, nil
-}
-
-// sendAck sends an encoded ack.
-func (s *NamespaceSocket) sendAck(p *SocketIOPacket) error {
+	p := &SocketIOPacket{Type: t, Namespace: s.nsp.name, ID: id, Data: buf[len(hdr):], Attachments: atts}
 	if !s.client.writePacket(p, false) {
 		return ErrSocketDisconnected
 	}
