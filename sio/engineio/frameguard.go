@@ -70,6 +70,16 @@ func (g *frameGuard) scan(b []byte) int {
 		}
 		if g.hn == 0 {
 			start = i
+			if h, ok := wholeHeader(b[i:]); ok {
+				// The usual case: the header is all in b, read at once.
+				copy(g.hdr[:], b[i:i+h.lenEnd])
+				if !g.checkLength(h.lenEnd - 2) {
+					g.failed = true
+					return start
+				}
+				i += h.size
+				continue
+			}
 		}
 		g.hdr[g.hn] = b[i]
 		g.hn++
@@ -97,6 +107,30 @@ func (g *frameGuard) scan(b []byte) int {
 		}
 	}
 	return -1
+}
+
+// headerSpan is where a frame header's parts end: its length field at
+// lenEnd, the whole header (mask key included) at size.
+type headerSpan struct{ lenEnd, size int }
+
+// wholeHeader returns the span of the frame header that b starts with,
+// and whether b holds all of it.
+func wholeHeader(b []byte) (headerSpan, bool) {
+	if len(b) < 2 {
+		return headerSpan{}, false
+	}
+	h := headerSpan{lenEnd: 2}
+	switch b[1] & 0x7f {
+	case 126:
+		h.lenEnd = 4
+	case 127:
+		h.lenEnd = 10
+	}
+	h.size = h.lenEnd
+	if b[1]&0x80 != 0 {
+		h.size += 4
+	}
+	return h, len(b) >= h.size
 }
 
 // checkLength reads the payload length of the header (complete up to its

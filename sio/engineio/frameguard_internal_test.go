@@ -55,3 +55,24 @@ func TestFrameGuardAcrossReadBoundaries(t *testing.T) {
 		}
 	}
 }
+
+// Headers of every length form (7-bit, 16-bit, 64-bit), whole in a read or
+// cut across reads, are all passed over exactly: the guard ends between
+// frames, refusing nothing under the limit.
+func TestFrameGuardLengthForms(t *testing.T) {
+	var stream []byte
+	stream = append(stream, maskedFrame(0x82, bytes.Repeat([]byte("x"), 70000))...) // 64-bit length
+	stream = append(stream, maskedFrame(0x81, bytes.Repeat([]byte("y"), 300))...)   // 16-bit
+	stream = append(stream, maskedFrame(0x81, []byte("z"))...)                      // 7-bit
+	for _, chunk := range []int{1, 5, 9, 11, 14, 1000, len(stream)} {
+		g := &frameGuard{limit: 1 << 20}
+		for i := 0; i < len(stream); i += chunk {
+			if off := g.scan(stream[i:min(i+chunk, len(stream))]); off >= 0 {
+				t.Fatalf("chunks of %d: refused at %d", chunk, i+off)
+			}
+		}
+		if g.hn != 0 || g.skip != 0 || g.msgLen != 1 {
+			t.Fatalf("chunks of %d: ended inside a frame (hn %d, skip %d, msgLen %d)", chunk, g.hn, g.skip, g.msgLen)
+		}
+	}
+}

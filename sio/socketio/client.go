@@ -311,6 +311,19 @@ func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
 	return c.conn.SendWithBinaries(first, binaries...) == nil
 }
 
+// writeEncoded is writePacket for a packet whose text in the default wire
+// format is made already (text; nil for none): when writePacket would
+// encode it for this one recipient, text is sent as it is.
+func (c *client) writeEncoded(p *SocketIOPacket, text []byte, volatile bool) bool {
+	if text == nil || clientsHolding.Load() != 0 {
+		return c.writePacket(p, volatile)
+	}
+	if volatile && !c.conn.Writable() {
+		return false
+	}
+	return c.conn.SendWithBinaries(engineio.Message{Data: text}) == nil
+}
+
 // write queues an encoded packet; a volatile one is dropped when the
 // connection is not ready for it. It reports whether it was queued.
 func (c *client) write(enc *encodedPacket, volatile bool) bool {

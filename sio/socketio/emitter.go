@@ -27,25 +27,43 @@ func (e SocketEmitter) Compress(c bool) SocketEmitter { e.compress = &c; return 
 
 // newEventPacket encodes an event for a namespace.
 func newEventPacket(nsp string, event string, args []any, ackID int64) (*SocketIOPacket, error) {
+	p, _, err := newEventPacketText(nsp, event, args, ackID, false)
+	return p, err
+}
+
+// newEventPacketText is newEventPacket which, with wantText, also returns
+// the packet's text in the default wire format when it has no attachment
+// (else nil): header and arguments are written into one buffer, of which
+// the packet's Data is the end (client.writeEncoded sends it as it is).
+func newEventPacketText(nsp string, event string, args []any, ackID int64, wantText bool) (*SocketIOPacket, []byte, error) {
 	if err := checkEventName(event); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	data, atts, err := encodeEvent(event, args...)
+	var room [32]byte
+	var hdr []byte
+	if wantText {
+		hdr = appendTextPacket(room[:0], &SocketIOPacket{Type: PacketEvent, Namespace: nsp, ID: ackID})
+	}
+	buf, atts, err := appendArgArray(hdr, &event, args, nil)
 	if err != nil {
-		return nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
+		return nil, nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
 	}
-	t := PacketEvent
+	t, text := PacketEvent, buf
 	if len(atts) > 0 {
 		t = PacketBinaryEvent
 	}
-	return &SocketIOPacket{Type: t, Namespace: nsp, ID: ackID, Data: data, Attachments: atts}, nil
+	if len(atts) > 0 || !wantText {
+		text = nil
+	}
+	return &SocketIOPacket{Type: t, Namespace: nsp, ID: ackID, Data: buf[len(hdr):], Attachments: atts}, text, nil
 }
 
 // Emit sends an event to the socket. It fails for a socket that is not
 // connected; from OnDisconnecting handlers it succeeds, as in Node.js.
 func (e SocketEmitter) Emit(event string, args ...any) error {
 	s := e.s
-	p, err := newEventPacket(s.nsp.name, event, args, NoAckID)
+	_, text := s.nsp.srv.opts.PacketParser.(defaultParser)
+	p, wire, err := newEventPacketText(s.nsp.name, event, args, NoAckID, text && s.nsp.srv.recovery == nil)
 	if err != nil {
 		return err
 	}
@@ -59,7 +77,7 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 		return nil
 	}
 	s.notifyOutgoing(p)
-	if !s.client.writePacket(p, e.volatile) && !e.volatile && !s.disconnecting() {
+	if !s.client.writeEncoded(p, wire, e.volatile) && !e.volatile && !s.disconnecting() {
 		// While the socket is disconnecting, an event the closed transport
 		// cannot take is dropped without an error, as Node's client._packet
 		// drops it.
