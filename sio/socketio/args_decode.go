@@ -17,6 +17,11 @@ import (
 // decoding them, checking in the same pass that data is well-formed. The
 // elements alias data.
 func splitArgs(data json.RawMessage) ([]json.RawMessage, error) {
+	return splitArgsInto(make([]json.RawMessage, 0, 4), data)
+}
+
+// splitArgsInto is splitArgs appending the elements to out.
+func splitArgsInto(out []json.RawMessage, data json.RawMessage) ([]json.RawMessage, error) {
 	v := jsonValidator{b: data, depth: 1}
 	v.i = skipJSONSpace(data, 0)
 	if v.i >= len(data) {
@@ -28,7 +33,6 @@ func splitArgs(data json.RawMessage) ([]json.RawMessage, error) {
 		}
 		return nil, fmt.Errorf("%w: arguments", errInvalidJSON)
 	}
-	out := make([]json.RawMessage, 0, 4)
 	v.i = skipJSONSpace(data, v.i+1)
 	if v.i < len(data) && data[v.i] == ']' {
 		v.i++

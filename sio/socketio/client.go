@@ -201,18 +201,18 @@ func (c *client) onConnectTimeout() {
 }
 
 func (c *client) onMessage(data []byte, binary bool) {
-	p, args, err := c.parser.add(data, binary, true)
-	c.onDecodedArgs(p, args, err)
+	p, split, err := c.parser.add(data, binary, true)
+	c.onDecodedSplit(p, split, err)
 }
 
 // onDecoded handles what the connection's decoder made of a message.
 func (c *client) onDecoded(p *SocketIOPacket, err error) {
-	c.onDecodedArgs(p, nil, err)
+	c.onDecodedSplit(p, splitPayload{}, err)
 }
 
-// onDecodedArgs is onDecoded with the payload's elements when the
-// decoder split them already (SocketIOParser.add), else nil.
-func (c *client) onDecodedArgs(p *SocketIOPacket, args []json.RawMessage, err error) {
+// onDecodedSplit is onDecoded with what the decoder split of the payload
+// already (SocketIOParser.add), if anything.
+func (c *client) onDecodedSplit(p *SocketIOPacket, split splitPayload, err error) {
 	if err != nil {
 		// As the Node.js server does: a packet that does not decode closes
 		// the connection ("forced close").
@@ -223,12 +223,12 @@ func (c *client) onDecodedArgs(p *SocketIOPacket, args []json.RawMessage, err er
 	if p == nil {
 		return // attachments still awaited
 	}
-	c.dispatch(p, args)
+	c.dispatch(p, split)
 }
 
-// dispatch routes a packet to its namespace's socket; args are its
-// payload's elements when already split, else nil.
-func (c *client) dispatch(p *SocketIOPacket, args []json.RawMessage) {
+// dispatch routes a packet to its namespace's socket, with what the
+// decoder split of its payload already, if anything.
+func (c *client) dispatch(p *SocketIOPacket, split splitPayload) {
 	if c.v3 && strings.IndexByte(p.Namespace, '?') >= 0 {
 		p = withoutNamespaceQuery(p)
 	}
@@ -239,7 +239,7 @@ func (c *client) dispatch(p *SocketIOPacket, args []json.RawMessage) {
 	case s == nil && p.Type == PacketConnect:
 		c.connect(p.Namespace, p.Data)
 	case s != nil && p.Type != PacketConnect && p.Type != PacketConnectError:
-		s.onPacket(p, args)
+		s.onPacket(p, split)
 	default:
 		// A packet for a namespace the client has not joined, a second
 		// CONNECT, or a CONNECT_ERROR from a client: the Node.js server

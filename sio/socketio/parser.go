@@ -81,41 +81,41 @@ func (p *SocketIOParser) Add(data []byte, binary bool) (*SocketIOPacket, error) 
 	return pkt, err
 }
 
-// add is Add, which also returns, when wantArgs is set, the top-level
-// elements of a text EVENT's or ACK's payload: splitArgs checks the
-// payload's JSON as it splits it, so the receiver need not do both again.
-// args is nil for other packets.
-func (p *SocketIOParser) add(data []byte, binary, wantArgs bool) (pkt *SocketIOPacket, args []json.RawMessage, err error) {
+// add is Add, which also returns, when wantArgs is set, what decodeText
+// split of a text EVENT's or ACK's payload (splitPayload): splitArgs checks
+// the payload's JSON as it splits it, so the receiver need not do both
+// again. It is empty for other packets.
+func (p *SocketIOParser) add(data []byte, binary, wantArgs bool) (pkt *SocketIOPacket, split splitPayload, err error) {
 	if binary {
 		pkt, err = p.addAttachment(data)
-		return pkt, nil, err
+		return pkt, splitPayload{}, err
 	}
 	if p.pending != nil {
 		n := p.want - len(p.pending.Attachments)
 		p.Reset()
-		return nil, nil, fmt.Errorf("%w: text message while %d attachment(s) are awaited", errAttachmentMismatch, n)
+		return nil, splitPayload{}, fmt.Errorf("%w: text message while %d attachment(s) are awaited", errAttachmentMismatch, n)
 	}
 	if p.maxPayload > 0 && int64(len(data)) > p.maxPayload {
-		return nil, nil, fmt.Errorf("%w: %d bytes, limit %d", errPayloadTooLarge, len(data), p.maxPayload)
+		return nil, splitPayload{}, fmt.Errorf("%w: %d bytes, limit %d", errPayloadTooLarge, len(data), p.maxPayload)
 	}
-	pkt, n, args, err := decodeText(data, p.maxAttachments, !p.ownsInput, wantArgs)
+	pkt, n, split, err := decodeText(data, p.maxAttachments, !p.ownsInput, wantArgs)
 	if err != nil {
-		return nil, nil, err
+		return nil, splitPayload{}, err
 	}
 	if !pkt.Type.isBinary() {
-		return pkt, args, nil
+		return pkt, split, nil
 	}
 	// Placeholders are checked against the announced count right away, so
 	// that a bad packet fails before its attachments are buffered.
 	if err := checkPlaceholders(pkt.Data, n); err != nil {
-		return nil, nil, err
+		return nil, splitPayload{}, err
 	}
 	if n == 0 {
-		return pkt, nil, nil
+		return pkt, splitPayload{}, nil
 	}
 	pkt.Attachments = make([][]byte, 0, min(n, 64)) // n <= maxAttachments
 	p.pending, p.want, p.size = pkt, n, int64(len(data))
-	return nil, nil, nil
+	return nil, splitPayload{}, nil
 }
 
 // Reset drops a partially received binary packet.
@@ -150,22 +150,30 @@ func (p *SocketIOParser) addAttachment(data []byte) (*SocketIOPacket, error) {
 // attachment count announced by its header (0 for non-binary types). The
 // packet's payload is a copy of data's when copyPayload is set, else a part
 // of data. With wantArgs, a text EVENT's or ACK's payload is checked by
-// splitting it (splitArgs), and its elements are returned too; nil for
-// any other packet.
+// splitting it (splitArgs), and its elements are returned too, with, for
+// an EVENT, the Event to fill (splitPayload); empty for any other packet.
 //
 // The header is read the way the reference parser reads it: the namespace
 // starts with '/' and runs up to the first ',' or the end of the frame (so
 // "0/admin" is a CONNECT to "/admin"); the ack id is the run of digits that
 // follows; everything after it is the JSON payload.
-func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*SocketIOPacket, int, []json.RawMessage, error) {
+func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*SocketIOPacket, int, splitPayload, error) {
 	if len(data) == 0 {
-		return nil, 0, nil, errEmptyPacket
+		return nil, 0, splitPayload{}, errEmptyPacket
 	}
 	c := data[0]
 	if c < '0' || c >= '0'+packetTypeCount {
-		return nil, 0, nil, fmt.Errorf("%w: %q", errUnknownType, c)
+		return nil, 0, splitPayload{}, fmt.Errorf("%w: %q", errUnknownType, c)
 	}
-	pkt := &SocketIOPacket{Type: PacketType(c - '0'), Namespace: mainNamespace, ID: NoAckID}
+	var pkt *SocketIOPacket
+	var te *textEvent
+	if wantArgs && PacketType(c-'0') == PacketEvent {
+		te = new(textEvent)
+		pkt = &te.pkt
+	} else {
+		pkt = new(SocketIOPacket)
+	}
+	*pkt = SocketIOPacket{Type: PacketType(c - '0'), Namespace: mainNamespace, ID: NoAckID}
 	i := 1
 
 	// "<n>-": attachment count of BINARY_EVENT and BINARY_ACK.
@@ -175,12 +183,12 @@ func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*S
 		for ; i < len(data) && isDigit(data[i]); i++ {
 			d := int(data[i] - '0')
 			if maxAttachments < d || n > (maxAttachments-d)/10 {
-				return nil, 0, nil, fmt.Errorf("%w: more than %d", errTooManyAttachments, maxAttachments)
+				return nil, 0, splitPayload{}, fmt.Errorf("%w: more than %d", errTooManyAttachments, maxAttachments)
 			}
 			n = n*10 + d
 		}
 		if i == start || i == len(data) || data[i] != '-' {
-			return nil, 0, nil, fmt.Errorf("%w: expected <digits>- after type %d", errBadAttachments, pkt.Type)
+			return nil, 0, splitPayload{}, fmt.Errorf("%w: expected <digits>- after type %d", errBadAttachments, pkt.Type)
 		}
 		i++
 	}
@@ -193,7 +201,7 @@ func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*S
 		}
 		nsp := data[start:i]
 		if err := checkNamespace(nsp); err != nil {
-			return nil, 0, nil, err
+			return nil, 0, splitPayload{}, err
 		}
 		if string(nsp) != mainNamespace {
 			pkt.Namespace = string(nsp)
@@ -210,7 +218,7 @@ func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*S
 		for ; i < len(data) && isDigit(data[i]); i++ {
 			d := int64(data[i] - '0')
 			if i-start >= maxAckIDDigits || id > (math.MaxInt64-d)/10 {
-				return nil, 0, nil, fmt.Errorf("%w: %.24q... does not fit in 63 bits", errBadAckID, data[start:])
+				return nil, 0, splitPayload{}, fmt.Errorf("%w: %.24q... does not fit in 63 bits", errBadAckID, data[start:])
 			}
 			id = id*10 + d
 		}
@@ -218,24 +226,49 @@ func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*S
 	}
 
 	// The rest is the JSON payload.
-	var args []json.RawMessage
+	var split splitPayload
 	if i < len(data) {
 		payload := data[i:]
 		if copyPayload {
 			payload = append(json.RawMessage(nil), payload...)
 		}
-		if wantArgs && (pkt.Type == PacketEvent || pkt.Type == PacketAck) {
-			args, _ = splitArgs(payload) // nil on error: validJSON and checkPayloadShape name it
+		switch {
+		case te != nil:
+			split.args, _ = splitArgsInto(te.args[:0], payload) // nil on error: validJSON and checkPayloadShape name it
+			split.ev = &te.ev
+		case wantArgs && pkt.Type == PacketAck:
+			split.args, _ = splitArgs(payload)
 		}
-		if args == nil && !validJSON(payload) {
-			return nil, 0, nil, fmt.Errorf("%w: payload of %s packet", errInvalidJSON, pkt.Type)
+		if split.args == nil && !validJSON(payload) {
+			return nil, 0, splitPayload{}, fmt.Errorf("%w: payload of %s packet", errInvalidJSON, pkt.Type)
 		}
 		pkt.Data = payload
 	}
 	if err := checkPayloadShape(pkt.Type, pkt.Data); err != nil {
-		return nil, 0, nil, err
+		return nil, 0, splitPayload{}, err
 	}
-	return pkt, n, args, nil
+	if split.args == nil {
+		split.ev = nil
+	}
+	return pkt, n, split, nil
+}
+
+// splitPayload is what the default decoder made of a text EVENT's or ACK's
+// payload besides the packet: its top-level elements, checked as they were
+// split, and, for an EVENT, the Event its socket fills in, allocated with
+// the packet (textEvent). Both are nil for other packets.
+type splitPayload struct {
+	args []json.RawMessage
+	ev   *Event
+}
+
+// textEvent is a text EVENT as the receiving side keeps it, in one
+// allocation: its packet, room for the usual few elements of its payload,
+// and its Event.
+type textEvent struct {
+	pkt  SocketIOPacket
+	args [4]json.RawMessage
+	ev   Event
 }
 
 // checkPayloadShape enforces the payload rules of the spec ("Exchange

@@ -391,10 +391,10 @@ func (s *NamespaceSocket) rejectConnect(err error) {
 	s.client.writePacket(&SocketIOPacket{Type: PacketConnectError, Namespace: s.nsp.name, ID: NoAckID, Data: data}, false)
 }
 
-// onPacket handles a packet for this socket's namespace; args are its
-// payload's elements when the decoder split them already, else nil.
-func (s *NamespaceSocket) onPacket(p *SocketIOPacket, args []json.RawMessage) {
-	raw := args
+// onPacket handles a packet for this socket's namespace, with what the
+// decoder split of its payload already, if anything (splitPayload).
+func (s *NamespaceSocket) onPacket(p *SocketIOPacket, split splitPayload) {
+	raw := split.args
 	var err error
 	if raw == nil && p.Type != PacketDisconnect {
 		raw, err = splitArgs(p.Data)
@@ -413,7 +413,11 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket, args []json.RawMessage) {
 		// Arguments split by the default parser are JSON and UTF-8 already
 		// checked (the engine delivers only UTF-8 text): an ack that sends
 		// them back unchanged copies them as they are (Event.Ack).
-		ev := &Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID, checked: args != nil}
+		ev := split.ev
+		if ev == nil {
+			ev = new(Event)
+		}
+		*ev = Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID, checked: split.args != nil}
 		s.postEvent(ev)
 	case PacketAck, PacketBinaryAck:
 		if err != nil {
