@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,9 @@ type EngineIOSession struct {
 
 	pollWake   chan struct{} // non-nil while a long-polling GET is waiting
 	postActive bool          // a long-polling POST is being read
+	// postBody is the ResponseController of the POST whose body is being
+	// read, through which close cuts the read (readBody); nil otherwise.
+	postBody *http.ResponseController
 
 	upgrading    bool // a websocket probe connection exists
 	probed       bool // the probe answered "3probe": a GET with nothing to send gets a noop
@@ -343,6 +347,9 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	s.reason, s.closeErr = reason, err
 	if s.hb != nil {
 		s.hb.Stop()
+	}
+	if s.postBody != nil {
+		_ = s.postBody.SetReadDeadline(pastDeadline)
 	}
 	// Closed by the application once the probe was answered: the client
 	// has left long-polling for the probe websocket, the only way left to
