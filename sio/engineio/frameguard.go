@@ -87,22 +87,12 @@ func (g *frameGuard) scan(b []byte) int {
 		if g.hn < 2 {
 			continue
 		}
-		lenBytes := 0
-		switch g.hdr[1] & 0x7f {
-		case 126:
-			lenBytes = 2
-		case 127:
-			lenBytes = 8
-		}
-		maskBytes := 0
-		if g.hdr[1]&0x80 != 0 {
-			maskBytes = 4
-		}
-		if g.hn == 2+lenBytes && !g.checkLength(lenBytes) {
+		h := spanOf(g.hdr[1])
+		if g.hn == h.lenEnd && !g.checkLength(h.lenEnd-2) {
 			g.failed = true
 			return start
 		}
-		if g.hn == 2+lenBytes+maskBytes {
+		if g.hn == h.size {
 			g.hn = 0
 		}
 	}
@@ -113,23 +103,30 @@ func (g *frameGuard) scan(b []byte) int {
 // lenEnd, the whole header (mask key included) at size.
 type headerSpan struct{ lenEnd, size int }
 
-// wholeHeader returns the span of the frame header that b starts with,
-// and whether b holds all of it.
-func wholeHeader(b []byte) (headerSpan, bool) {
-	if len(b) < 2 {
-		return headerSpan{}, false
-	}
+// spanOf returns the span of a frame header from its second byte (the
+// mask bit and the 7-bit length, which says how long the length field is).
+func spanOf(b1 byte) headerSpan {
 	h := headerSpan{lenEnd: 2}
-	switch b[1] & 0x7f {
+	switch b1 & 0x7f {
 	case 126:
 		h.lenEnd = 4
 	case 127:
 		h.lenEnd = 10
 	}
 	h.size = h.lenEnd
-	if b[1]&0x80 != 0 {
+	if b1&0x80 != 0 {
 		h.size += 4
 	}
+	return h
+}
+
+// wholeHeader returns the span of the frame header that b starts with,
+// and whether b holds all of it.
+func wholeHeader(b []byte) (headerSpan, bool) {
+	if len(b) < 2 {
+		return headerSpan{}, false
+	}
+	h := spanOf(b[1])
 	return h, len(b) >= h.size
 }
 
