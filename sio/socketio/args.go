@@ -49,19 +49,14 @@ func encodeEvent(event string, args ...any) (json.RawMessage, [][]byte, error) {
 }
 
 func encodeArgArray(event *string, args []any) (json.RawMessage, [][]byte, error) {
-	return encodeArgArrayChecked(event, args, nil)
+	return appendArgArray(nil, event, args, nil)
 }
 
-// encodeArgArrayChecked is encodeArgArray for arguments among which the
-// json.RawMessage values that are, bounds and all, elements of checked
+// appendArgArray is encodeArgArray writing after prefix, in a new buffer
+// sized for both: it returns prefix followed by the array. The
+// json.RawMessage arguments that are, bounds and all, elements of checked
 // (the arguments of an event being answered, which its decoder checked for
 // JSON and UTF-8 as it split them) are copied without checking them again.
-func encodeArgArrayChecked(event *string, args []any, checked []json.RawMessage) (json.RawMessage, [][]byte, error) {
-	return appendArgArray(nil, event, args, checked)
-}
-
-// appendArgArray is encodeArgArrayChecked writing after prefix, in a new
-// buffer sized for both: it returns prefix followed by the array.
 func appendArgArray(prefix []byte, event *string, args []any, checked []json.RawMessage) ([]byte, [][]byte, error) {
 	size := len(prefix) + 2 + len(args)
 	if event != nil {
@@ -104,7 +99,7 @@ func appendArgArray(prefix []byte, event *string, args []any, checked []json.Raw
 type argEncoder struct {
 	buf         []byte
 	attachments [][]byte
-	checked     []json.RawMessage // see encodeArgArrayChecked
+	checked     []json.RawMessage // see appendArgArray
 }
 
 // encode appends v, taking the type-switch fast path for the common types.

@@ -315,9 +315,21 @@ func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
 // format is made already (text; nil for none): when writePacket would
 // encode it for this one recipient, text is sent as it is.
 func (c *client) writeEncoded(p *SocketIOPacket, text []byte, volatile bool) bool {
-	if text == nil || clientsHolding.Load() != 0 {
+	if !c.canSendText(text) {
 		return c.writePacket(p, volatile)
 	}
+	return c.sendText(text, volatile)
+}
+
+// canSendText reports whether a packet's text, made already (nil for
+// none), may be sent as it is: no client holds its writes, so writePacket
+// would encode the packet for this one recipient and send it at once.
+func (c *client) canSendText(text []byte) bool {
+	return text != nil && clientsHolding.Load() == 0
+}
+
+// sendText sends such a text as writePacket sends what it encodes.
+func (c *client) sendText(text []byte, volatile bool) bool {
 	if volatile && !c.conn.Writable() {
 		return false
 	}

@@ -33,29 +33,17 @@ func newEventPacket(nsp string, event string, args []any, ackID int64) (*SocketI
 
 // newEventPacketText is newEventPacket which, with wantText, also returns
 // the packet's text in the default wire format when it has no attachment
-// (else nil): header and arguments are written into one buffer, of which
-// the packet's Data is the end (client.writeEncoded sends it as it is).
+// (else nil), as encodePacketText makes it (client.writeEncoded sends it
+// as it is).
 func newEventPacketText(nsp string, event string, args []any, ackID int64, wantText bool) (*SocketIOPacket, []byte, error) {
 	if err := checkEventName(event); err != nil {
 		return nil, nil, err
 	}
-	var room [32]byte
-	var hdr []byte
-	if wantText {
-		hdr = appendTextPacket(room[:0], &SocketIOPacket{Type: PacketEvent, Namespace: nsp, ID: ackID})
-	}
-	buf, atts, err := appendArgArray(hdr, &event, args, nil)
+	p, text, err := encodePacketText(PacketEvent, nsp, ackID, &event, args, nil, wantText)
 	if err != nil {
 		return nil, nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
 	}
-	t, text := PacketEvent, buf
-	if len(atts) > 0 {
-		t = PacketBinaryEvent
-	}
-	if len(atts) > 0 || !wantText {
-		text = nil
-	}
-	return &SocketIOPacket{Type: t, Namespace: nsp, ID: ackID, Data: buf[len(hdr):], Attachments: atts}, text, nil
+	return &p, text, nil
 }
 
 // Emit sends an event to the socket. It fails for a socket that is not

@@ -151,6 +151,36 @@ type packetError struct {
 func (e *packetError) Error() string { return e.msg }
 func (e *packetError) Unwrap() error { return e.root }
 
+// encodePacketText encodes args (after the event name, when event is not
+// nil) as the payload of a packet of type t (PacketEvent or PacketAck) for
+// namespace nsp and ack id id, checked as appendArgArray says. With
+// wantText (the server's format is the default one) the header is written
+// first, in the same buffer, and text is the whole packet as it goes on
+// the wire when it has no attachment; else text is nil. The packet's Data
+// is the end of that buffer. The packet is returned as a value, so that a
+// caller that sends text allocates none.
+func encodePacketText(t PacketType, nsp string, id int64, event *string, args []any, checked []json.RawMessage, wantText bool) (SocketIOPacket, []byte, error) {
+	var room [32]byte
+	var hdr []byte
+	if wantText {
+		hdr = appendTextPacket(room[:0], &SocketIOPacket{Type: t, Namespace: nsp, ID: id})
+	}
+	buf, atts, err := appendArgArray(hdr, event, args, checked)
+	if err != nil {
+		return SocketIOPacket{}, nil, err
+	}
+	p := SocketIOPacket{Type: t, Namespace: nsp, ID: id, Data: buf[len(hdr):], Attachments: atts}
+	switch {
+	case len(atts) > 0 && t == PacketAck:
+		p.Type = PacketBinaryAck
+	case len(atts) > 0:
+		p.Type = PacketBinaryEvent
+	case wantText:
+		return p, buf, nil
+	}
+	return p, nil, nil
+}
+
 // encodeTextPacket returns the text frame of p, without any Engine.IO prefix.
 // The attachments are to be sent after it, in order, as binary messages.
 // An EVENT or ACK with attachments is written as BINARY_EVENT or BINARY_ACK

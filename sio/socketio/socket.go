@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/internal/sid"
-	"github.com/gosio/gosio/sio/engineio"
 )
 
 type socketState uint8
@@ -501,36 +500,27 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 
 // answer encodes and sends the answer to a client's ack id, unless acked
 // is set first (by a concurrent answer); checked are arguments known to be
-// valid (encodeArgArrayChecked), or nil. With the default wire format and
-// no attachment, the header and the arguments are written into one
-// buffer, which is the message sent: one allocation, not three.
+// valid (appendArgArray), or nil. With the default wire format and no
+// attachment, the text encodePacketText makes is the message sent: one
+// allocation, not three.
 func (s *NamespaceSocket) answer(id int64, acked *atomic.Bool, args []any, checked []json.RawMessage) error {
-	var room [32]byte
-	var hdr []byte
-	_, text := s.nsp.srv.opts.PacketParser.(defaultParser)
-	if text {
-		hdr = appendTextPacket(room[:0], &SocketIOPacket{Type: PacketAck, Namespace: s.nsp.name, ID: id})
-	}
-	buf, atts, err := appendArgArray(hdr, nil, args, checked)
+	_, wantText := s.nsp.srv.opts.PacketParser.(defaultParser)
+	p, text, err := encodePacketText(PacketAck, s.nsp.name, id, nil, args, checked, wantText)
 	if err != nil {
 		return err
 	}
 	if !acked.CompareAndSwap(false, true) {
 		return nil
 	}
-	if text && len(atts) == 0 && clientsHolding.Load() == 0 {
-		// What writePacket does for one recipient, already encoded.
-		if s.client.conn.SendWithBinaries(engineio.Message{Data: buf}) != nil {
-			return ErrSocketDisconnected
-		}
-		return nil
+	var sent bool
+	if s.client.canSendText(text) {
+		sent = s.client.sendText(text, false)
+	} else {
+		held := new(SocketIOPacket) // only here: writePacket may keep it
+		*held = p
+		sent = s.client.writePacket(held, false)
 	}
-	t := PacketAck
-	if len(atts) > 0 {
-		t = PacketBinaryAck
-	}
-	p := &SocketIOPacket{Type: t, Namespace: s.nsp.name, ID: id, Data: buf[len(hdr):], Attachments: atts}
-	if !s.client.writePacket(p, false) {
+	if !sent {
 		return ErrSocketDisconnected
 	}
 	return nil
