@@ -1,5 +1,7 @@
 package engineio
 
+import "time"
+
 // The packet codec is unexported: the external tests of package
 // engineio_test reach it through these names.
 
@@ -13,3 +15,11 @@ var (
 
 // AppendText is packet.appendText.
 func AppendText(p Packet, dst []byte) []byte { return p.appendText(dst) }
+
+// SetWatchPeriod sets the period of srv's watch over the readers that run
+// a handler (inline.go).
+func SetWatchPeriod(srv *Server, d time.Duration) {
+	srv.watch.mu.Lock()
+	srv.watch.period = d
+	srv.watch.mu.Unlock()
+}

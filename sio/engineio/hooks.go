@@ -17,13 +17,14 @@ import (
 // Cost: with no listener, an event costs an atomic load and a nil check.
 
 func init() {
-	eiolink.Receive = func(sock any, onMessage func([]byte, bool), onClose func(string, error)) {
+	eiolink.Receive = func(sock any, r eiolink.Receiver) {
 		s := sock.(*EngineIOSocket).s
-		s.onMessage.Store(&onMessage)
+		s.app.Store(&receiver{onMessage: r.OnMessage, runHere: r.RunHere})
 		s.mu.Lock()
-		s.onClose = func(r CloseReason, err error) { onClose(string(r), err) }
+		s.onClose = func(reason CloseReason, err error) { r.OnClose(string(reason), err) }
 		s.mu.Unlock()
 	}
+	eiolink.HandOffReaders = func(engine any) { engine.(*Server).watch.handOffAll() }
 }
 
 // ConnectionError describes a request refused with an Engine.IO error, as

@@ -13,9 +13,12 @@ func TestDeliverWithoutListenersDoesNotAllocate(t *testing.T) {
 	defer srv.Close()
 	sess := newSession(srv, "sid", TransportWebSocket, &HandshakeRequest{})
 	n := 0
-	eiolink.Receive(&sess.sock, func([]byte, bool) { n++ }, func(string, error) {})
+	eiolink.Receive(&sess.sock, eiolink.Receiver{
+		OnMessage: func([]byte, bool, bool) any { n++; return nil },
+		OnClose:   func(string, error) {},
+	})
 	p := Packet{Type: PacketMessage, Data: []byte("2[\"ev\"]")}
-	allocs := testing.AllocsPerRun(1000, func() { sess.deliver(p) })
+	allocs := testing.AllocsPerRun(1000, func() { sess.deliver(p, false) })
 	if allocs != 0 {
 		t.Fatalf("deliver allocates %v times per message", allocs)
 	}
@@ -24,9 +27,12 @@ func TestDeliverWithoutListenersDoesNotAllocate(t *testing.T) {
 	}
 	// With a listener, it is called before the receiver.
 	var order []string
-	eiolink.Receive(&sess.sock, func([]byte, bool) { order = append(order, "receiver") }, func(string, error) {})
+	eiolink.Receive(&sess.sock, eiolink.Receiver{
+		OnMessage: func([]byte, bool, bool) any { order = append(order, "receiver"); return nil },
+		OnClose:   func(string, error) {},
+	})
 	sess.sock.OnMessage(func([]byte, bool) { order = append(order, "listener") })
-	sess.deliver(p)
+	sess.deliver(p, false)
 	if len(order) != 2 || order[0] != "listener" {
 		t.Fatalf("order %v", order)
 	}

@@ -261,7 +261,7 @@ func (c *LongPollingConsumer) push(w http.ResponseWriter, r *http.Request, sess 
 			protocolError(CodeBadRequest).writeTo(w)
 			return
 		}
-		sess.deliver(p)
+		sess.deliver(p, false)
 		if i < 0 {
 			break
 		}
@@ -315,7 +315,7 @@ func (c *LongPollingConsumer) writeBinaryPayload(w http.ResponseWriter, r *http.
 // v4 one is; pushV3 then reports false.
 func (c *LongPollingConsumer) pushV3(w http.ResponseWriter, r *http.Request, sess *EngineIOSession, body []byte) bool {
 	deliver := func(p Packet) bool {
-		sess.deliver(p)
+		sess.deliver(p, false)
 		return p.Type != PacketClose
 	}
 	var err error

@@ -40,7 +40,8 @@ type Server struct {
 	sessions map[string]*EngineIOSession
 	closing  bool
 
-	wg sync.WaitGroup // every goroutine the server's sessions start
+	wg    sync.WaitGroup // every goroutine the server's sessions start
+	watch readerWatch    // the readers that run a handler (inline.go)
 
 	writers *writerPool // the websocket writers (writer.go)
 

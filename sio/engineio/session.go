@@ -90,12 +90,21 @@ type EngineIOSession struct {
 	// not kept alive by it.
 	closeTimer *time.Timer
 
-	// onMessage and onClose are the application's own receiver, installed
-	// through eiolink (hooks.go); onMessage is not under deliverMu, so that
-	// it may be set from the callbacks (OnClose runs inside a delivery when
+	// app and onClose are the application's own receiver, installed
+	// through eiolink (hooks.go); app is not under deliverMu, so that it
+	// may be set from the callbacks (OnClose runs inside a delivery when
 	// the message callback closes the session).
-	onMessage atomic.Pointer[func(data []byte, binary bool)]
-	onClose   func(reason CloseReason, err error)
+	app     atomic.Pointer[receiver]
+	onClose func(reason CloseReason, err error)
+
+	// inlineSince is 0 while the websocket's reader reads, the watch's
+	// epoch+1 at the start of a handler it runs, handedOn once the watch
+	// has given the reading to a new goroutine (inline.go). watched: the
+	// session is in the watch's list, as far as the reader knows;
+	// inWatch: it is, under the watch's mu.
+	inlineSince atomic.Int64
+	watched     atomic.Bool
+	inWatch     bool
 
 	// hooks holds the user's listeners (hooks.go), nil until the first.
 	hooks atomic.Pointer[sessionHooks]
@@ -278,16 +287,20 @@ func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
 }
 
 // deliver hands one incoming packet to the session: messages to the
-// application, pongs to the heartbeat, close to the closing logic.
-func (s *EngineIOSession) deliver(p Packet) {
+// application, pongs to the heartbeat, close to the closing logic. here:
+// the caller is the websocket's reader, which may be left a handler to run
+// (inline.go): then it returns the application's runner and what it left.
+func (s *EngineIOSession) deliver(p Packet, here bool) (runHere func(any), left any) {
 	s.firePacket(p)
 	switch p.Type {
 	case PacketMessage:
 		s.deliverMu.Lock()
 		if !s.isClosed() {
 			s.fireMessage(p.Data, p.Binary)
-			if fn := s.onMessage.Load(); fn != nil && *fn != nil {
-				(*fn)(p.Data, p.Binary)
+			if r := s.app.Load(); r != nil {
+				if left = r.onMessage(p.Data, p.Binary, here); left != nil {
+					runHere = r.runHere
+				}
 			}
 		}
 		s.deliverMu.Unlock()
@@ -315,6 +328,7 @@ func (s *EngineIOSession) deliver(p Packet) {
 	}
 	// open, upgrade and noop from a client outside an upgrade carry no
 	// meaning and are ignored, as the Node.js server ignores them.
+	return runHere, left
 }
 
 func (s *EngineIOSession) isClosed() bool {

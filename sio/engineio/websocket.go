@@ -260,10 +260,14 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 					s.closeNow(ReasonParseError, err)
 					return
 				}
-				s.deliver(p)
+				if !s.deliverHere(p) {
+					return
+				}
 				continue
 			}
-			s.deliver(decodeBinary(data))
+			if !s.deliverHere(decodeBinary(data)) {
+				return
+			}
 			continue
 		}
 		if !utf8.Valid(data) {
@@ -283,8 +287,21 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 			s.closeNow(ReasonParseError, err)
 			return
 		}
-		s.deliver(p)
+		if !s.deliverHere(p) {
+			return
+		}
 	}
+}
+
+// deliverHere delivers a packet read by the websocket's reader and runs
+// the handler the application left it, if any (inline.go); false when the
+// reading was handed to a new goroutine meanwhile, which this one then
+// leaves to it.
+func (s *EngineIOSession) deliverHere(p Packet) bool {
+	if run, left := s.deliver(p, true); run != nil {
+		return s.runHere(run, left)
+	}
+	return true
 }
 
 // readPool holds the buffers messages are read into before they are copied

@@ -85,6 +85,7 @@ func (b BroadcastOperator) EmitWithAck(ctx context.Context, event string, args .
 	if err != nil {
 		return nil, err
 	}
+	b.nsp.srv.handOffReaders()
 	return w.wait(ctx)
 }
 

@@ -180,9 +180,12 @@ func (srv *SocketIOServer) onOpen(conn *engineio.EngineIOSocket) {
 		c.parser.ownsInput = true // the engine hands each message over
 	} else {
 		dec := srv.opts.PacketParser.NewDecoder(srv.opts.Parser)
-		onMessage = func(data []byte, binary bool) { c.onDecoded(dec.Add(data, binary)) }
+		onMessage = func(data []byte, binary, here bool) any {
+			p, err := dec.Add(data, binary)
+			return leftHere(c.onDecodedSplit(p, splitPayload{}, err, here))
+		}
 	}
-	eiolink.Receive(conn, onMessage, c.onClose)
+	eiolink.Receive(conn, eiolink.Receiver{OnMessage: onMessage, RunHere: runEventHere, OnClose: c.onClose})
 	if c.v3 {
 		// Socket.IO protocol v4: the client does not ask for the main
 		// namespace; it is joined at once, as by the Node.js server.
@@ -200,35 +203,43 @@ func (c *client) onConnectTimeout() {
 	}
 }
 
-func (c *client) onMessage(data []byte, binary bool) {
+// onMessage is the engine's delivery of a message. here: the caller is the
+// connection's websocket reader, which may be left the event's handlers to
+// run (runEventHere), as the returned *Event.
+func (c *client) onMessage(data []byte, binary, here bool) any {
 	p, split, err := c.parser.add(data, binary, true)
-	c.onDecodedSplit(p, split, err)
+	return leftHere(c.onDecodedSplit(p, split, err, here))
 }
 
-// onDecoded handles what the connection's decoder made of a message.
-func (c *client) onDecoded(p *SocketIOPacket, err error) {
-	c.onDecodedSplit(p, splitPayload{}, err)
+// leftHere is ev as the engine's receiver returns it: nil for none, not a
+// nil *Event.
+func leftHere(ev *Event) any {
+	if ev == nil {
+		return nil
+	}
+	return ev
 }
 
-// onDecodedSplit is onDecoded with what the decoder split of the payload
-// already (SocketIOParser.add), if anything.
-func (c *client) onDecodedSplit(p *SocketIOPacket, split splitPayload, err error) {
+// onDecodedSplit handles what the connection's decoder made of a message,
+// with what it split of the payload already (SocketIOParser.add), if
+// anything. It returns the event left to the caller to run (here), or nil.
+func (c *client) onDecodedSplit(p *SocketIOPacket, split splitPayload, err error, here bool) *Event {
 	if err != nil {
 		// As the Node.js server does: a packet that does not decode closes
 		// the connection ("forced close").
 		c.debug("socketio: closing a connection: a packet does not decode", slog.Any("err", err))
 		c.conn.Close()
-		return
+		return nil
 	}
 	if p == nil {
-		return // attachments still awaited
+		return nil // attachments still awaited
 	}
-	c.dispatch(p, split)
+	return c.dispatch(p, split, here)
 }
 
 // dispatch routes a packet to its namespace's socket, with what the
 // decoder split of its payload already, if anything.
-func (c *client) dispatch(p *SocketIOPacket, split splitPayload) {
+func (c *client) dispatch(p *SocketIOPacket, split splitPayload, here bool) *Event {
 	if c.v3 && strings.IndexByte(p.Namespace, '?') >= 0 {
 		p = withoutNamespaceQuery(p)
 	}
@@ -239,7 +250,7 @@ func (c *client) dispatch(p *SocketIOPacket, split splitPayload) {
 	case s == nil && p.Type == PacketConnect:
 		c.connect(p.Namespace, p.Data)
 	case s != nil && p.Type != PacketConnect && p.Type != PacketConnectError:
-		s.onPacket(p, split)
+		return s.onPacket(p, split, here)
 	default:
 		// A packet for a namespace the client has not joined, a second
 		// CONNECT, or a CONNECT_ERROR from a client: the Node.js server
@@ -248,6 +259,7 @@ func (c *client) dispatch(p *SocketIOPacket, split splitPayload) {
 			slog.String("namespace", p.Namespace), slog.String("type", p.Type.String()))
 		c.conn.Close()
 	}
+	return nil
 }
 
 // connect handles a CONNECT packet.

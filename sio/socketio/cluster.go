@@ -136,6 +136,7 @@ func (n *Namespace) ServerSideEmitWithAck(ctx context.Context, event string, arg
 		return nil, err
 	}
 	if a, ok := n.adapter.(ServerSideAcker); ok {
+		n.srv.handOffReaders()
 		answers, err := a.ServerSideEmitWithAck(ctx, event, args)
 		n.observeRequest(AdapterServerSideEmitWithAck, err)
 		return answers, err

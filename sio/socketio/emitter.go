@@ -100,6 +100,7 @@ func (e SocketEmitter) EmitWithAck(ctx context.Context, event string, args ...an
 		s.takeAck(id)
 		return Args{}, ErrSocketDisconnected
 	}
+	s.nsp.srv.handOffReaders()
 	select {
 	case r := <-ch:
 		return r.args, r.err

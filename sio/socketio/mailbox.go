@@ -27,6 +27,14 @@ const mailboxFloodLimit = 4 * mailboxLimit
 // goroutine. The goroutine is a runner of the server's (runnerPool: one
 // that ran a mailbox shortly before, or a new one), counted in wg.
 //
+// An event that the connection's websocket reader posts to an idle mailbox
+// is run by the reader itself (postBounded's runHere, runEventHere), which
+// is then the mailbox's goroutine for that event: a request and its reply
+// cost one goroutine, not two. What is posted meanwhile waits for it, and
+// goes to a runner when it returns (doneHere). The engine hands the
+// reading to a new goroutine if the handler runs long or waits for an
+// acknowledgement (engineio's inline.go), so it strands nothing.
+//
 // The mailbox does not keep its owner (the socket, named in the log when a
 // task panics): the owner is passed with each post and handed to the
 // goroutine a post starts, which saves an idle socket the field.
@@ -80,6 +88,7 @@ const (
 	posted  postResult = iota
 	dropped            // the session ended or the socket left
 	flooded            // mailboxFloodLimit tasks were already queued
+	runHere            // the mailbox was idle: the caller runs the task, then calls doneHere
 )
 
 // mailboxOwner is the socket a mailbox runs the tasks of.
@@ -110,8 +119,19 @@ func (m *mailbox) post(wg *taskGroup, owner mailboxOwner, fn func()) {
 // connection's reader) back while mailboxLimit tasks wait, until one of
 // the ends described in the mailbox's doc. It must not be called from the
 // mailbox's own goroutine.
-func (m *mailbox) postBounded(wg *taskGroup, owner mailboxOwner, t task, h holdback) postResult {
+//
+// here: the caller can run the task itself. When the mailbox is idle (no
+// goroutine, nothing queued), it is marked running and postBounded
+// returns runHere: the caller is then the mailbox's goroutine for that
+// one task, and calls doneHere after it. Tasks posted meanwhile wait for
+// it, as behind any running task.
+func (m *mailbox) postBounded(wg *taskGroup, owner mailboxOwner, t task, h holdback, here bool) postResult {
 	m.mu.Lock()
+	if here && !m.running && !m.left && m.queued() == 0 {
+		m.running = true
+		m.mu.Unlock()
+		return runHere
+	}
 	var timeout <-chan time.Time
 	var timer *time.Timer
 	defer func() {
@@ -211,6 +231,21 @@ func (m *mailbox) enqueueLocked(wg *taskGroup, owner mailboxOwner, t task) {
 	m.running = true
 	m.mu.Unlock()
 	wg.runners.start(wg, m, owner)
+}
+
+// doneHere ends a task run by the caller of postBounded (runHere): the
+// mailbox is idle again, or its goroutine starts for what was posted
+// meanwhile.
+func (m *mailbox) doneHere(wg *taskGroup, owner mailboxOwner) {
+	m.mu.Lock()
+	if m.queued() > 0 {
+		m.mu.Unlock()
+		wg.runners.start(wg, m, owner)
+		return
+	}
+	m.running = false
+	m.tasks, m.head = m.tasks[:0], 0
+	m.mu.Unlock()
 }
 
 // queued is the number of tasks waiting. Called with mu held.

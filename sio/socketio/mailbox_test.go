@@ -35,7 +35,7 @@ func TestMailboxRunsTasksInOrderUnderASteadyStream(t *testing.T) {
 			if i == n-1 {
 				close(done)
 			}
-		}}, holdback{})
+		}}, holdback{}, false)
 	}
 	<-done
 	<-wg.idleCh()
@@ -74,7 +74,7 @@ func TestMailboxQueueStaysBounded(t *testing.T) {
 	posted := make(chan struct{})
 	go func() {
 		for range 5 * mailboxLimit {
-			m.postBounded(&wg, nil, task{fn: func() {}}, holdback{})
+			m.postBounded(&wg, nil, task{fn: func() {}}, holdback{}, false)
 		}
 		close(posted)
 	}()

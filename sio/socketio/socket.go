@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gosio/gosio/internal/sid"
+	"github.com/gosio/gosio/sio/internal/eiolink"
 )
 
 type socketState uint8
@@ -247,16 +248,43 @@ func (s *NamespaceSocket) post(task func()) {
 // postEvent queues an incoming event's dispatch. Called from the
 // connection's delivery, it holds the client back while the socket already
 // has mailboxLimit tasks queued, as the mailbox's doc describes; a client
-// that floods past mailboxFloodLimit is closed.
-func (s *NamespaceSocket) postEvent(ev *Event) {
+// that floods past mailboxFloodLimit is closed. here: the delivery is the
+// websocket's reader, which runs the event itself when the mailbox is idle
+// (mailbox.postBounded); postEvent then returns ev, for runEventHere.
+func (s *NamespaceSocket) postEvent(ev *Event, here bool) *Event {
 	c := s.client
 	h := holdback{done: c.conn.Done(), hold: s.nsp.srv.readerHold, owed: &c.acksOwed, parked: &c.parked}
-	if s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev}, h) == flooded {
+	switch s.box.postBounded(&s.nsp.srv.wg, s, task{ev: ev}, h, here) {
+	case runHere:
+		return ev
+	case flooded:
 		c.debug("socketio: closing a connection: too many events wait for the handlers",
 			slog.String("namespace", s.nsp.name), slog.String("socket", s.id), slog.Int("limit", mailboxFloodLimit))
 		c.conn.Close()
 	}
+	return nil
 }
+
+// runEventHere runs an event that postEvent left to the connection's
+// reader, as the socket's mailbox would, counted in the server's
+// taskGroup; then the mailbox goes on with what was posted meanwhile, on a
+// goroutine of its own.
+func runEventHere(left any) {
+	ev := left.(*Event)
+	s := ev.socket
+	wg := &s.nsp.srv.wg
+	wg.Add(1)
+	defer wg.Done()
+	defer s.box.doneHere(wg, s)
+	runTask(s, task{ev: ev})
+}
+
+// handOffReaders is called before a wait for acknowledgements: a handler
+// that waits may be running on its own connection's reader
+// (runEventHere), which must go on reading for the acknowledgement to
+// arrive. The engine hands the reading of every such reader to a new
+// goroutine.
+func (srv *SocketIOServer) handOffReaders() { eiolink.HandOffReaders(srv.engine) }
 
 // runConnect completes a namespace connection: recovery, middlewares, the
 // CONNECT reply, then the connection handlers. It runs on the mailbox.
@@ -392,7 +420,7 @@ func (s *NamespaceSocket) rejectConnect(err error) {
 
 // onPacket handles a packet for this socket's namespace, with what the
 // decoder split of its payload already, if anything (splitPayload).
-func (s *NamespaceSocket) onPacket(p *SocketIOPacket, split splitPayload) {
+func (s *NamespaceSocket) onPacket(p *SocketIOPacket, split splitPayload, here bool) *Event {
 	raw := split.args
 	var err error
 	if raw == nil && p.Type != PacketDisconnect {
@@ -402,12 +430,12 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket, split splitPayload) {
 	case PacketEvent, PacketBinaryEvent:
 		if err != nil || len(raw) == 0 {
 			s.client.conn.Close()
-			return
+			return nil
 		}
 		name, ok := eventName(raw[0])
 		if !ok {
 			s.client.conn.Close()
-			return
+			return nil
 		}
 		// Arguments split by the default parser are JSON and UTF-8 already
 		// checked (the engine delivers only UTF-8 text): an ack that sends
@@ -417,11 +445,11 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket, split splitPayload) {
 			ev = new(Event)
 		}
 		*ev = Event{Args: newArgs(raw[1:], p.Attachments), Name: name, socket: s, ackID: p.ID, checked: split.args != nil}
-		s.postEvent(ev)
+		return s.postEvent(ev, here)
 	case PacketAck, PacketBinaryAck:
 		if err != nil {
 			s.client.conn.Close()
-			return
+			return nil
 		}
 		if fn := s.takeAck(p.ID); fn != nil {
 			fn(newArgs(raw, p.Attachments), nil)
@@ -429,6 +457,7 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket, split splitPayload) {
 	case PacketDisconnect:
 		s.onClose(ReasonClientNamespaceDisconnect)
 	}
+	return nil
 }
 
 // eventName decodes an event's name, its first element; false if that is

@@ -13,4 +13,22 @@ package eiolink
 // the user's message listeners, and onClose with the close reason (an
 // engineio.CloseReason's text) and error before the user's close
 // listeners. It is set by package engineio's init.
-var Receive func(sock any, onMessage func(data []byte, binary bool), onClose func(reason string, err error))
+//
+// here tells onMessage that its caller is the connection's websocket
+// reader, which can run a handler itself: onMessage may then leave one,
+// returning it (non-nil), and the reader calls RunHere with it once the
+// delivery is over (engineio's inline.go states the rules).
+var Receive func(sock any, r Receiver)
+
+// Receiver is the application's own receiver of a session.
+type Receiver struct {
+	OnMessage func(data []byte, binary, here bool) (left any)
+	RunHere   func(left any)
+	OnClose   func(reason string, err error)
+}
+
+// HandOffReaders makes every websocket reader of engine (an
+// *engineio.Server) that runs a handler hand its reading to a new
+// goroutine at once: the caller is about to wait for something only a
+// reader can read. It is set by package engineio's init.
+var HandOffReaders func(engine any)

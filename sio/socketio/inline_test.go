@@ -1,0 +1,74 @@
+package socketio
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// A handler that blocks on the connection's own reader (its socket's
+// mailbox was idle, so the reader runs it) waits here for an event of
+// another namespace of the same connection, which only a reader can read:
+// the engine's watch hands the reading on. The events sent behind the
+// blocked one then wait for it, as in a mailbox, and run once each, in
+// order.
+func TestEventsBehindAHandlerHandedOnRunAfterItInOrder(t *testing.T) {
+	e := newTestEnv(t, nil)
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var ran []string
+	record := func(s string) {
+		mu.Lock()
+		ran = append(ran, s)
+		mu.Unlock()
+	}
+	e.srv.Of("/b").OnConnection(func(s *NamespaceSocket) {
+		s.On("release", func(*Event) { close(release) })
+	})
+	main := make(chan *NamespaceSocket, 1)
+	e.srv.OnConnection(func(s *NamespaceSocket) {
+		main <- s
+		s.On("block", func(*Event) {
+			select {
+			case <-release:
+				record("block")
+			case <-time.After(waitFor):
+				record("block: stranded")
+			}
+		})
+		s.On("n", func(ev *Event) {
+			var i int
+			_ = ev.Decode(&i)
+			record(fmt.Sprint(i))
+		})
+	})
+	c := e.dialWS()
+	c.connect("/", "")
+	c.connect("/b", "")
+	s := waitChan(t, main, "the socket")
+	eventually(t, "the mailbox idle", func() bool {
+		s.box.mu.Lock()
+		defer s.box.mu.Unlock()
+		return !s.box.running
+	})
+	c.send(`2["block"]`)
+	c.send(`2/b,["release"]`)
+	want := []string{"block"}
+	for i := range 300 {
+		c.send(fmt.Sprintf(`2["n",%d]`, i))
+		want = append(want, fmt.Sprint(i))
+	}
+	eventually(t, "every event ran", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(ran) >= len(want)
+	})
+	time.Sleep(20 * time.Millisecond) // nothing more may come
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(ran, want) {
+		t.Fatalf("ran %v", ran)
+	}
+}
