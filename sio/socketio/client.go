@@ -30,6 +30,11 @@ type client struct {
 	srv    *SocketIOServer
 	conn   *engineio.EngineIOSocket
 	parser SocketIOParser // DefaultParser's; unused with another
+	// running is an event the connection's reader is running itself
+	// (runEventHere) whose arguments the decoder checked, or nil: an Emit
+	// that sends those arguments back copies them unchecked, as an Ack
+	// does (appendArgArray). Set from nil and cleared by that run alone.
+	running atomic.Pointer[Event]
 
 	mu           sync.Mutex
 	first        *NamespaceSocket            // a joined namespace's socket, or nil

@@ -2,6 +2,7 @@ package socketio
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync/atomic"
 	"time"
@@ -27,19 +28,20 @@ func (e SocketEmitter) Compress(c bool) SocketEmitter { e.compress = &c; return 
 
 // newEventPacket encodes an event for a namespace.
 func newEventPacket(nsp string, event string, args []any, ackID int64) (*SocketIOPacket, error) {
-	p, _, err := newEventPacketText(nsp, event, args, ackID, false)
+	p, _, err := newEventPacketText(nsp, event, args, nil, ackID, false)
 	return p, err
 }
 
 // newEventPacketText is newEventPacket which, with wantText, also returns
 // the packet's text in the default wire format when it has no attachment
 // (else nil), as encodePacketText makes it (client.writeEncoded sends it
-// as it is).
-func newEventPacketText(nsp string, event string, args []any, ackID int64, wantText bool) (*SocketIOPacket, []byte, error) {
+// as it is). Arguments that are elements of checked are copied unchecked
+// (appendArgArray).
+func newEventPacketText(nsp string, event string, args []any, checked []json.RawMessage, ackID int64, wantText bool) (*SocketIOPacket, []byte, error) {
 	if err := checkEventName(event); err != nil {
 		return nil, nil, err
 	}
-	p, text, err := encodePacketText(PacketEvent, nsp, ackID, &event, args, nil, wantText)
+	p, text, err := encodePacketText(PacketEvent, nsp, ackID, &event, args, checked, wantText)
 	if err != nil {
 		return nil, nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
 	}
@@ -51,7 +53,11 @@ func newEventPacketText(nsp string, event string, args []any, ackID int64, wantT
 func (e SocketEmitter) Emit(event string, args ...any) error {
 	s := e.s
 	_, text := s.nsp.srv.opts.PacketParser.(defaultParser)
-	p, wire, err := newEventPacketText(s.nsp.name, event, args, NoAckID, text && s.nsp.srv.recovery == nil)
+	var checked []json.RawMessage
+	if ev := s.client.running.Load(); ev != nil {
+		checked = ev.raw
+	}
+	p, wire, err := newEventPacketText(s.nsp.name, event, args, checked, NoAckID, text && s.nsp.srv.recovery == nil)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,8 @@
 package socketio
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -71,4 +73,39 @@ func TestEventsBehindAHandlerHandedOnRunAfterItInOrder(t *testing.T) {
 	if !slices.Equal(ran, want) {
 		t.Fatalf("ran %v", ran)
 	}
+}
+
+// An event the reader runs is the client's running event while its
+// handlers run: an Emit of its own arguments copies them unchecked, as an
+// Ack does, while a part of an argument, which is not one JSON value, is
+// still refused.
+func TestEmitWithTheEventsOwnArgsOnTheReader(t *testing.T) {
+	e := newTestEnv(t, nil)
+	c, s := e.connected(socketCh(e.srv))
+	eventually(t, "the mailbox idle", func() bool {
+		s.box.mu.Lock()
+		defer s.box.mu.Unlock()
+		return !s.box.running
+	})
+	results := make(chan error, 4)
+	s.On("echo", func(ev *Event) {
+		if s.client.running.Load() != ev {
+			results <- errors.New("the event is not the client's running event")
+		}
+		results <- s.Emit("part", json.RawMessage(ev.Raw(0)[1:5]))
+		results <- s.Emit("part", json.RawMessage(ev.Raw(0)[:4]))
+		results <- s.Emit("echo", ev.RawArgs()...)
+	})
+	c.send(`2["echo",{"a":[1, 2]} , "\u00e9\n",7]`)
+	c.expect(`2["echo",{"a":[1, 2]},"\u00e9\n",7]`)
+	for i := range 3 {
+		err := waitChan(t, results, "an emit")
+		if i < 2 && !errors.Is(err, errInvalidJSON) {
+			t.Fatalf("emit of a part of an argument: %v, want errInvalidJSON", err)
+		}
+		if i == 2 && err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "the run over", func() bool { return s.client.running.Load() == nil })
 }

@@ -34,12 +34,15 @@ type ParserOptions struct {
 // is the binary packet whose attachments are still awaited. It is not safe
 // for concurrent use. After an error the partial packet, if any, is dropped.
 type SocketIOParser struct {
-	maxAttachments int
-	maxPayload     int64
+	maxPayload int64
 
 	pending *SocketIOPacket // binary packet waiting for attachments
-	want    int             // attachments announced by pending
 	size    int64           // bytes received so far for pending
+
+	// int32s beside each other, so that the client, which holds a parser,
+	// keeps a word for its own use.
+	maxAttachments int32
+	want           int32 // attachments announced by pending
 
 	// ownsInput is set by the server's own clients, whose engine hands
 	// each message over: packets then keep the message's bytes instead of
@@ -61,7 +64,7 @@ func makeParser(opts *ParserOptions) SocketIOParser {
 	if opts != nil {
 		switch {
 		case opts.MaxAttachments > 0:
-			p.maxAttachments = opts.MaxAttachments
+			p.maxAttachments = int32(min(opts.MaxAttachments, math.MaxInt32))
 		case opts.MaxAttachments < 0:
 			p.maxAttachments = 0
 		}
@@ -91,14 +94,14 @@ func (p *SocketIOParser) add(data []byte, binary, wantArgs bool) (pkt *SocketIOP
 		return pkt, splitPayload{}, err
 	}
 	if p.pending != nil {
-		n := p.want - len(p.pending.Attachments)
+		n := int(p.want) - len(p.pending.Attachments)
 		p.Reset()
 		return nil, splitPayload{}, fmt.Errorf("%w: text message while %d attachment(s) are awaited", errAttachmentMismatch, n)
 	}
 	if p.maxPayload > 0 && int64(len(data)) > p.maxPayload {
 		return nil, splitPayload{}, fmt.Errorf("%w: %d bytes, limit %d", errPayloadTooLarge, len(data), p.maxPayload)
 	}
-	pkt, n, split, err := decodeText(data, p.maxAttachments, !p.ownsInput, wantArgs)
+	pkt, n, split, err := decodeText(data, int(p.maxAttachments), !p.ownsInput, wantArgs)
 	if err != nil {
 		return nil, splitPayload{}, err
 	}
@@ -113,8 +116,8 @@ func (p *SocketIOParser) add(data []byte, binary, wantArgs bool) (pkt *SocketIOP
 	if n == 0 {
 		return pkt, splitPayload{}, nil
 	}
-	pkt.Attachments = make([][]byte, 0, min(n, 64)) // n <= maxAttachments
-	p.pending, p.want, p.size = pkt, n, int64(len(data))
+	pkt.Attachments = make([][]byte, 0, min(n, 64))             // n <= maxAttachments
+	p.pending, p.want, p.size = pkt, int32(n), int64(len(data)) // n <= maxAttachments
 	return nil, splitPayload{}, nil
 }
 
@@ -139,7 +142,7 @@ func (p *SocketIOParser) addAttachment(data []byte) (*SocketIOPacket, error) {
 	}
 	pkt := p.pending
 	pkt.Attachments = append(pkt.Attachments, att)
-	if len(pkt.Attachments) < p.want {
+	if len(pkt.Attachments) < int(p.want) {
 		return nil, nil
 	}
 	p.Reset()

@@ -276,6 +276,9 @@ func runEventHere(left any) {
 	wg.Add(1)
 	defer wg.Done()
 	defer s.box.doneHere(wg, s)
+	if ev.checked && s.client.running.CompareAndSwap(nil, ev) {
+		defer s.client.running.Store(nil)
+	}
 	runTask(s, task{ev: ev})
 }
 
