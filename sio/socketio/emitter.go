@@ -28,24 +28,28 @@ func (e SocketEmitter) Compress(c bool) SocketEmitter { e.compress = &c; return 
 
 // newEventPacket encodes an event for a namespace.
 func newEventPacket(nsp string, event string, args []any, ackID int64) (*SocketIOPacket, error) {
-	p, _, err := newEventPacketText(nsp, event, args, nil, ackID, false)
-	return p, err
+	p, _, err := encodeEventPacket(nsp, event, args, nil, ackID, false)
+	if err != nil {
+		return nil, err
+	}
+	return &p, nil
 }
 
-// newEventPacketText is newEventPacket which, with wantText, also returns
-// the packet's text in the default wire format when it has no attachment
-// (else nil), as encodePacketText makes it (client.writeEncoded sends it
-// as it is). Arguments that are elements of checked are copied unchecked
-// (appendArgArray).
-func newEventPacketText(nsp string, event string, args []any, checked []json.RawMessage, ackID int64, wantText bool) (*SocketIOPacket, []byte, error) {
+// encodeEventPacket is newEventPacket which returns the packet as a value (a
+// caller that sends only its text keeps it off the heap) and, with
+// wantText, the packet's text in the default wire format when it has no
+// attachment (else nil), as encodePacketText makes it (client.sendText
+// sends it as it is). Arguments that are elements of checked are copied
+// unchecked (appendArgArray).
+func encodeEventPacket(nsp string, event string, args []any, checked []json.RawMessage, ackID int64, wantText bool) (SocketIOPacket, []byte, error) {
 	if err := checkEventName(event); err != nil {
-		return nil, nil, err
+		return SocketIOPacket{}, nil, err
 	}
 	p, text, err := encodePacketText(PacketEvent, nsp, ackID, &event, args, checked, wantText)
 	if err != nil {
-		return nil, nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
+		return SocketIOPacket{}, nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
 	}
-	return &p, text, nil
+	return p, text, nil
 }
 
 // Emit sends an event to the socket. It fails for a socket that is not
@@ -57,7 +61,7 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 	if ev := s.client.running.Load(); ev != nil {
 		checked = ev.raw
 	}
-	p, wire, err := newEventPacketText(s.nsp.name, event, args, checked, NoAckID, text && s.nsp.srv.recovery == nil)
+	p, wire, err := encodeEventPacket(s.nsp.name, event, args, checked, NoAckID, text && s.nsp.srv.recovery == nil)
 	if err != nil {
 		return err
 	}
@@ -67,11 +71,19 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 	if s.nsp.srv.recovery != nil {
 		// Through the adapter, so that the event gets an offset and is kept
 		// for a reconnection (as the Node.js server does).
-		s.nsp.adapter.Broadcast(p, &BroadcastOptions{Rooms: []Room{s.id}, Flags: BroadcastFlags{Volatile: e.volatile, Compress: e.compress}})
+		kept := p
+		s.nsp.adapter.Broadcast(&kept, &BroadcastOptions{Rooms: []Room{s.id}, Flags: BroadcastFlags{Volatile: e.volatile, Compress: e.compress}})
 		return nil
 	}
-	s.notifyOutgoing(p)
-	if !s.client.writeEncoded(p, wire, e.volatile) && !e.volatile && !s.disconnecting() {
+	s.notifyOutgoing(&p)
+	var sent bool
+	if s.client.canSendText(wire) {
+		sent = s.client.sendText(wire, e.volatile)
+	} else {
+		queued := p // the packet goes on the heap only when queued as one
+		sent = s.client.writePacket(&queued, e.volatile)
+	}
+	if !sent && !e.volatile && !s.disconnecting() {
 		// While the socket is disconnecting, an event the closed transport
 		// cannot take is dropped without an error, as Node's client._packet
 		// drops it.

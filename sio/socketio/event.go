@@ -96,7 +96,39 @@ type Event struct {
 	socket  *NamespaceSocket
 	ackID   int64
 	acked   atomic.Bool
-	checked bool // the decoder checked raw's JSON and UTF-8 (see onPacket)
+	// rawArgState is rawArgUnset, rawArgWriting (by the first RawArgs)
+	// or rawArgReady (rawArg is set, and never written again).
+	rawArgState atomic.Uint32
+	checked     bool // the decoder checked raw's JSON and UTF-8 (see onPacket)
+
+	// rawArg backs what RawArgs returns for an event of one argument and
+	// no attachment (the usual message), which then costs no slice of its
+	// own; it fits in textEvent's size class.
+	rawArg [1]any
+}
+
+// The states of Event.rawArg.
+const (
+	rawArgUnset uint32 = iota
+	rawArgWriting
+	rawArgReady
+)
+
+// RawArgs is Args.RawArgs. The slice returned for an event of one
+// argument is the event's own: like the values, it must not be modified.
+func (e *Event) RawArgs() []any {
+	if len(e.raw) != 1 || len(e.attachments) != 0 {
+		return e.Args.RawArgs()
+	}
+	switch {
+	case e.rawArgState.Load() == rawArgReady:
+	case e.rawArgState.CompareAndSwap(rawArgUnset, rawArgWriting):
+		e.rawArg[0] = e.raw[0]
+		e.rawArgState.Store(rawArgReady)
+	default: // another goroutine is writing it
+		return e.Args.RawArgs()
+	}
+	return e.rawArg[:]
 }
 
 // Socket returns the socket the event came from.
