@@ -93,9 +93,9 @@ type Event struct {
 	// Name is the event name.
 	Name string
 
-	socket  *NamespaceSocket
-	ackID   int64
-	acked   atomic.Bool
+	socket *NamespaceSocket
+	ackID  int64
+	acked  atomic.Bool
 	// rawArgState is rawArgUnset, rawArgWriting (by the first RawArgs)
 	// or rawArgReady (rawArg is set, and never written again).
 	rawArgState atomic.Uint32
