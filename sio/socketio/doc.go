@@ -25,6 +25,16 @@
 // that does not block: its callback runs later on the same mailbox, one at
 // a time with the handlers.
 //
+// An event that finds its socket's mailbox idle is run by the connection's
+// websocket reader itself, between two reads, as a Node.js server runs it
+// in the turn of its loop that read it: a request and its reply then cost
+// one goroutine. Such a handler may block all the same: the blocking
+// acknowledgement waits (EmitWithAck and the broadcast and server-side
+// forms) hand the reading to a new goroutine at once, and any other
+// handler that runs 10 to 20 ms has its reading handed on by the engine's
+// watch; until then that connection's next messages wait in its socket.
+// The events queued meanwhile run after it, in order, on the mailbox.
+//
 // The mailbox's rules. The connection's reader (one per connection) hands
 // each event to its socket's mailbox; acknowledgements from the client are
 // handled on the reader itself, never queued behind events, and pongs by
