@@ -116,6 +116,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	isUpgrade := isWebSocketUpgrade(r)
 	if sid := q.Get("sid"); sid != "" {
 		sess := s.Session(sid)
+		if sess != nil && sess.pongOverdue() {
+			// The Node.js server runs its due timers before it reads a
+			// request: one that comes after the pong deadline finds the
+			// session closed, however late the deadline's timer fires here.
+			sess.closeNow(ReasonPingTimeout, nil)
+			sess = nil
+		}
 		if sess == nil {
 			s.refused(w, r, protocolError(CodeUnknownSID), map[string]any{"sid": sid})
 			return

@@ -172,6 +172,14 @@ func (s *EngineIOSession) resetHeartbeatLocked(d time.Duration) {
 	s.hb.Reset(d)
 }
 
+// pongOverdue reports whether the session awaits a pong whose deadline has
+// passed, its timer not having closed the session yet.
+func (s *EngineIOSession) pongOverdue() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return !s.closed && s.awaitingPong && !time.Now().Before(s.hbDeadline)
+}
+
 // onPong records a pong and schedules the next ping.
 func (s *EngineIOSession) onPong() {
 	s.mu.Lock()
