@@ -159,16 +159,10 @@ func (s *EngineIOSession) runHere(run func(any), left any) bool {
 // when its handler returns, as the session's end requires).
 func (s *EngineIOSession) readOnAnew() {
 	s.mu.Lock()
-	conn := s.ws
-	if s.closed || conn == nil {
-		s.mu.Unlock()
-		return
-	}
-	// Counted while the old reader still is: never an Add from zero.
-	s.srv.wg.Add(1)
+	conn, closed := s.ws, s.closed
 	s.mu.Unlock()
-	go func() {
-		defer s.srv.wg.Done()
-		s.readLoop(conn)
-	}()
+	if !closed && conn != nil {
+		// Counted while the old reader still is: never an Add from zero.
+		s.goReadLoop(conn)
+	}
 }

@@ -150,13 +150,13 @@ func (s *EngineIOSession) startHeartbeat() {
 // deadline, or closes the session when that deadline passed without a pong.
 func (s *EngineIOSession) onHeartbeat() {
 	s.mu.Lock()
-	if s.closed || time.Now().Before(s.hbDeadline) {
-		s.mu.Unlock() // stale firing: hb was reset after it was scheduled
-		return
-	}
-	if s.awaitingPong {
+	if s.pongOverdueLocked() {
 		s.mu.Unlock()
 		s.closeNow(ReasonPingTimeout, nil)
+		return
+	}
+	if s.closed || s.awaitingPong || time.Now().Before(s.hbDeadline) {
+		s.mu.Unlock() // stale firing: hb was reset after it was scheduled
 		return
 	}
 	s.awaitingPong = true
@@ -173,10 +173,15 @@ func (s *EngineIOSession) resetHeartbeatLocked(d time.Duration) {
 }
 
 // pongOverdue reports whether the session awaits a pong whose deadline has
-// passed, its timer not having closed the session yet.
+// passed, its timer (onHeartbeat) not having closed the session yet.
 func (s *EngineIOSession) pongOverdue() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.pongOverdueLocked()
+}
+
+// pongOverdueLocked is pongOverdue with mu held.
+func (s *EngineIOSession) pongOverdueLocked() bool {
 	return !s.closed && s.awaitingPong && !time.Now().Before(s.hbDeadline)
 }
 

@@ -329,24 +329,16 @@ func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
 }
 
 // writeEncoded is writePacket for a packet whose text in the default wire
-// format is made already (text; nil for none): when writePacket would
-// encode it for this one recipient, text is sent as it is.
-func (c *client) writeEncoded(p *SocketIOPacket, text []byte, volatile bool) bool {
-	if !c.canSendText(text) {
-		return c.writePacket(p, volatile)
+// format is made already (text; nil for none). When no client holds its
+// writes, writePacket would encode the packet for this one recipient and
+// send it at once: text is then sent as it is, as writePacket sends what
+// it encodes. The packet comes by value, and goes on the heap only when
+// writePacket takes it, so that a caller sending the text keeps it off.
+func (c *client) writeEncoded(p SocketIOPacket, text []byte, volatile bool) bool {
+	if text == nil || clientsHolding.Load() != 0 {
+		held := p // a copy: taking p's own address would move every p to the heap
+		return c.writePacket(&held, volatile)
 	}
-	return c.sendText(text, volatile)
-}
-
-// canSendText reports whether a packet's text, made already (nil for
-// none), may be sent as it is: no client holds its writes, so writePacket
-// would encode the packet for this one recipient and send it at once.
-func (c *client) canSendText(text []byte) bool {
-	return text != nil && clientsHolding.Load() == 0
-}
-
-// sendText sends such a text as writePacket sends what it encodes.
-func (c *client) sendText(text []byte, volatile bool) bool {
 	if volatile && !c.conn.Writable() {
 		return false
 	}

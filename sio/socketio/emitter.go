@@ -76,14 +76,7 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 		return nil
 	}
 	s.notifyOutgoing(&p)
-	var sent bool
-	if s.client.canSendText(wire) {
-		sent = s.client.sendText(wire, e.volatile)
-	} else {
-		queued := p // the packet goes on the heap only when queued as one
-		sent = s.client.writePacket(&queued, e.volatile)
-	}
-	if !sent && !e.volatile && !s.disconnecting() {
+	if !s.client.writeEncoded(p, wire, e.volatile) && !e.volatile && !s.disconnecting() {
 		// While the socket is disconnecting, an event the closed transport
 		// cannot take is dropped without an error, as Node's client._packet
 		// drops it.

@@ -243,9 +243,19 @@ func (m *mailbox) doneHere(wg *taskGroup, owner mailboxOwner) {
 		wg.runners.start(wg, m, owner)
 		return
 	}
+	m.idleLocked()
+	m.mu.Unlock()
+}
+
+// idleLocked marks the empty mailbox idle. A small array is kept for the
+// next burst; a large one, left by a burst, is given back. Called with mu
+// held.
+func (m *mailbox) idleLocked() {
 	m.running = false
 	m.tasks, m.head = m.tasks[:0], 0
-	m.mu.Unlock()
+	if cap(m.tasks) > 16 {
+		m.tasks = nil
+	}
 }
 
 // queued is the number of tasks waiting. Called with mu held.
@@ -257,13 +267,7 @@ func (m *mailbox) run(owner mailboxOwner) {
 	for {
 		m.mu.Lock()
 		if m.queued() == 0 {
-			m.running = false
-			// A small array is kept for the next burst; a large one, left
-			// by a burst, is given back.
-			m.tasks, m.head = m.tasks[:0], 0
-			if cap(m.tasks) > 16 {
-				m.tasks = nil
-			}
+			m.idleLocked()
 			m.mu.Unlock()
 			return
 		}

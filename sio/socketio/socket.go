@@ -544,15 +544,7 @@ func (s *NamespaceSocket) answer(id int64, acked *atomic.Bool, args []any, check
 	if !acked.CompareAndSwap(false, true) {
 		return nil
 	}
-	var sent bool
-	if s.client.canSendText(text) {
-		sent = s.client.sendText(text, false)
-	} else {
-		held := new(SocketIOPacket) // only here: writePacket may keep it
-		*held = p
-		sent = s.client.writePacket(held, false)
-	}
-	if !sent {
+	if !s.client.writeEncoded(p, text, false) {
 		return ErrSocketDisconnected
 	}
 	return nil
