@@ -212,15 +212,19 @@ func streamsMoreOps(t *testing.T, cl clients, ids map[string]string, g1, g2 *goN
 	must(t, g1.srv.To("j3").Emit("j3-left"))
 	cl.got("j3-left")
 	n1.call(map[string]any{"cmd": "join", "rooms": []string{"r1"}, "target": "j4"})
-	// Node's fetchSockets goes on the stream after its join, so the gosio
-	// servers answer it after applying the join.
-	if n := goSockets(t, n1.call(map[string]any{"cmd": "fetch", "rooms": []string{"j4"}})); n != 1 {
+	// Node's socketsJoin is a stream entry but its fetchSockets goes
+	// through pub/sub, so a fetch can reach a gosio server before the join
+	// does, between Node.js servers too: ask until the join has landed.
+	fetchJ4 := func() int {
+		return goSockets(t, n1.call(map[string]any{"cmd": "fetch", "rooms": []string{"j4"}}))
+	}
+	if n := untilCount(fetchJ4, 1); n != 1 {
 		t.Fatalf("Node socketsJoin: %d gosio sockets in j4, want 1", n)
 	}
 	must(t, g1.srv.To("j4").Emit("j4-node"))
 	cl.got("j4-node", "cg2", "cn1")
 	n1.call(map[string]any{"cmd": "leave", "rooms": []string{"r1"}, "target": "j4"})
-	if n := goSockets(t, n1.call(map[string]any{"cmd": "fetch", "rooms": []string{"j4"}})); n != 0 {
+	if n := untilCount(fetchJ4, 0); n != 0 {
 		t.Fatalf("Node socketsLeave: %d gosio sockets still in j4", n)
 	}
 	must(t, g1.srv.To("j4").Emit("j4-left"))
@@ -266,5 +270,18 @@ func TestStreamsGarbageIsDropped(t *testing.T) {
 	}
 	if n := g2.log.count("dropped"); n != 7 {
 		t.Fatalf("%d drops logged, want 7:\n%s", n, g2.log)
+	}
+}
+
+// untilCount calls count until it returns want, for up to 5 s, and
+// returns its last result.
+func untilCount(count func() int, want int) int {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n := count()
+		if n == want || time.Now().After(deadline) {
+			return n
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
