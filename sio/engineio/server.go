@@ -133,6 +133,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 					"transport": transport, "previousTransport": sess.sock.Transport()})
 				return
 			}
+			reserveStack()
 			s.ws.upgrade(w, r, sess)
 			return
 		}
@@ -172,6 +173,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if transport == TransportWebSocket {
+		reserveStack()
 		s.ws.handshake(w, r)
 		return
 	}
