@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/binary"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,9 +20,10 @@ import (
 // rawWS is a websocket client written by hand over TCP, to send frame
 // headers no library would send.
 type rawWS struct {
-	t  *testing.T
-	c  net.Conn
-	br *bufio.Reader
+	t    *testing.T
+	c    net.Conn
+	br   *bufio.Reader
+	open string // the open packet
 }
 
 func (s *testServer) rawWSOpen() *rawWS {
@@ -48,9 +50,11 @@ func (s *testServer) rawWSOpen() *rawWS {
 			break
 		}
 	}
-	if op, data := w.frame(); op != 1 || !strings.HasPrefix(string(data), "0{") {
+	op, data := w.frame()
+	if op != 1 || !strings.HasPrefix(string(data), "0{") {
 		s.t.Fatalf("open packet: opcode %d %q", op, data)
 	}
+	w.open = string(data)
 	return w
 }
 
@@ -65,19 +69,23 @@ func (w *rawWS) frame() (byte, []byte) {
 		w.t.Fatalf("frame: %v", err)
 	}
 	n := int(h[1] & 0x7f)
-	if n == 126 {
+	switch n {
+	case 126:
 		var ext [2]byte
-		_, _ = w.br.Read(ext[:1])
-		_, _ = w.br.Read(ext[1:])
+		if _, err := io.ReadFull(w.br, ext[:]); err != nil {
+			w.t.Fatalf("frame length: %v", err)
+		}
 		n = int(binary.BigEndian.Uint16(ext[:]))
+	case 127:
+		var ext [8]byte
+		if _, err := io.ReadFull(w.br, ext[:]); err != nil {
+			w.t.Fatalf("frame length: %v", err)
+		}
+		n = int(binary.BigEndian.Uint64(ext[:]))
 	}
 	data := make([]byte, n)
-	for i := range data {
-		b, err := w.br.ReadByte()
-		if err != nil {
-			w.t.Fatalf("frame payload: %v", err)
-		}
-		data[i] = b
+	if _, err := io.ReadFull(w.br, data); err != nil {
+		w.t.Fatalf("frame payload: %v", err)
 	}
 	return h[0] & 0xf, data
 }

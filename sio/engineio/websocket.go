@@ -61,6 +61,9 @@ func (c *EngineIOWebSocketConsumer) accept(w http.ResponseWriter, r *http.Reques
 		return nil, nil, err
 	}
 	conn.SetReadLimit(c.srv.opts.MaxPayload)
+	// Without permessage-deflate the session frames its messages itself
+	// (frames.go); the library's Write compresses them otherwise.
+	sw.out.direct = w.Header().Get("Sec-WebSocket-Extensions") == ""
 	return conn, sw.out, nil
 }
 

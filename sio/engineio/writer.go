@@ -42,7 +42,12 @@ import (
 // Options.MaxQueuedBytes (or the queue past MaxQueuedPackets, when set) is
 // refused with ErrQueueFull and the session closed with "transport
 // error": only a client that leaves that much unread is closed, however
-// fast the server produces for one that reads. Writers and drains are
+// fast the server produces for one that reads. Every byte bound for the
+// socket goes through the sendBuffer under its mu, in the order taken: the
+// writer's messages, framed by the sendBuffer itself when the connection
+// has no compression (frames.go), go only between two frames of the
+// websocket library's own (pongs, close), never inside one, and none
+// after its close frame. Writers and drains are
 // counted in the server's wait group, from under s.mu while the session is
 // open or by a goroutine already counted, so Shutdown (which waits only
 // after closing every session) waits for them; a session closed
@@ -186,9 +191,9 @@ var scratchPool = sync.Pool{New: func() any { b := make([]byte, 0, 512); return 
 // sendBuffer into few system calls, and returns how many it wrote;
 // stopOnStall: it stops at a write that stalled the socket.
 func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnStall bool) (int, error) {
-	bufp := scratchPool.Get().(*[]byte)
+	var bufp *[]byte // from scratchPool, for messages the library frames
 	defer func() {
-		if cap(*bufp) <= 64<<10 {
+		if bufp != nil && cap(*bufp) <= 64<<10 {
 			scratchPool.Put(bufp)
 		}
 	}()
@@ -199,13 +204,22 @@ func (s *EngineIOSession) writeBatch(ws *websocket.Conn, batch []Packet, stopOnS
 		// would register a cancellation per write. Closing the connection
 		// (closeNow, abortIO) ends a write that waits.
 		var err error
-		if p.Binary {
-			if s.v3 {
-				err = s.writeBinaryV3(ws, p, bufp)
-			} else {
-				err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
+		switch {
+		case out.direct && !p.Binary:
+			err = out.writeMessage(opText, '0'+byte(p.Type), p.Data)
+		case out.direct && !s.v3:
+			err = out.writeMessage(opBinary, 0, p.Data)
+		case p.Binary && s.v3:
+			if bufp == nil {
+				bufp = scratchPool.Get().(*[]byte)
 			}
-		} else {
+			err = s.writeBinaryV3(ws, p, bufp)
+		case p.Binary:
+			err = ws.Write(context.Background(), websocket.MessageBinary, p.Data)
+		default:
+			if bufp == nil {
+				bufp = scratchPool.Get().(*[]byte)
+			}
 			*bufp = p.appendText((*bufp)[:0])
 			err = ws.Write(context.Background(), websocket.MessageText, *bufp)
 		}
@@ -247,12 +261,19 @@ type sendBuffer struct {
 	pending atomic.Int64 // len(backlog)
 	stalled atomic.Bool  // backlog kept or being written: the drain is the writer
 
+	// direct: the session's messages are framed here (frames.go), the
+	// connection having no permessage-deflate; set before the first write.
+	direct bool
+
+	// mu orders every write to the connection: it is held while one is
+	// gathered, kept or (in blocking mode) written.
 	mu        sync.Mutex
 	collected *[]byte // the batch being written, from framePool; nil outside collect
 	backlog   []byte
 	blocking  bool             // the drain writes the session's queue: writes may wait
 	sess      *EngineIOSession // whose websocket this is, once it is
 	err       error
+	coder     frameTrack // the websocket library's frames, from its writes
 }
 
 // wsWriteBufferSize is the websocket library's write buffer: frame
@@ -302,6 +323,7 @@ func (b *sendBuffer) attach(sess *EngineIOSession) {
 // count.
 func (b *sendBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
+	b.coder.feed(p) // only the websocket library calls Write
 	if b.collected != nil && b.err == nil {
 		if len(p) < directWriteAt {
 			*b.collected = append(*b.collected, p...)
@@ -310,12 +332,12 @@ func (b *sendBuffer) Write(p []byte) (int, error) {
 		}
 		// A large write is not copied: what was gathered goes first.
 		if len(*b.collected) > 0 {
-			// Only this writer touches collected; what sendLocked keeps,
-			// it copies.
-			if _, err := b.sendLocked(*b.collected); err != nil {
+			// mu held until p is written too: no frame comes between.
+			// What sendHeld keeps, it copies.
+			if _, err := b.sendHeld(*b.collected); err != nil {
+				b.mu.Unlock()
 				return 0, err
 			}
-			b.mu.Lock()
 			*b.collected = (*b.collected)[:0]
 		}
 	}
@@ -368,37 +390,45 @@ func (b *sendBuffer) flush(more bool) error {
 	return err
 }
 
-// sendLocked writes p, with b.mu held, which it releases: at once in
-// blocking mode (after any control frame kept meanwhile), else without
-// blocking, keeping what the socket does not take.
+// sendLocked writes p, with b.mu held, which it releases (sendHeld).
 func (b *sendBuffer) sendLocked(p []byte) (int, error) {
+	n, err := b.sendHeld(p)
+	b.mu.Unlock()
+	return n, err
+}
+
+// sendHeld writes p, with b.mu held throughout: in blocking mode at once
+// (after any control frame kept meanwhile), else without blocking,
+// keeping what the socket does not take. A write that fails fails every
+// later one.
+func (b *sendBuffer) sendHeld(p []byte) (int, error) {
 	if b.err != nil {
-		err := b.err
-		b.mu.Unlock()
-		return 0, err
+		return 0, b.err
 	}
 	if b.blocking {
 		kept := b.backlog
 		b.backlog = nil
 		b.pending.Store(0)
-		b.mu.Unlock()
 		if len(kept) > 0 {
 			if _, err := b.Conn.Write(kept); err != nil {
+				b.err = err
 				return 0, err
 			}
 		}
-		return b.Conn.Write(p)
+		n, err := b.Conn.Write(p)
+		if err != nil {
+			b.err = err
+		}
+		return n, err
 	}
 	total := len(p)
 	if !b.stalled.Load() && b.raw != nil {
 		n, err := b.tryWrite(p)
 		if err != nil {
 			b.err = err
-			b.mu.Unlock()
 			return n, err
 		}
 		if n == len(p) {
-			b.mu.Unlock()
 			return n, nil
 		}
 		p = p[n:]
@@ -410,7 +440,6 @@ func (b *sendBuffer) sendLocked(p []byte) (int, error) {
 		b.srv.wg.Add(1)
 		go b.drain()
 	}
-	b.mu.Unlock()
 	return total, nil
 }
 
@@ -607,7 +636,16 @@ func (p *writerPool) work() {
 // handshake's open packet, the probe's answer), in one system call.
 func writeFrame(ws *websocket.Conn, out *sendBuffer, typ websocket.MessageType, data []byte) error {
 	out.collect()
-	if err := ws.Write(context.Background(), typ, data); err != nil {
+	var err error
+	switch {
+	case out.direct && typ == websocket.MessageText:
+		err = out.writeMessage(opText, 0, data)
+	case out.direct:
+		err = out.writeMessage(opBinary, 0, data)
+	default:
+		err = ws.Write(context.Background(), typ, data)
+	}
+	if err != nil {
 		_ = out.flush(false)
 		return err
 	}
