@@ -263,7 +263,7 @@ func (f *msgpackPacketFields) packet() (*SocketIOPacket, error) {
 			p.Data = inlined
 		}
 	}
-	if err := checkPayloadShape(p.Type, p.Data); err != nil {
+	if err := checkPayloadShape(p.Type, p.Data, false); err != nil {
 		return nil, err
 	}
 	// In a packet with bin values, a map the client wrote as

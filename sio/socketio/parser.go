@@ -239,6 +239,12 @@ func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*S
 		case te != nil:
 			split.args, _ = splitArgsInto(te.args[:0], payload) // nil on error: validJSON and checkPayloadShape name it
 			split.ev = &te.ev
+			if len(split.args) > 0 {
+				split.name, split.named = plainEventName(split.args[0])
+				if split.named && IsReservedEvent(split.name) {
+					return nil, 0, splitPayload{}, fmt.Errorf("%w: %w %q", errInvalidPayload, ErrReservedEvent, split.name)
+				}
+			}
 		case wantArgs && pkt.Type == PacketAck:
 			split.args, _ = splitArgs(payload)
 		}
@@ -247,11 +253,12 @@ func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*S
 		}
 		pkt.Data = payload
 	}
-	if err := checkPayloadShape(pkt.Type, pkt.Data); err != nil {
+	if err := checkPayloadShape(pkt.Type, pkt.Data, split.named); err != nil {
 		return nil, 0, splitPayload{}, err
 	}
 	if split.args == nil {
 		split.ev = nil
+		split.named = false
 	}
 	return pkt, n, split, nil
 }
@@ -261,8 +268,26 @@ func decodeText(data []byte, maxAttachments int, copyPayload, wantArgs bool) (*S
 // split, and, for an EVENT, the Event its socket fills in, allocated with
 // the packet (textEvent). Both are nil for other packets.
 type splitPayload struct {
-	args []json.RawMessage
-	ev   *Event
+	args  []json.RawMessage
+	ev    *Event
+	name  string // an EVENT's name, when named: plain ASCII, not reserved
+	named bool
+}
+
+// plainEventName returns the name an EVENT's first element, a JSON string
+// already checked, holds when it is plain ASCII (no escape): most names
+// are, and they are read here once. false leaves the others to eventName.
+func plainEventName(raw json.RawMessage) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c == '\\' || c >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	return internEventName(body), true
 }
 
 // textEvent is a text EVENT as the receiving side keeps it, in one
@@ -283,8 +308,9 @@ type textEvent struct {
 //	ACK, BINARY_ACK           an array, possibly empty
 //	CONNECT_ERROR             an object or a string
 //
-// data has already been checked with validJSON.
-func checkPayloadShape(t PacketType, data json.RawMessage) error {
+// data has already been checked with validJSON; named: an EVENT's name
+// is known not to be reserved (plainEventName).
+func checkPayloadShape(t PacketType, data json.RawMessage, named bool) error {
 	i := skipJSONSpace(data, 0)
 	var first byte // 0 when absent
 	if i < len(data) {
@@ -300,7 +326,7 @@ func checkPayloadShape(t PacketType, data json.RawMessage) error {
 		if first == '[' {
 			j := skipJSONSpace(data, i+1)
 			ok = j < len(data) && data[j] == '"'
-			if ok {
+			if ok && !named {
 				if name, reserved := reservedEventAt(data, j); reserved {
 					return fmt.Errorf("%w: %w %q", errInvalidPayload, ErrReservedEvent, name)
 				}

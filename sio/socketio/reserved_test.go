@@ -80,3 +80,32 @@ func TestReservedEventFromClientClosesTheConnection(t *testing.T) {
 		})
 	}
 }
+
+// The decoder reads a plain ASCII event name once, and leaves names with
+// escapes or other characters to eventName: both give the same name.
+func TestDecodedEventNames(t *testing.T) {
+	for _, c := range []struct {
+		packet, name string
+		named        bool
+	}{
+		{`2["echo",1]`, "echo", true},
+		{`2["",1]`, "", true},
+		{`2["\u0065cho"]`, "echo", false},
+		{`2["été"]`, "été", false},
+		{`2["a\"b"]`, `a"b`, false},
+	} {
+		p, _, split, err := decodeText([]byte(c.packet), 10, false, true)
+		if err != nil {
+			t.Fatalf("%s: %v", c.packet, err)
+		}
+		if split.named != c.named || (split.named && split.name != c.name) {
+			t.Errorf("%s: named %v %q, want %v %q", c.packet, split.named, split.name, c.named, c.name)
+		}
+		if name, ok := eventName(split.args[0]); !ok || name != c.name {
+			t.Errorf("%s: eventName %q %v, want %q", c.packet, name, ok, c.name)
+		}
+		if p.Type != PacketEvent {
+			t.Errorf("%s: type %v", c.packet, p.Type)
+		}
+	}
+}

@@ -435,7 +435,10 @@ func (s *NamespaceSocket) onPacket(p *SocketIOPacket, split splitPayload, here b
 			s.client.conn.Close()
 			return nil
 		}
-		name, ok := eventName(raw[0])
+		name, ok := split.name, split.named
+		if !ok {
+			name, ok = eventName(raw[0])
+		}
 		if !ok {
 			s.client.conn.Close()
 			return nil
