@@ -29,6 +29,11 @@
 // timer. Every goroutine is counted by the server, and Shutdown waits for
 // them.
 //
+// Frames. Without permessage-deflate, a session frames the messages it
+// sends itself (frames.go) and leaves the websocket library (coder/
+// websocket) only its reads and its own control frames, pongs and close;
+// with it, the library frames and compresses them all.
+//
 // Memory. An idle websocket session holds its reader's stack, a 512-byte
 // read buffer and a 16-byte write buffer in place of net/http's 4 KiB
 // ones, and no part of the HTTP request but its headers and query.

@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/gosio/gosio/bench/internal/load"
 )
 
 func main() {
@@ -29,7 +31,12 @@ func main() {
 	n := flag.Int("n", 10, "clients")
 	k := flag.Int("k", 2000, "round trips per client")
 	ack := flag.Bool("ack", true, "S2 (echo-ack, answered by an ack) rather than S1 (echo, answered by an event)")
+	upgrade := flag.Bool("upgrade", false, "only connect n clients one after the other as S5's polling+upgrade does, then close them (k is ignored)")
 	flag.Parse()
+	if *upgrade {
+		connectUpgrades(context.Background(), *addr, *n)
+		return
+	}
 	frame, prefix := []byte(`42["echo",{"n":1,"msg":"hello from the gosio benchmark"}]`), []byte(`42["echo",`)
 	if *ack {
 		frame, prefix = []byte(`421["echo-ack",{"n":1,"msg":"hello from the gosio benchmark"}]`), []byte(`431[`)
@@ -79,6 +86,28 @@ func dial(ctx context.Context, addr string) *websocket.Conn {
 	}
 	next(ctx, c) // CONNECT reply
 	return c
+}
+
+// connectUpgrades connects n clients in turn over long-polling, upgrades
+// each to websocket and closes it, retrying the first while the server is
+// not yet listening.
+func connectUpgrades(ctx context.Context, addr string, n int) {
+	d := load.NewDialer(addr)
+	for i := range n {
+		var w *load.WS
+		var err error
+		for range 600 {
+			if w, err = d.ConnectUpgrade(ctx, -1); err == nil || i > 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			log.Fatal(err)
+		}
+		w.Close()
+	}
+	fmt.Println("DONE")
 }
 
 // next returns the next message that is not a ping, answering pings.
