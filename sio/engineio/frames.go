@@ -2,6 +2,7 @@ package engineio
 
 import (
 	"encoding/binary"
+	"math"
 	"net"
 	"runtime"
 )
@@ -44,56 +45,68 @@ func appendFrameHeader(b []byte, opcode byte, n int) []byte {
 
 // frameTrack follows the frames the websocket library writes, from the
 // bytes of its writes (split anywhere), to know when one is in progress.
+// Its 16 bytes are part of every idle connection.
 type frameTrack struct {
-	hdr       [14]byte // the header read so far
-	nh        uint8    // its length
-	left      int64    // payload bytes of the current frame still to come
-	closeSent bool     // the library has written a close frame
+	left      int64 // payload bytes of the current frame still to come, or its length being read
+	phase     uint8 // where the next byte falls: trackStart, trackLength, trackExtended or trackPayload
+	ext       uint8 // bytes of the extended length and of the mask still to come
+	masked    bool  // the frame has a mask (a client's frame: never the library's here)
+	closeSent bool  // the library has begun a close frame
 }
 
+// The phases of frameTrack.
+const (
+	trackStart    = iota // between two frames
+	trackLength          // the second header byte: mask bit and length
+	trackExtended        // the extended length, then a mask (never in a server's frame)
+	trackPayload
+)
+
 // midFrame reports whether the library has written part of a frame.
-func (t *frameTrack) midFrame() bool { return t.nh > 0 || t.left > 0 }
+func (t *frameTrack) midFrame() bool { return t.phase != trackStart }
 
 // feed follows p, the library's next write.
 func (t *frameTrack) feed(p []byte) {
 	for len(p) > 0 {
-		if t.left > 0 {
+		switch t.phase {
+		case trackPayload:
 			k := min(int64(len(p)), t.left)
 			t.left -= k
 			p = p[k:]
+			if t.left == 0 {
+				t.phase = trackStart
+			}
 			continue
+		case trackStart:
+			if p[0]&0x0F == opClose {
+				t.closeSent = true
+			}
+			t.phase = trackLength
+		case trackLength:
+			t.left, t.ext = int64(p[0]&0x7F), 0
+			switch t.left {
+			case 126:
+				t.left, t.ext = 0, 2
+			case 127:
+				t.left, t.ext = 0, 8
+			}
+			if t.masked = p[0]&0x80 != 0; t.masked {
+				t.ext += 4 // the mask follows the extended length
+			}
+			t.phase = trackExtended
+		case trackExtended:
+			if !t.masked || t.ext > 4 {
+				t.left = (t.left<<8 | int64(p[0])) & math.MaxInt64 // RFC 6455: the top bit is 0
+			}
+			t.ext--
 		}
-		t.hdr[t.nh] = p[0]
-		t.nh++
 		p = p[1:]
-		if t.nh < 2 {
-			continue
+		if t.phase == trackExtended && t.ext == 0 {
+			t.phase = trackPayload
+			if t.left == 0 {
+				t.phase = trackStart
+			}
 		}
-		need := uint8(2)
-		switch t.hdr[1] & 0x7F {
-		case 126:
-			need += 2
-		case 127:
-			need += 8
-		}
-		if t.hdr[1]&0x80 != 0 {
-			need += 4 // masked: a client's frame, never a server's
-		}
-		if t.nh < need {
-			continue
-		}
-		switch n := int64(t.hdr[1] & 0x7F); n {
-		case 126:
-			t.left = int64(binary.BigEndian.Uint16(t.hdr[2:]))
-		case 127:
-			t.left = int64(binary.BigEndian.Uint64(t.hdr[2:]) &^ (1 << 63))
-		default:
-			t.left = n
-		}
-		if t.hdr[0]&0x0F == opClose {
-			t.closeSent = true
-		}
-		t.nh = 0
 	}
 }
 
