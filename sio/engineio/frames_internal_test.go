@@ -15,7 +15,8 @@ import (
 func TestFrameTrackFollowsFramesCutAnywhere(t *testing.T) {
 	var stream []byte
 	var ends []int // offsets where a frame ends
-	stream = append(stream, maskedFrame(0x81, bytes.Repeat([]byte{'m'}, 300))...) // never the library's, but followed
+	// A masked frame first: never the library's, but followed too.
+	stream = append(stream, maskedFrame(0x81, bytes.Repeat([]byte{'m'}, 300))...)
 	ends = append(ends, len(stream))
 	for i, n := range []int{0, 1, 125, 126, 65535, 65536, 3} {
 		op := byte(opText)
