@@ -25,6 +25,9 @@ func init() {
 		s.mu.Unlock()
 	}
 	eiolink.HandOffReaders = func(engine any) { engine.(*Server).watch.handOffAll() }
+	eiolink.SendReply = func(sock any, data []byte) (bool, error) {
+		return sock.(*EngineIOSocket).s.sendMessageReply(Packet{Type: PacketMessage, Data: data}, nil)
+	}
 }
 
 // ConnectionError describes a request refused with an Engine.IO error, as

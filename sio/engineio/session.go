@@ -257,28 +257,51 @@ func (s *EngineIOSession) send(packets ...Packet) error {
 // it has no writer (or writes the queue itself: a reply, writer.go), and
 // releases mu; a full queue closes the session.
 func (s *EngineIOSession) unlockAndWrite(err error) error {
+	_, err = s.unlockAndWriteReply(err)
+	return err
+}
+
+// unlockAndWriteReply is unlockAndWrite reporting whether the queue was
+// written here, as a reply: what was queued by the send is then written
+// to the socket or copied (writer.go), or dropped with the session.
+func (s *EngineIOSession) unlockAndWriteReply(err error) (bool, error) {
 	if err != nil {
 		s.mu.Unlock()
 		s.closeNow(ReasonTransportError, err)
-		return err
+		return false, err
 	}
 	if s.replyOwed.Load() && s.claimLocked(false) {
 		s.replyOwed.Store(false)
 		s.srv.wg.Add(1) // from under mu, the session open: see writer.go
+		// Taken with the claim: a stall that comes before the writing
+		// starts cannot leave the reply queued.
+		batch := s.takeQueueLocked()
 		s.mu.Unlock()
-		s.writeQueue(false)
+		s.writeQueueFrom(batch, false)
 		s.srv.wg.Done()
-		return nil
+		return len(batch) > 0, nil
 	}
 	s.scheduleLocked()
 	s.mu.Unlock()
-	return nil
+	return false, nil
 }
 
 // sendMessage queues one packet, followed by binary messages (a Socket.IO
 // packet's attachments), as one group.
 func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
-	if s.hooks.Load() != nil && !s.isClosed() {
+	_, err := s.sendMessageReply(p, binaries)
+	return err
+}
+
+// sendMessageReply is sendMessage reporting whether the caller may reuse
+// the memory of p's data once it returns: true when the send was written
+// at once as a reply, from an empty queue, with no OnPacketCreate
+// listener that may keep the data. The queue is empty then because a
+// session with packets queued has a writer, and a reply claims only a
+// session without one (claimLocked).
+func (s *EngineIOSession) sendMessageReply(p Packet, binaries [][]byte) (bool, error) {
+	hooked := s.hooks.Load() != nil
+	if hooked && !s.isClosed() {
 		s.firePacketCreate(p)
 		for _, b := range binaries {
 			s.firePacketCreate(Packet{Type: PacketMessage, Data: b, Binary: true})
@@ -287,7 +310,7 @@ func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
-		return ErrSessionClosed
+		return false, ErrSessionClosed
 	}
 	err := s.enqueueLocked(p)
 	for _, b := range binaries {
@@ -296,7 +319,8 @@ func (s *EngineIOSession) sendMessage(p Packet, binaries [][]byte) error {
 		}
 		err = s.enqueueLocked(Packet{Type: PacketMessage, Data: b, Binary: true})
 	}
-	return s.unlockAndWrite(err)
+	written, err := s.unlockAndWriteReply(err)
+	return written && !hooked, err
 }
 
 // deliver hands one incoming packet to the session: messages to the

@@ -129,11 +129,19 @@ func (s *EngineIOSession) recycleLocked(batch []Packet) {
 // queue until it is empty or, but for the drain (fromDrain, whose writes
 // may wait), until the socket stalls, the drain then taking over. The
 // last writer of a closed session closes its websocket.
-func (s *EngineIOSession) writeQueue(fromDrain bool) {
+func (s *EngineIOSession) writeQueue(fromDrain bool) { s.writeQueueFrom(nil, fromDrain) }
+
+// writeQueueFrom is writeQueue beginning with batch, when not nil: what a
+// reply took of the queue when it claimed the session, which is then
+// written (or copied, or dropped with the session) before this returns,
+// even if the socket stalls meanwhile.
+func (s *EngineIOSession) writeQueueFrom(batch []Packet, fromDrain bool) {
 	s.mu.Lock()
 	ws := s.ws
-	for len(s.queue) > 0 && (fromDrain || !s.out.backlogged()) {
-		batch := s.takeQueueLocked()
+	for batch != nil || (len(s.queue) > 0 && (fromDrain || !s.out.backlogged())) {
+		if batch == nil {
+			batch = s.takeQueueLocked()
+		}
 		s.mu.Unlock()
 		n, err := s.writeBatch(ws, batch, !fromDrain)
 		s.mu.Lock()
@@ -154,9 +162,11 @@ func (s *EngineIOSession) writeQueue(fromDrain bool) {
 		if n < len(batch) {
 			// stalled: the rest goes before what was queued meanwhile
 			s.queue = append(batch[n:len(batch):len(batch)], s.queue...)
+			batch = nil
 			continue
 		}
 		s.recycleLocked(batch)
+		batch = nil
 	}
 	s.writing = false
 	closeWS := s.closed && len(s.queue) == 0 && !s.wsClosing && !s.out.backlogged()

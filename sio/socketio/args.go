@@ -58,6 +58,12 @@ func encodeArgArray(event *string, args []any) (json.RawMessage, [][]byte, error
 // (the arguments of an event being answered, which its decoder checked for
 // JSON and UTF-8 as it split them) are copied without checking them again.
 func appendArgArray(prefix []byte, event *string, args []any, checked []json.RawMessage) ([]byte, [][]byte, error) {
+	return appendArgArrayTo(nil, prefix, event, args, checked)
+}
+
+// appendArgArrayTo is appendArgArray writing into dst's memory (from its
+// start) when it is large enough, instead of a new buffer.
+func appendArgArrayTo(dst, prefix []byte, event *string, args []any, checked []json.RawMessage) ([]byte, [][]byte, error) {
 	size := len(prefix) + 2 + len(args)
 	if event != nil {
 		size += len(*event) + 3
@@ -76,7 +82,10 @@ func appendArgArray(prefix []byte, event *string, args []any, checked []json.Raw
 			size += 16
 		}
 	}
-	e := argEncoder{buf: make([]byte, 0, size), checked: checked}
+	if cap(dst) < size {
+		dst = make([]byte, 0, size)
+	}
+	e := argEncoder{buf: dst[:0], checked: checked}
 	e.buf = append(e.buf, prefix...)
 	e.buf = append(e.buf, '[')
 	if event != nil {

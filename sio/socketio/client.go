@@ -335,14 +335,22 @@ func (c *client) writePacket(p *SocketIOPacket, volatile bool) bool {
 // it encodes. The packet comes by value, and goes on the heap only when
 // writePacket takes it, so that a caller sending the text keeps it off.
 func (c *client) writeEncoded(p SocketIOPacket, text []byte, volatile bool) bool {
+	sent, _ := c.writeEncodedReusable(p, text, volatile)
+	return sent
+}
+
+// writeEncodedReusable is writeEncoded reporting too whether text's memory
+// is free again (eiolink.SendReply): nothing keeps it.
+func (c *client) writeEncodedReusable(p SocketIOPacket, text []byte, volatile bool) (sent, reusable bool) {
 	if text == nil || clientsHolding.Load() != 0 {
 		held := p // a copy: taking p's own address would move every p to the heap
-		return c.writePacket(&held, volatile)
+		return c.writePacket(&held, volatile), false
 	}
 	if volatile && !c.conn.Writable() {
-		return false
+		return false, true
 	}
-	return c.conn.SendWithBinaries(engineio.Message{Data: text}) == nil
+	reusable, err := eiolink.SendReply(c.conn, text)
+	return err == nil, reusable
 }
 
 // write queues an encoded packet; a volatile one is dropped when the

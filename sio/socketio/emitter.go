@@ -42,10 +42,16 @@ func newEventPacket(nsp string, event string, args []any, ackID int64) (*SocketI
 // sends it as it is). Arguments that are elements of checked are copied
 // unchecked (appendArgArray).
 func encodeEventPacket(nsp string, event string, args []any, checked []json.RawMessage, ackID int64, wantText bool) (SocketIOPacket, []byte, error) {
+	return encodeEventPacketTo(nil, nsp, event, args, checked, ackID, wantText)
+}
+
+// encodeEventPacketTo is encodeEventPacket encoding into dst's memory when
+// it is large enough.
+func encodeEventPacketTo(dst []byte, nsp string, event string, args []any, checked []json.RawMessage, ackID int64, wantText bool) (SocketIOPacket, []byte, error) {
 	if err := checkEventName(event); err != nil {
 		return SocketIOPacket{}, nil, err
 	}
-	p, text, err := encodePacketText(PacketEvent, nsp, ackID, &event, args, checked, wantText)
+	p, text, err := encodePacketText(dst, PacketEvent, nsp, ackID, &event, args, checked, wantText)
 	if err != nil {
 		return SocketIOPacket{}, nil, fmt.Errorf("socketio: encoding %q: %w", event, err)
 	}
@@ -61,7 +67,14 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 	if ev := s.client.running.Load(); ev != nil {
 		checked = ev.raw
 	}
-	p, wire, err := encodeEventPacket(s.nsp.name, event, args, checked, NoAckID, text && s.nsp.srv.recovery == nil)
+	wantWire := text && s.nsp.srv.recovery == nil
+	var bp *[]byte
+	var dst []byte
+	if wantWire {
+		bp = textPool.Get().(*[]byte)
+		dst = *bp
+	}
+	p, wire, err := encodeEventPacketTo(dst, s.nsp.name, event, args, checked, NoAckID, wantWire)
 	if err != nil {
 		return err
 	}
@@ -75,8 +88,12 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 		s.nsp.adapter.Broadcast(&kept, &BroadcastOptions{Rooms: []Room{s.id}, Flags: BroadcastFlags{Volatile: e.volatile, Compress: e.compress}})
 		return nil
 	}
-	s.notifyOutgoing(&p)
-	if !s.client.writeEncoded(p, wire, e.volatile) && !e.volatile && !s.disconnecting() {
+	seen := s.notifyOutgoing(&p)
+	sent, reusable := s.client.writeEncodedReusable(p, wire, e.volatile)
+	if reusable && wire != nil && !seen {
+		putText(bp, wire)
+	}
+	if !sent && !e.volatile && !s.disconnecting() {
 		// While the socket is disconnecting, an event the closed transport
 		// cannot take is dropped without an error, as Node's client._packet
 		// drops it.

@@ -157,15 +157,16 @@ func (e *packetError) Unwrap() error { return e.root }
 // wantText (the server's format is the default one) the header is written
 // first, in the same buffer, and text is the whole packet as it goes on
 // the wire when it has no attachment; else text is nil. The packet's Data
-// is the end of that buffer. The packet is returned as a value, so that a
-// caller that sends text allocates none.
-func encodePacketText(t PacketType, nsp string, id int64, event *string, args []any, checked []json.RawMessage, wantText bool) (SocketIOPacket, []byte, error) {
+// is the end of that buffer, which is dst's memory when it is large
+// enough. The packet is returned as a value, so that a caller that sends
+// text allocates none.
+func encodePacketText(dst []byte, t PacketType, nsp string, id int64, event *string, args []any, checked []json.RawMessage, wantText bool) (SocketIOPacket, []byte, error) {
 	var room [32]byte
 	var hdr []byte
 	if wantText {
 		hdr = appendTextPacket(room[:0], &SocketIOPacket{Type: t, Namespace: nsp, ID: id})
 	}
-	buf, atts, err := appendArgArray(hdr, event, args, checked)
+	buf, atts, err := appendArgArrayTo(dst, hdr, event, args, checked)
 	if err != nil {
 		return SocketIOPacket{}, nil, err
 	}

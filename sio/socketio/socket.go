@@ -540,32 +540,59 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 // allocation, not three.
 func (s *NamespaceSocket) answer(id int64, acked *atomic.Bool, args []any, checked []json.RawMessage) error {
 	_, wantText := s.nsp.srv.opts.PacketParser.(defaultParser)
-	p, text, err := encodePacketText(PacketAck, s.nsp.name, id, nil, args, checked, wantText)
+	var bp *[]byte
+	var dst []byte
+	if wantText {
+		bp = textPool.Get().(*[]byte)
+		dst = *bp
+	}
+	p, text, err := encodePacketText(dst, PacketAck, s.nsp.name, id, nil, args, checked, wantText)
 	if err != nil {
 		return err
 	}
 	if !acked.CompareAndSwap(false, true) {
 		return nil
 	}
-	if !s.client.writeEncoded(p, text, false) {
+	sent, reusable := s.client.writeEncodedReusable(p, text, false)
+	if reusable && text != nil {
+		putText(bp, text)
+	}
+	if !sent {
 		return ErrSocketDisconnected
 	}
 	return nil
 }
 
-// notifyOutgoing tells the OnAnyOutgoing listeners of an event.
-func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) {
+// textPool holds the buffers an ack or an event to one socket is encoded
+// in, given back when the engine wrote or copied it before the send
+// returned (a reply, as most acks and echoes are) and no listener saw it:
+// it then allocates no memory of its own.
+var textPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
+
+// putText gives text's memory back to textPool as bp, unless it is large.
+func putText(bp *[]byte, text []byte) {
+	if cap(text) <= 16<<10 {
+		*bp = text[:0]
+		textPool.Put(bp)
+	}
+}
+
+// notifyOutgoing tells the OnAnyOutgoing listeners of an event, and
+// reports whether there are any (they may keep the arguments, which alias
+// p's data).
+func (s *NamespaceSocket) notifyOutgoing(p *SocketIOPacket) bool {
 	hooks := s.hookSnapshot()
 	if !hooks.has(hookAnyOutgoing) {
-		return
+		return false
 	}
 	raw, err := splitArgs(p.Data)
 	if err != nil || len(raw) == 0 {
-		return
+		return true
 	}
 	var name string
 	_ = json.Unmarshal(raw[0], &name)
 	hooks.outgoing(name, newArgs(raw[1:], p.Attachments))
+	return true
 }
 
 // onClose makes the socket leave with reason, once: see leave.

@@ -32,3 +32,10 @@ type Receiver struct {
 // goroutine at once: the caller is about to wait for something only a
 // reader can read. It is set by package engineio's init.
 var HandOffReaders func(engine any)
+
+// SendReply sends data as one text message on sock (an
+// *engineio.EngineIOSocket), as its SendWithBinaries does, and reports
+// whether data's memory is free again when it returns (written at once or
+// copied, and seen by no listener), so that the caller can reuse it. It
+// is set by package engineio's init.
+var SendReply func(sock any, data []byte) (reusable bool, err error)
