@@ -27,9 +27,10 @@ import (
 // only once the queue is found empty, so a connection never has two
 // writers and an idle server has no writer at all. One exception to the
 // hand-off: the first send after the reader delivered a message (the
-// reply, replyOwed) claims the session the same way and writes the queue
-// on the sender's goroutine, which already runs, saving the wake-up of a
-// writer; it writes as a writer does, never waiting, and later sends go
+// reply, replyOwed) claims the session the same way, takes the queue with
+// the claim, and writes it on the sender's goroutine, which already runs,
+// saving the wake-up of a writer (the reply is then written or copied when
+// the send returns: eiolink.SendReply); it writes as a writer does, never waiting, and later sends go
 // to the writers. A writer
 // never waits for a client: a websocket's connection (sendBuffer) writes
 // to the socket without blocking and keeps what the socket does not take,
