@@ -112,10 +112,12 @@ func (t *frameTrack) feed(p []byte) {
 
 // writeMessage puts one message, a frame of the given opcode whose payload
 // is typ (when nonzero: a packet's type byte) followed by data, into the
-// batch being gathered (collect), or writes it at once outside a batch. It
-// waits, without holding mu, while the library is inside a frame: the rest
-// of that frame comes from the library's write in progress, which needs
-// only mu.
+// batch being gathered: it is called between collect and flush. It waits,
+// without holding mu, while the library is inside a frame: the rest of
+// that frame comes from the library's write in progress, which needs only
+// mu. The header is gathered, then data as a write of the library's is
+// (gatherLocked: a large payload is not copied, and no frame of the
+// library's comes between the two).
 func (b *sendBuffer) writeMessage(opcode, typ byte, data []byte) error {
 	n := len(data)
 	if typ != 0 {
@@ -134,34 +136,11 @@ func (b *sendBuffer) writeMessage(opcode, typ byte, data []byte) error {
 		}
 		return err
 	}
-	if b.collected == nil {
-		// Outside a batch: the frame in one buffer of its own.
-		frame := appendFrameHeader(make([]byte, 0, n+10), opcode, n)
-		if typ != 0 {
-			frame = append(frame, typ)
-		}
-		_, err := b.sendLocked(append(frame, data...))
-		return err
-	}
-	buf := appendFrameHeader(*b.collected, opcode, n)
+	*b.collected = appendFrameHeader(*b.collected, opcode, n)
 	if typ != 0 {
-		buf = append(buf, typ)
+		*b.collected = append(*b.collected, typ)
 	}
-	if len(data) < directWriteAt {
-		*b.collected = append(buf, data...)
-		b.mu.Unlock()
-		return nil
-	}
-	// A large payload is not copied: what was gathered, this header last,
-	// goes first, and mu is held until the payload is written too, so that
-	// no frame of the library's comes between.
-	*b.collected = buf
-	if _, err := b.sendHeld(*b.collected); err != nil {
-		b.mu.Unlock()
-		return err
-	}
-	*b.collected = (*b.collected)[:0]
-	_, err := b.sendLocked(data)
+	_, err := b.gatherLocked(data)
 	return err
 }
 

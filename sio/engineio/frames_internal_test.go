@@ -101,7 +101,14 @@ func TestWriteMessageWaitsForTheLibrarysFrame(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { done <- b.writeMessage(opText, '4', []byte("hello")) }()
+	go func() {
+		b.collect()
+		if err := b.writeMessage(opText, '4', []byte("hello")); err != nil {
+			done <- err
+			return
+		}
+		done <- b.flush(false)
+	}()
 	select {
 	case err := <-done:
 		t.Fatalf("writeMessage returned inside the library's frame: %v", err)
@@ -127,6 +134,8 @@ func TestWriteMessageWaitsForTheLibrarysFrame(t *testing.T) {
 	if _, err := b.Write([]byte{0x88, 0}); err != nil {
 		t.Fatal(err)
 	}
+	b.collect()
+	defer b.flush(false)
 	if err := b.writeMessage(opText, '4', []byte("late")); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("writeMessage after a close frame: %v, want net.ErrClosed", err)
 	}

@@ -13,9 +13,9 @@ import (
 // reads every message whole and in order, and every pong whole. The pings
 // carry 125 bytes, so that the library writes each pong in pieces (its
 // write buffer is 16 bytes); the messages run from one byte to both long
-// length forms and past the size written without a copy. (Without the
-// wait for the library's frame to end, writeMessage, this failed 5 runs
-// in 5.)
+// length forms and past the size written without a copy. The two rarely
+// meet inside a frame here: TestWriteMessageWaitsForTheLibrarysFrame
+// makes them meet there.
 func TestDirectFramesNeverSplitTheLibrarysPongs(t *testing.T) {
 	s := newTestServer(t, nil)
 	w := s.rawWSOpen()

@@ -335,6 +335,12 @@ func (b *sendBuffer) attach(sess *EngineIOSession) {
 func (b *sendBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	b.coder.feed(p) // only the websocket library calls Write
+	return b.gatherLocked(p)
+}
+
+// gatherLocked is Write's work, with b.mu held, which it releases: p is
+// gathered during a batch, else written.
+func (b *sendBuffer) gatherLocked(p []byte) (int, error) {
 	if b.collected != nil && b.err == nil {
 		if len(p) < directWriteAt {
 			*b.collected = append(*b.collected, p...)
