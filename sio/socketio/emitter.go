@@ -68,12 +68,7 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 		checked = ev.raw
 	}
 	wantWire := text && s.nsp.srv.recovery == nil
-	var bp *[]byte
-	var dst []byte
-	if wantWire {
-		bp = textPool.Get().(*[]byte)
-		dst = *bp
-	}
+	bp, dst := takeText(wantWire)
 	p, wire, err := encodeEventPacketTo(dst, s.nsp.name, event, args, checked, NoAckID, wantWire)
 	if err != nil {
 		return err
@@ -90,7 +85,7 @@ func (e SocketEmitter) Emit(event string, args ...any) error {
 	}
 	seen := s.notifyOutgoing(&p)
 	sent, reusable := s.client.writeEncodedReusable(p, wire, e.volatile)
-	if reusable && wire != nil && !seen {
+	if reusable && !seen {
 		putText(bp, wire)
 	}
 	if !sent && !e.volatile && !s.disconnecting() {

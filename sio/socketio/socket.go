@@ -540,12 +540,7 @@ func (s *NamespaceSocket) takeAck(id int64) func(Args, error) {
 // allocation, not three.
 func (s *NamespaceSocket) answer(id int64, acked *atomic.Bool, args []any, checked []json.RawMessage) error {
 	_, wantText := s.nsp.srv.opts.PacketParser.(defaultParser)
-	var bp *[]byte
-	var dst []byte
-	if wantText {
-		bp = textPool.Get().(*[]byte)
-		dst = *bp
-	}
+	bp, dst := takeText(wantText)
 	p, text, err := encodePacketText(dst, PacketAck, s.nsp.name, id, nil, args, checked, wantText)
 	if err != nil {
 		return err
@@ -554,7 +549,7 @@ func (s *NamespaceSocket) answer(id int64, acked *atomic.Bool, args []any, check
 		return nil
 	}
 	sent, reusable := s.client.writeEncodedReusable(p, text, false)
-	if reusable && text != nil {
+	if reusable {
 		putText(bp, text)
 	}
 	if !sent {
@@ -569,9 +564,20 @@ func (s *NamespaceSocket) answer(id int64, acked *atomic.Bool, args []any, check
 // it then allocates no memory of its own.
 var textPool = sync.Pool{New: func() any { b := make([]byte, 0, 256); return &b }}
 
-// putText gives text's memory back to textPool as bp, unless it is large.
+// takeText returns a buffer of textPool and its memory to encode in, when
+// the text is wanted; else none.
+func takeText(want bool) (*[]byte, []byte) {
+	if !want {
+		return nil, nil
+	}
+	bp := textPool.Get().(*[]byte)
+	return bp, *bp
+}
+
+// putText gives text's memory back to textPool as bp, unless there is no
+// text (the packet was not encoded as one) or it is large.
 func putText(bp *[]byte, text []byte) {
-	if cap(text) <= 16<<10 {
+	if text != nil && cap(text) <= 16<<10 {
 		*bp = text[:0]
 		textPool.Put(bp)
 	}
