@@ -1,7 +1,8 @@
 // Package sid makes the ids of Engine.IO sessions and Socket.IO sockets
 // (and their private session ids for connection state recovery): 20
 // URL-safe characters from 120 crypto-random bits, the length of the
-// Node.js server's ids. At that width a repeat is not a practical concern
+// Node.js server's ids; an id needs no escaping in a URL or in JSON. At
+// that width a repeat is not a practical concern
 // (engineio's Server.register still refuses one).
 package sid
 

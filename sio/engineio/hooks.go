@@ -18,11 +18,9 @@ import (
 
 func init() {
 	eiolink.Receive = func(sock any, r eiolink.Receiver) {
-		s := sock.(*EngineIOSocket).s
-		s.app.Store(&receiver{onMessage: r.OnMessage, runHere: r.RunHere})
-		s.mu.Lock()
-		s.onClose = func(reason CloseReason, err error) { r.OnClose(string(reason), err) }
-		s.mu.Unlock()
+		// Stored as itself: an interface holding a pointer goes into the
+		// atomic.Value without an allocation.
+		sock.(*EngineIOSocket).s.app.Store(r)
 	}
 	eiolink.HandOffReaders = func(engine any) { engine.(*Server).watch.handOffAll() }
 	eiolink.SendReply = func(sock any, data []byte) (bool, error) {

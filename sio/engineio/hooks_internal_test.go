@@ -13,9 +13,9 @@ func TestDeliverWithoutListenersDoesNotAllocate(t *testing.T) {
 	defer srv.Close()
 	sess := newSession(srv, "sid", TransportWebSocket, &HandshakeRequest{})
 	n := 0
-	eiolink.Receive(&sess.sock, eiolink.Receiver{
-		OnMessage: func([]byte, bool, bool) any { n++; return nil },
-		OnClose:   func(string, error) {},
+	eiolink.Receive(&sess.sock, &eiolink.Funcs{
+		Message: func([]byte, bool, bool) any { n++; return nil },
+		Close:   func(string, error) {},
 	})
 	p := Packet{Type: PacketMessage, Data: []byte("2[\"ev\"]")}
 	allocs := testing.AllocsPerRun(1000, func() { sess.deliver(p, false) })
@@ -27,9 +27,9 @@ func TestDeliverWithoutListenersDoesNotAllocate(t *testing.T) {
 	}
 	// With a listener, it is called before the receiver.
 	var order []string
-	eiolink.Receive(&sess.sock, eiolink.Receiver{
-		OnMessage: func([]byte, bool, bool) any { order = append(order, "receiver"); return nil },
-		OnClose:   func(string, error) {},
+	eiolink.Receive(&sess.sock, &eiolink.Funcs{
+		Message: func([]byte, bool, bool) any { order = append(order, "receiver"); return nil },
+		Close:   func(string, error) {},
 	})
 	sess.sock.OnMessage(func([]byte, bool) { order = append(order, "listener") })
 	sess.deliver(p, false)

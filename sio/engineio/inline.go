@@ -4,6 +4,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gosio/gosio/sio/internal/eiolink"
 )
 
 // This file owns the handlers a websocket's reader runs itself, and the
@@ -136,21 +138,22 @@ func (w *readerWatch) handOffAll() {
 // handedOn is inlineSince once the watch has handed the reading on.
 const handedOn = -1
 
-// receiver is the application's own receiver of a session (eiolink).
-type receiver struct {
-	onMessage func(data []byte, binary, here bool) (left any)
-	runHere   func(left any)
+// receiver returns the application's own receiver of the session
+// (eiolink), nil before one is installed.
+func (s *EngineIOSession) receiver() eiolink.Receiver {
+	r, _ := s.app.Load().(eiolink.Receiver)
+	return r
 }
 
 // runHere runs the handler the application left to the reader, under the
 // watch, and reports whether this goroutine is still the reader.
-func (s *EngineIOSession) runHere(run func(any), left any) bool {
+func (s *EngineIOSession) runHere(r eiolink.Receiver, left any) bool {
 	since := s.srv.watch.epoch.Load() + 1
 	s.inlineSince.Store(since)
 	if !s.watched.Load() {
 		s.srv.watch.watch(s)
 	}
-	run(left)
+	r.RunHere(left)
 	return s.inlineSince.CompareAndSwap(since, 0)
 }
 

@@ -25,8 +25,8 @@ func newInlineApp() *inlineApp {
 }
 
 func (a *inlineApp) install(sock *engineio.EngineIOSocket) {
-	eiolink.Receive(sock, eiolink.Receiver{
-		OnMessage: func(data []byte, _, here bool) any {
+	eiolink.Receive(sock, &eiolink.Funcs{
+		Message: func(data []byte, _, here bool) any {
 			m := string(data)
 			if m == "release" {
 				close(a.release)
@@ -38,7 +38,7 @@ func (a *inlineApp) install(sock *engineio.EngineIOSocket) {
 			}
 			return m
 		},
-		RunHere: func(left any) {
+		Here: func(left any) {
 			m := left.(string)
 			if m == "block" {
 				if a.beforeBlock != nil {
@@ -52,7 +52,7 @@ func (a *inlineApp) install(sock *engineio.EngineIOSocket) {
 			}
 			a.ran <- m
 		},
-		OnClose: func(string, error) {},
+		Close: func(string, error) {},
 	})
 }
 

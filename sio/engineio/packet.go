@@ -3,6 +3,7 @@ package engineio
 import (
 	"encoding/base64"
 	"fmt"
+	"slices"
 )
 
 // packetType is the type of an Engine.IO packet, the first character of its
@@ -42,6 +43,7 @@ type Packet struct {
 // appendText appends the text encoding of a non-binary packet to dst: the
 // type digit followed by the data.
 func (p Packet) appendText(dst []byte) []byte {
+	dst = slices.Grow(dst, 1+len(p.Data))
 	dst = append(dst, '0'+byte(p.Type))
 	return append(dst, p.Data...)
 }

@@ -47,37 +47,35 @@ func newHandshakeRequest(r *http.Request) *HandshakeRequest {
 // slice for the value lists, rather than keeping the request's map, whose
 // every name and value is an allocation of its own.
 func compactHeader(h http.Header) http.Header {
-	keys := make([]string, 0, len(h))
 	size, nvals := 0, 0
 	for k, vs := range h {
-		keys = append(keys, k)
 		size += len(k)
 		for _, v := range vs {
 			size += len(v)
 		}
 		nvals += len(vs)
 	}
+	// Grown once, the builder never moves what it holds: a string taken of
+	// it stays valid as it goes on, and every name and value is a slice of
+	// the one buffer.
 	var sb strings.Builder
 	sb.Grow(size)
-	for _, k := range keys {
-		sb.WriteString(k)
-		for _, v := range h[k] {
-			sb.WriteString(v)
-		}
-	}
-	all := sb.String()
 	vals := make([]string, 0, nvals)
 	out := make(http.Header, len(h))
-	i := 0
-	for _, k := range keys {
-		key := all[i : i+len(k)]
-		i += len(k)
+	for k, vs := range h {
+		from := sb.Len()
+		sb.WriteString(k)
+		for _, v := range vs {
+			sb.WriteString(v)
+		}
+		all := sb.String()
+		i := from + len(k)
 		start := len(vals)
-		for _, v := range h[k] {
+		for _, v := range vs {
 			vals = append(vals, all[i:i+len(v)])
 			i += len(v)
 		}
-		out[key] = vals[start:len(vals):len(vals)]
+		out[all[from:from+len(k)]] = vals[start:len(vals):len(vals)]
 	}
 	return out
 }

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/gosio/gosio/sio/internal/eiolink"
 )
 
 // EngineIOSession is the state of one Engine.IO connection: its id, its
@@ -90,12 +92,10 @@ type EngineIOSession struct {
 	// not kept alive by it.
 	closeTimer *time.Timer
 
-	// app and onClose are the application's own receiver, installed
-	// through eiolink (hooks.go); app is not under deliverMu, so that it
-	// may be set from the callbacks (OnClose runs inside a delivery when
-	// the message callback closes the session).
-	app     atomic.Pointer[receiver]
-	onClose func(reason CloseReason, err error)
+	// app holds the application's own receiver (an eiolink.Receiver),
+	// installed through eiolink (hooks.go) from the application's OnOpen;
+	// atomic, as deliveries and the close read it under no common lock.
+	app atomic.Value
 
 	// inlineSince is 0 while the websocket's reader reads, the watch's
 	// epoch+1 at the start of a handler it runs, handedOn once the watch
@@ -327,16 +327,16 @@ func (s *EngineIOSession) sendMessageReply(p Packet, binaries [][]byte) (bool, e
 // application, pongs to the heartbeat, close to the closing logic. here:
 // the caller is the websocket's reader, which may be left a handler to run
 // (inline.go): then it returns the application's runner and what it left.
-func (s *EngineIOSession) deliver(p Packet, here bool) (runHere func(any), left any) {
+func (s *EngineIOSession) deliver(p Packet, here bool) (runner eiolink.Receiver, left any) {
 	s.firePacket(p)
 	switch p.Type {
 	case PacketMessage:
 		s.deliverMu.Lock()
 		if !s.isClosed() {
 			s.fireMessage(p.Data, p.Binary)
-			if r := s.app.Load(); r != nil {
-				if left = r.onMessage(p.Data, p.Binary, here); left != nil {
-					runHere = r.runHere
+			if r := s.receiver(); r != nil {
+				if left = r.OnMessage(p.Data, p.Binary, here); left != nil {
+					runner = r
 				}
 			}
 		}
@@ -365,7 +365,7 @@ func (s *EngineIOSession) deliver(p Packet, here bool) (runHere func(any), left 
 	}
 	// open, upgrade and noop from a client outside an upgrade carry no
 	// meaning and are ignored, as the Node.js server ignores them.
-	return runHere, left
+	return runner, left
 }
 
 func (s *EngineIOSession) isClosed() bool {
@@ -452,7 +452,6 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 			s.finishClose()
 		})
 	}
-	onClose := s.onClose
 	transport := s.transport
 	s.mu.Unlock()
 
@@ -467,8 +466,8 @@ func (s *EngineIOSession) close(reason CloseReason, err error, graceful bool) {
 	if !finalPoll {
 		s.srv.unregister(s)
 	}
-	if onClose != nil {
-		onClose(reason, err)
+	if r := s.receiver(); r != nil {
+		r.OnClose(string(reason), err)
 	}
 	s.fireClose(reason, err)
 }

@@ -301,8 +301,8 @@ func (s *EngineIOSession) readLoop(conn *websocket.Conn) {
 // reading was handed to a new goroutine meanwhile, which this one then
 // leaves to it.
 func (s *EngineIOSession) deliverHere(p Packet) bool {
-	if run, left := s.deliver(p, true); run != nil {
-		return s.runHere(run, left)
+	if r, left := s.deliver(p, true); r != nil {
+		return s.runHere(r, left)
 	}
 	return true
 }

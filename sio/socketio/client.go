@@ -75,12 +75,16 @@ var (
 )
 
 // heldWrites is what a client's hold keeps back, under the client's mu.
+// Every connection holds once, for its CONNECT reply: they come from
+// heldPool, and go back empty.
 type heldWrites struct {
 	packets []*encodedPacket
 	// closeAfter: close asked for the connection to be closed once the
 	// held packets are queued (releaseWrites with andClose).
 	closeAfter bool
 }
+
+var heldPool = sync.Pool{New: func() any { return new(heldWrites) }}
 
 // maxHeldPackets bounds what holdWrites keeps back: a connection handler
 // that sends more (or that other senders reach with as much) has it all
@@ -92,7 +96,7 @@ func (c *client) holdWrites() {
 	c.mu.Lock()
 	if !c.holding {
 		c.holding = true
-		heldPackets.Store(c, new(heldWrites))
+		heldPackets.Store(c, heldPool.Get())
 		clientsHolding.Add(1)
 	}
 	c.mu.Unlock()
@@ -143,12 +147,20 @@ func (c *client) releaseWrites(andClose bool) {
 			c.send(enc)
 		}
 		c.mu.Lock()
+		if held.packets == nil && cap(batch) <= 16 {
+			clear(batch)
+			held.packets = batch[:0] // for the pool: nothing else has it
+		}
 	}
 	heldPackets.Delete(c)
 	c.holding, c.releasing = false, false
 	clientsHolding.Add(-1)
 	closeNow := held.closeAfter
+	held.closeAfter = false
 	c.mu.Unlock()
+	// No one else has held now: it was reached through heldPackets, under
+	// mu, while holding was on.
+	heldPool.Put(held)
 	if closeNow {
 		c.conn.Close()
 	}
@@ -179,18 +191,13 @@ func (srv *SocketIOServer) onOpen(conn *engineio.EngineIOSocket) {
 	c.connectTimer = time.AfterFunc(srv.opts.ConnectTimeout, c.onConnectTimeout)
 	// The receiver goes in through eiolink, not the engine socket's
 	// listeners, so that no user listener can displace it.
-	onMessage := c.onMessage
 	if _, ok := srv.opts.PacketParser.(defaultParser); ok {
 		c.parser = makeParser(srv.opts.Parser)
 		c.parser.ownsInput = true // the engine hands each message over
+		eiolink.Receive(conn, c)
 	} else {
-		dec := srv.opts.PacketParser.NewDecoder(srv.opts.Parser)
-		onMessage = func(data []byte, binary, here bool) any {
-			p, err := dec.Add(data, binary)
-			return leftHere(c.onDecodedSplit(p, splitPayload{}, err, here))
-		}
+		eiolink.Receive(conn, &decodingClient{c, srv.opts.PacketParser.NewDecoder(srv.opts.Parser)})
 	}
-	eiolink.Receive(conn, eiolink.Receiver{OnMessage: onMessage, RunHere: runEventHere, OnClose: c.onClose})
 	if c.v3 {
 		// Socket.IO protocol v4: the client does not ask for the main
 		// namespace; it is joined at once, as by the Node.js server.
@@ -208,12 +215,44 @@ func (c *client) onConnectTimeout() {
 	}
 }
 
-// onMessage is the engine's delivery of a message. here: the caller is the
+// The client is the engine's receiver of its session (eiolink.Receiver):
+// OnMessage, RunHere and OnClose.
+
+// OnMessage is the engine's delivery of a message. here: the caller is the
 // connection's websocket reader, which may be left the event's handlers to
-// run (runEventHere), as the returned *Event.
-func (c *client) onMessage(data []byte, binary, here bool) any {
+// run (RunHere), as the returned *Event.
+func (c *client) OnMessage(data []byte, binary, here bool) any {
 	p, split, err := c.parser.add(data, binary, true)
 	return leftHere(c.onDecodedSplit(p, split, err, here))
+}
+
+// RunHere runs the event OnMessage left to the connection's reader.
+func (c *client) RunHere(left any) { runEventHere(left) }
+
+// OnClose disconnects every socket of the connection with the engine's
+// close reason.
+func (c *client) OnClose(reason string, _ error) {
+	c.mu.Lock()
+	c.closed = true
+	c.stopConnectTimerLocked()
+	socks := c.socketsLocked()
+	c.mu.Unlock()
+	for _, s := range socks {
+		s.onClose(DisconnectReason(reason))
+	}
+}
+
+// decodingClient is the receiver of a client whose server has its own
+// PacketParser: its messages go through the parser's decoder.
+type decodingClient struct {
+	*client
+	dec PacketDecoder
+}
+
+// OnMessage decodes with the server's PacketParser.
+func (d *decodingClient) OnMessage(data []byte, binary, here bool) any {
+	p, err := d.dec.Add(data, binary)
+	return leftHere(d.onDecodedSplit(p, splitPayload{}, err, here))
 }
 
 // leftHere is ev as the engine's receiver returns it: nil for none, not a
@@ -294,19 +333,6 @@ func (c *client) forget(s *NamespaceSocket) {
 	c.mu.Lock()
 	c.removeSocketLocked(s)
 	c.mu.Unlock()
-}
-
-// onClose disconnects every socket of the connection with the engine's
-// close reason.
-func (c *client) onClose(reason string, _ error) {
-	c.mu.Lock()
-	c.closed = true
-	c.stopConnectTimerLocked()
-	socks := c.socketsLocked()
-	c.mu.Unlock()
-	for _, s := range socks {
-		s.onClose(DisconnectReason(reason))
-	}
 }
 
 // writePacket encodes and queues one packet for this client.

@@ -344,10 +344,14 @@ func (s *NamespaceSocket) runConnect(auth json.RawMessage) {
 		rooms = append(rooms, restored.Rooms...)
 	}
 	s.nsp.adapter.AddAll(s.id, rooms)
-	reply, _ := json.Marshal(struct {
-		SID string `json:"sid"`
-		PID string `json:"pid,omitempty"`
-	}{s.id, s.pid})
+	// {"sid":...,"pid":...}, as json.Marshal writes it, with no pid
+	// without connection state recovery.
+	reply := make([]byte, 0, 64)
+	reply = appendJSONString(append(reply, `{"sid":`...), s.id)
+	if s.pid != "" {
+		reply = appendJSONString(append(reply, `,"pid":`...), s.pid)
+	}
+	reply = append(reply, '}')
 	// The CONNECT reply and what the connection handlers send go out
 	// together once they return (client.holdWrites), so that a client that
 	// has its CONNECT finds their work done, as with the Node.js server.
@@ -494,15 +498,13 @@ func (s *NamespaceSocket) dispatchEvent(ev *Event) {
 		return // the connection was rejected: its events are dropped
 	}
 	hooks := s.hooks
-	hs := s.handlers.get(ev.Name)
+	hs, handled := s.handlers.get(ev.Name)
 	s.mu.Unlock()
 	// As in the Node.js server, the catch-all listeners see every event,
 	// before the middlewares decide on its own handlers.
 	hooks.events(hookAny, ev)
-	if hooks.middlewares(ev) {
-		for _, h := range hs {
-			h.fn(ev)
-		}
+	if hooks.middlewares(ev) && handled {
+		hs.run(ev)
 	}
 }
 

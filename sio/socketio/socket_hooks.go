@@ -16,12 +16,23 @@ type handlerFn struct {
 	fn func(*Event)
 }
 
-// namedHandler holds the handlers of one event, in registration order.
-// fns is never modified in place (a change makes a new slice), so a slice
-// read under the socket's lock stays a valid snapshot.
+// namedHandler holds the handlers of one event, in registration order:
+// the first in place (most events have one, and then no slice is made),
+// the others in more. more is never modified in place (a change makes a
+// new slice), so a namedHandler copied under the socket's lock stays a
+// valid snapshot.
 type namedHandler struct {
 	event string
-	fns   []handlerFn
+	first handlerFn
+	more  []handlerFn
+}
+
+// run calls the handlers, in registration order.
+func (h *namedHandler) run(ev *Event) {
+	h.first.fn(ev)
+	for _, m := range h.more {
+		m.fn(ev)
+	}
 }
 
 // handlerTable maps event names to handlers: a slice sorted by name,
@@ -29,39 +40,46 @@ type namedHandler struct {
 // concurrent use.
 type handlerTable []namedHandler
 
+// firstHandlers is the room the table is made with: a socket usually
+// registers a few handlers at once, which then take one allocation rather
+// than one per doubling.
+const firstHandlers = 4
+
 func (t handlerTable) search(event string) (int, bool) {
 	return slices.BinarySearchFunc(t, event, func(h namedHandler, ev string) int {
 		return strings.Compare(h.event, ev)
 	})
 }
 
-// get returns the handlers of event, nil when it has none. The slice must
-// not be modified.
-func (t handlerTable) get(event string) []handlerFn {
+// get returns a copy of the handlers of event, ok false when it has none.
+func (t handlerTable) get(event string) (h namedHandler, ok bool) {
 	if len(t) <= 8 {
 		// A socket's few handlers: a scan of string equalities (length
 		// first) costs less than the bisection's comparisons.
 		for i := range t {
 			if t[i].event == event {
-				return t[i].fns
+				return t[i], true
 			}
 		}
-		return nil
+		return h, false
 	}
 	if i, ok := t.search(event); ok {
-		return t[i].fns
+		return t[i], true
 	}
-	return nil
+	return h, false
 }
 
 // add appends a handler of event.
 func (t *handlerTable) add(event string, h handlerFn) {
 	i, ok := t.search(event)
 	if ok {
-		(*t)[i].fns = append(slices.Clip((*t)[i].fns), h)
+		(*t)[i].more = append(slices.Clip((*t)[i].more), h)
 		return
 	}
-	*t = slices.Insert(*t, i, namedHandler{event, []handlerFn{h}})
+	if *t == nil {
+		*t = make(handlerTable, 0, firstHandlers)
+	}
+	*t = slices.Insert(*t, i, namedHandler{event: event, first: h})
 }
 
 // remove removes the handler with id from event.
@@ -70,14 +88,14 @@ func (t *handlerTable) remove(event string, id uint32) {
 	if !ok {
 		return
 	}
-	fns := (*t)[i].fns
-	j := slices.IndexFunc(fns, func(h handlerFn) bool { return h.id == id })
-	switch {
-	case j < 0:
-	case len(fns) == 1:
+	e := &(*t)[i]
+	switch j := slices.IndexFunc(e.more, func(h handlerFn) bool { return h.id == id }); {
+	case e.first.id == id && len(e.more) == 0:
 		*t = slices.Delete(*t, i, i+1)
-	default:
-		(*t)[i].fns = slices.Delete(slices.Clone(fns), j, j+1)
+	case e.first.id == id:
+		e.first, e.more = e.more[0], slices.Clip(e.more[1:])
+	case j >= 0:
+		e.more = slices.Delete(slices.Clone(e.more), j, j+1)
 	}
 }
 
@@ -211,19 +229,40 @@ func (s *NamespaceSocket) hookSnapshot() hookList {
 // Several handlers of one event all run, in registration order, with the
 // same *Event (whose Ack answers once), as the Node.js socket.on.
 func (s *NamespaceSocket) On(event string, fn func(e *Event)) (remove func()) {
+	// Small enough to be inlined: a caller that drops the remover (the
+	// common case, and a socket registers its handlers on every
+	// connection) then allocates no closure for it.
+	return s.on(event, fn).off
+}
+
+// handlerRef names one handler of a socket, for its remover.
+type handlerRef struct {
+	s     *NamespaceSocket
+	event string
+	id    uint32
+}
+
+// on adds fn as a handler of event and names it (id 0: fn is nil, and not
+// added).
+func (s *NamespaceSocket) on(event string, fn func(e *Event)) handlerRef {
 	if fn == nil {
-		return func() {}
+		return handlerRef{}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.nextID++
-	id := s.nextID
-	s.handlers.add(event, handlerFn{id, fn})
-	return func() {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.handlers.remove(event, id)
+	s.handlers.add(event, handlerFn{s.nextID, fn})
+	return handlerRef{s, event, s.nextID}
+}
+
+// off removes the handler r names.
+func (r handlerRef) off() {
+	if r.id == 0 {
+		return
 	}
+	r.s.mu.Lock()
+	defer r.s.mu.Unlock()
+	r.s.handlers.remove(r.event, r.id)
 }
 
 // Off removes every handler of an event.

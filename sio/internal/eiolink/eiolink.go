@@ -9,22 +9,53 @@
 package eiolink
 
 // Receive installs the application's own receiver on sock (an
-// *engineio.EngineIOSocket): onMessage is called with each message after
-// the user's message listeners, and onClose with the close reason (an
-// engineio.CloseReason's text) and error before the user's close
-// listeners. It is set by package engineio's init.
-//
-// here tells onMessage that its caller is the connection's websocket
-// reader, which can run a handler itself: onMessage may then leave one,
-// returning it (non-nil), and the reader calls RunHere with it once the
-// delivery is over (engineio's inline.go states the rules).
+// *engineio.EngineIOSocket). It is set by package engineio's init.
 var Receive func(sock any, r Receiver)
 
-// Receiver is the application's own receiver of a session.
-type Receiver struct {
-	OnMessage func(data []byte, binary, here bool) (left any)
-	RunHere   func(left any)
-	OnClose   func(reason string, err error)
+// Receiver is the application's own receiver of a session. An interface,
+// so that installing one (on every connection) allocates nothing when
+// the receiver is a pointer.
+type Receiver interface {
+	// OnMessage is called with each message, after the user's message
+	// listeners. here tells it that its caller is the connection's
+	// websocket reader, which can run a handler itself: OnMessage may then
+	// leave one, returning it (non-nil), and the reader calls RunHere with
+	// it once the delivery is over (engineio's inline.go states the rules).
+	OnMessage(data []byte, binary, here bool) (left any)
+	// RunHere runs what OnMessage left.
+	RunHere(left any)
+	// OnClose is called with the close reason (an engineio.CloseReason's
+	// text) and error, before the user's close listeners.
+	OnClose(reason string, err error)
+}
+
+// Funcs is a Receiver made of functions; a nil one is not called.
+type Funcs struct {
+	Message func(data []byte, binary, here bool) (left any)
+	Here    func(left any)
+	Close   func(reason string, err error)
+}
+
+// OnMessage calls f.Message.
+func (f *Funcs) OnMessage(data []byte, binary, here bool) any {
+	if f.Message == nil {
+		return nil
+	}
+	return f.Message(data, binary, here)
+}
+
+// RunHere calls f.Here.
+func (f *Funcs) RunHere(left any) {
+	if f.Here != nil {
+		f.Here(left)
+	}
+}
+
+// OnClose calls f.Close.
+func (f *Funcs) OnClose(reason string, err error) {
+	if f.Close != nil {
+		f.Close(reason, err)
+	}
 }
 
 // HandOffReaders makes every websocket reader of engine (an
