@@ -147,7 +147,7 @@ func testMixedCluster(t *testing.T, specific bool) {
 			t.Errorf("fetched %+v", s)
 		}
 		hs := s.Handshake
-		if hs.Query.Get("who") != name || hs.Query.Get("EIO") != "4" || hs.Auth["name"] != name ||
+		if hs.Query().Get("who") != name || hs.Query().Get("EIO") != "4" || hs.Auth["name"] != name ||
 			hs.Host() == "" || hs.Address == "" || hs.Issued == 0 || hs.Time == "" || hs.URL == "" {
 			t.Errorf("fetched handshake of %s: %+v (host %q)", name, hs, hs.Host())
 		}

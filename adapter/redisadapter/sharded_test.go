@@ -97,7 +97,7 @@ func testSharded(t *testing.T, mode SubscriptionMode) {
 	}
 	for _, s := range sockets {
 		name, _ := s.Data["name"].(string)
-		if ids[name] != s.ID || s.Handshake.Query.Get("who") != name {
+		if ids[name] != s.ID || s.Handshake.Query().Get("who") != name {
 			t.Errorf("fetched %+v", s)
 		}
 	}

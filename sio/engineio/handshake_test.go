@@ -265,8 +265,8 @@ func TestHandshakeRequestKept(t *testing.T) {
 	r := s.do(http.MethodGet, s.url("EIO", "4", "transport", "polling", "foo", "bar"), nil, http.Header{"X-Custom": {"yes"}})
 	sid := parseOpen(t, r.body).SID
 	req := s.sock(sid).sock.Request()
-	if req.Query.Get("foo") != "bar" || req.Header.Get("X-Custom") != "yes" {
-		t.Errorf("request query %v header %v", req.Query, req.Header)
+	if req.Query().Get("foo") != "bar" || req.Header.Get("X-Custom") != "yes" {
+		t.Errorf("request query %v header %v", req.Query(), req.Header)
 	}
 	if req.RemoteIP() != "127.0.0.1" || req.Secure || req.Time.IsZero() || req.Host == "" {
 		t.Errorf("request %+v (ip %q)", req, req.RemoteIP())

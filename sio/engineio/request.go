@@ -17,8 +17,6 @@ type HandshakeRequest struct {
 	// larger requests are refused. It must not be modified: it may be
 	// shared by whoever reads the handshake.
 	Header http.Header
-	// Query is the parsed query string.
-	Query url.Values
 	// RemoteAddr is the peer's address as net/http reports it ("ip:port").
 	RemoteAddr string
 	// Host is the Host header.
@@ -31,10 +29,18 @@ type HandshakeRequest struct {
 	Time time.Time
 }
 
+// Query returns the handshake URL's query string, parsed anew on each call
+// (a session keeps the URL only: most never ask, and an idle session
+// keeps less).
+func (r *HandshakeRequest) Query() url.Values {
+	_, q, _ := strings.Cut(r.URL, "?")
+	v, _ := url.ParseQuery(q)
+	return v
+}
+
 func newHandshakeRequest(r *http.Request) *HandshakeRequest {
 	return &HandshakeRequest{
 		Header:     compactHeader(r.Header),
-		Query:      r.URL.Query(),
 		RemoteAddr: r.RemoteAddr,
 		Host:       r.Host,
 		URL:        r.URL.RequestURI(),

@@ -220,9 +220,9 @@ func (s *Server) register(transport string, r *http.Request) *EngineIOSession {
 	}
 	hr := newHandshakeRequest(r)
 	sess := newSession(s, id, transport, hr)
-	if hr.Query.Get("EIO") != "4" { // a v3 session: ServeHTTP let it in
+	if q := r.URL.Query(); q.Get("EIO") != "4" { // a v3 session: ServeHTTP let it in
 		sess.v3 = true
-		sess.b64 = hr.Query.Get("b64") != ""
+		sess.b64 = q.Get("b64") != ""
 		sess.wsB64 = sess.b64
 	}
 	s.sessions[id] = sess

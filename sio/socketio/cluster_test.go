@@ -16,7 +16,6 @@ import (
 func TestHandshakeJSONShape(t *testing.T) {
 	h := &Handshake{
 		Headers: http.Header{"X-Custom": {"a", "b"}, "Cookie": {"x=1", "y=2"}, "Set-Cookie": {"s=1"}},
-		Query:   url.Values{"EIO": {"4"}, "who": {"me"}},
 		Auth:    map[string]any{"token": "t"}, RawAuth: json.RawMessage(`{"token":"t"}`),
 		Address: "127.0.0.1", Time: "Tue Dec 01 2026 10:00:00 GMT+0000 (UTC)", Issued: 1764583200000,
 		URL: "/socket.io/?EIO=4&who=me", XDomain: true, host: "example.com:80",
@@ -39,11 +38,14 @@ func TestHandshakeJSONShape(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("handshake JSON\n got %v\nwant %v", got, want)
 	}
+	if q := h.Query(); !reflect.DeepEqual(q, url.Values{"EIO": {"4"}, "who": {"me"}}) {
+		t.Fatalf("a local socket's Query %v, parsed from %q", q, h.URL)
+	}
 	var back Handshake
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
-	if back.Host() != "example.com:80" || back.Headers.Get("X-Custom") != "a, b" || back.Query.Get("who") != "me" ||
+	if back.Host() != "example.com:80" || back.Headers.Get("X-Custom") != "a, b" || back.Query().Get("who") != "me" ||
 		back.Auth["token"] != "t" || back.Issued != h.Issued || !back.XDomain {
 		t.Fatalf("decoded %+v", back)
 	}

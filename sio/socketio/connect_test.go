@@ -343,8 +343,8 @@ func TestHandshakeFields(t *testing.T) {
 	if err := h.DecodeAuth(&auth); err != nil || auth.Token != "abc" {
 		t.Fatalf("DecodeAuth: %v %+v", err, auth)
 	}
-	if h.Query.Get("room") != "lobby" || h.Query.Get("EIO") != "4" || h.Query.Get("transport") != "websocket" {
-		t.Fatalf("Query %v", h.Query)
+	if h.Query().Get("room") != "lobby" || h.Query().Get("EIO") != "4" || h.Query().Get("transport") != "websocket" {
+		t.Fatalf("Query %v", h.Query())
 	}
 	if h.Headers.Get("X-Custom") != "yes" {
 		t.Fatalf("Headers %v", h.Headers)

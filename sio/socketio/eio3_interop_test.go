@@ -66,8 +66,8 @@ func TestInteropV2Transports(t *testing.T) {
 			if s.ID() != ev.String("sid") || string(s.ID()) != s.ConnID() {
 				t.Fatalf("client sid %q, server %q, engine %q", ev.String("sid"), s.ID(), s.ConnID())
 			}
-			if s.Handshake().Query.Get("EIO") != "3" {
-				t.Fatalf("handshake query %v", s.Handshake().Query)
+			if s.Handshake().Query().Get("EIO") != "3" {
+				t.Fatalf("handshake query %v", s.Handshake().Query())
 			}
 			if tc.final != tc.initial {
 				up := n.take("upgrade", func(ev nodetest.Event) bool { return ev.Name() == "upgrade" })

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -16,8 +17,6 @@ import (
 type Handshake struct {
 	// Headers of the Engine.IO handshake request.
 	Headers http.Header
-	// Query of the Engine.IO handshake request.
-	Query url.Values
 	// Auth is the payload of the CONNECT packet; an empty map when the
 	// client sent none, as the Node.js server gives {}.
 	Auth map[string]any
@@ -38,6 +37,21 @@ type Handshake struct {
 
 	// host is the Host header, which net/http keeps out of Headers.
 	host string
+	// query is the query of a handshake decoded from another server of a
+	// cluster (UnmarshalJSON); nil for a local socket, whose Query parses
+	// URL.
+	query url.Values
+}
+
+// Query returns the query string of the Engine.IO handshake request. A
+// local socket's is parsed from URL on each call (it keeps the URL only).
+func (h *Handshake) Query() url.Values {
+	if h.query != nil {
+		return h.query
+	}
+	_, q, _ := strings.Cut(h.URL, "?")
+	v, _ := url.ParseQuery(q)
+	return v
 }
 
 // Host returns the Host header of the Engine.IO handshake request.
@@ -57,7 +71,6 @@ func newHandshake(req *engineio.HandshakeRequest, rawAuth json.RawMessage) *Hand
 	now := time.Now()
 	h := &Handshake{
 		Headers: req.Header,
-		Query:   req.Query,
 		RawAuth: rawAuth,
 		Address: req.RemoteIP(),
 		Time:    handshakeTime(now),

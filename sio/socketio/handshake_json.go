@@ -30,9 +30,10 @@ func (h *Handshake) MarshalJSON() ([]byte, error) {
 		Headers: make(map[string]any, len(h.Headers)+1),
 		Time:    h.Time, Address: h.Address, XDomain: h.XDomain, Secure: h.Secure,
 		Issued: h.Issued, URL: h.URL,
-		Query: make(map[string]any, len(h.Query)),
-		Auth:  h.RawAuth,
+		Auth: h.RawAuth,
 	}
+	query := h.Query()
+	out.Query = make(map[string]any, len(query))
 	if h.host != "" {
 		out.Headers["host"] = h.host
 	}
@@ -48,7 +49,7 @@ func (h *Handshake) MarshalJSON() ([]byte, error) {
 			out.Headers[name] = strings.Join(vs, ", ")
 		}
 	}
-	for k, vs := range h.Query {
+	for k, vs := range query {
 		if len(vs) == 1 {
 			out.Query[k] = vs[0]
 		} else {
@@ -70,7 +71,7 @@ func (h *Handshake) UnmarshalJSON(b []byte) error {
 	}
 	*h = Handshake{
 		Headers: make(http.Header, len(in.Headers)),
-		Query:   make(url.Values, len(in.Query)),
+		query:   make(url.Values, len(in.Query)),
 		Time:    in.Time, Address: in.Address, XDomain: in.XDomain, Secure: in.Secure,
 		Issued: in.Issued, URL: in.URL,
 	}
@@ -82,7 +83,7 @@ func (h *Handshake) UnmarshalJSON(b []byte) error {
 		h.Headers[http.CanonicalHeaderKey(k)] = stringValues(v)
 	}
 	for k, v := range in.Query {
-		h.Query[k] = stringValues(v)
+		h.query[k] = stringValues(v)
 	}
 	if len(in.Auth) > 0 && string(in.Auth) != "null" {
 		h.RawAuth = in.Auth
