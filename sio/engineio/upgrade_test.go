@@ -365,3 +365,35 @@ func TestForcedCloseDuringUnfinishedUpgrade(t *testing.T) {
 		t.Fatalf("GET after the close: %d %q", r.status, r.body)
 	}
 }
+
+// A client that closes its session over long-polling while a probe
+// websocket is open (the Admin UI does, on a refused login) leaves no
+// session behind: its probe then fails, and the session is unregistered
+// once its final GET comes or PingTimeout has passed, as when no probe was
+// open. The probe's failure stopped the timer that unregisters it, so the
+// session stayed in the server's count until shutdown.
+func TestClientCloseDuringProbeUnregisters(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, &engineio.Options{PingInterval: time.Second, PingTimeout: 300 * time.Millisecond})
+	sid := s.eioSession()
+	w, _, err := s.wsDial(wsDialConfig{}, "EIO", "4", "transport", "websocket", "sid", sid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.send("2probe")
+	w.expectText("3probe")
+	if r := s.do("POST", s.pollURL(sid), strings.NewReader("1"), nil); r.status != 200 {
+		t.Fatalf("close packet: %d %q", r.status, r.body)
+	}
+	if ev := s.waitClose(sid); ev.reason != engineio.ReasonTransportClose {
+		t.Fatalf("closed with %q", ev.reason)
+	}
+	w.closeNow()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.srv.ClientsCount() != 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d sessions still registered 5 s after a close with PingTimeout 300 ms", s.srv.ClientsCount())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}

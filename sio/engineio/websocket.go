@@ -155,11 +155,15 @@ func (c *EngineIOWebSocketConsumer) upgrade(w http.ResponseWriter, r *http.Reque
 		if sess.probe == conn {
 			sess.cancelUpgradeLocked()
 		}
-		closed := sess.closed
+		// A close that waited for the upgrade has nothing left to wait
+		// for. One that waits for a final GET (a client's close packet,
+		// a close with packets left for long-polling) keeps its timer:
+		// the timer unregisters the session if that GET never comes.
+		waited := sess.closed && !sess.finalPoll
 		sess.mu.Unlock()
 		_ = conn.CloseNow()
-		if closed {
-			sess.finishClose() // a close that waited for the upgrade
+		if waited {
+			sess.finishClose()
 		}
 		return
 	}
