@@ -220,10 +220,14 @@ func (s *Server) register(transport string, r *http.Request) *EngineIOSession {
 	}
 	hr := newHandshakeRequest(r)
 	sess := newSession(s, id, transport, hr)
-	if q := r.URL.Query(); q.Get("EIO") != "4" { // a v3 session: ServeHTTP let it in
-		sess.v3 = true
-		sess.b64 = q.Get("b64") != ""
-		sess.wsB64 = sess.b64
+	// A v3 session, which ServeHTTP lets in with AllowEIO3 alone: without
+	// it, the query ServeHTTP read said "4" and is not parsed again.
+	if s.opts.AllowEIO3 {
+		if q := r.URL.Query(); q.Get("EIO") != "4" {
+			sess.v3 = true
+			sess.b64 = q.Get("b64") != ""
+			sess.wsB64 = sess.b64
+		}
 	}
 	s.sessions[id] = sess
 	return sess
