@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -49,9 +48,7 @@ func (h *Handshake) Query() url.Values {
 	if h.query != nil {
 		return h.query
 	}
-	_, q, _ := strings.Cut(h.URL, "?")
-	v, _ := url.ParseQuery(q)
-	return v
+	return (&engineio.HandshakeRequest{URL: h.URL}).Query() // the engine's reading of a kept URL
 }
 
 // Host returns the Host header of the Engine.IO handshake request.
